@@ -1,0 +1,100 @@
+"""All buzzwire configuration, in one frozen settings object.
+
+Every field is read from an environment variable ``BUZZWIRE_<FIELD>`` (case-insensitive),
+except the two that Faust itself reads from the environment: ``BROKER_URL`` and ``WEB_PORT``.
+Faust lets those environment variables override whatever is passed to ``faust.App(...)``, so we
+read the *same* variables here and pass the values on explicitly: the app and our own code
+(demo, replay, tests) always agree on the broker and the web port.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_BROKER_URL = "kafka://127.0.0.1:9092"
+
+
+def sample_brands_path() -> Path:
+    """The sample brands file shipped with the package."""
+    return Path(str(resources.files("streams") / "data" / "brands.yaml"))
+
+
+def sample_stream_path() -> Path:
+    """The bundled multilingual sample stream used by the demo."""
+    return Path(str(resources.files("streams") / "data" / "sample_mentions.jsonl"))
+
+
+class Settings(BaseSettings):
+    """Runtime configuration. Immutable once built; see the README for the env var table."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="BUZZWIRE_", frozen=True, extra="ignore", case_sensitive=False
+    )
+
+    # --- Faust / Kafka -------------------------------------------------------------------
+    app_id: str = "buzzwire"
+    broker_url: str = Field(
+        default=DEFAULT_BROKER_URL,
+        validation_alias=AliasChoices("BROKER_URL", "broker_url"),
+        description="Kafka bootstrap URL(s), Faust syntax: kafka://host:port[;kafka://host2:port]",
+    )
+    web_port: int = Field(
+        default=6066,
+        validation_alias=AliasChoices("WEB_PORT", "web_port"),
+        description="Port of the worker's web server (serves /metrics).",
+    )
+    web_bind: str = "0.0.0.0"  # noqa: S104 - a worker must be scrapable from Prometheus
+    topic_prefix: str = ""
+    topic_partitions: int = Field(default=8, ge=1, le=1024)
+    table_store: str = "memory://"
+    data_dir: Path = Path(".buzzwire/worker-data")
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    kafka_username: str | None = None
+    kafka_password: SecretStr | None = None
+    kafka_ssl: bool = False
+
+    # --- input validation ----------------------------------------------------------------
+    brands: Path = Field(default_factory=sample_brands_path)
+    max_message_bytes: int = Field(default=1_048_576, ge=1024)
+    max_text_chars: int = Field(default=40_000, ge=1)
+    max_future_seconds: float = Field(default=3600.0, ge=0)
+    dedup_ttl_seconds: float = Field(default=6 * 3600.0, gt=0)
+    dedup_sweep_seconds: float = Field(default=300.0, gt=0)
+
+    # --- processing ----------------------------------------------------------------------
+    batch_size: int = Field(default=256, ge=1, le=10_000)
+    batch_within_seconds: float = Field(default=0.05, gt=0)
+    lang_min_confidence: float = Field(default=0.3, ge=0, le=1)
+
+    @field_validator("broker_url")
+    @classmethod
+    def _broker_scheme(cls, value: str) -> str:
+        for part in value.split(";"):
+            if not part.strip().startswith(("kafka://", "aiokafka://")):
+                raise ValueError(f"broker URL {part!r} must start with kafka://")
+        return value
+
+    def topic(self, name: str) -> str:
+        """Full topic name with the configured prefix (e.g. for per-tenant isolation)."""
+        return f"{self.topic_prefix}{name}"
+
+    @property
+    def bootstrap_servers(self) -> str:
+        """The broker URL in aiokafka's host:port[,host:port] form."""
+        hosts = []
+        for part in self.broker_url.split(";"):
+            hosts.append(part.strip().split("://", 1)[1].rstrip("/"))
+        return ",".join(hosts)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from streams.config import Settings, sample_brands_path
+
+
+def test_faust_env_vars_are_read_without_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BROKER_URL", "kafka://10.0.0.5:9093;kafka://10.0.0.6:9093")
+    monkeypatch.setenv("WEB_PORT", "7070")
+    s = Settings()
+    assert s.broker_url == "kafka://10.0.0.5:9093;kafka://10.0.0.6:9093"
+    assert s.bootstrap_servers == "10.0.0.5:9093,10.0.0.6:9093"
+    assert s.web_port == 7070
+
+
+def test_prefixed_env_vars(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BUZZWIRE_TOPIC_PREFIX", "tenant1.")
+    monkeypatch.setenv("BUZZWIRE_TOPIC_PARTITIONS", "12")
+    monkeypatch.setenv("BUZZWIRE_KAFKA_PASSWORD", "hunter2")
+    s = Settings()
+    assert s.topic("mentions.raw") == "tenant1.mentions.raw"
+    assert s.topic_partitions == 12
+    assert s.kafka_password is not None
+    assert s.kafka_password.get_secret_value() == "hunter2"
+    assert "hunter2" not in repr(s)
+
+
+def test_settings_are_frozen_and_validated(monkeypatch: pytest.MonkeyPatch) -> None:
+    s = Settings()
+    with pytest.raises(ValidationError):
+        s.topic_partitions = 3  # type: ignore[misc]
+    monkeypatch.setenv("BROKER_URL", "localhost:9092")
+    with pytest.raises(ValidationError, match="kafka://"):
+        Settings()
+
+
+def test_default_brands_file_ships_with_the_package() -> None:
+    assert Settings().brands == sample_brands_path()
+    assert sample_brands_path().is_file()
