@@ -49,7 +49,7 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("WEB_PORT", "web_port"),
         description="Port of the worker's web server (serves /metrics).",
     )
-    web_bind: str = "0.0.0.0"  # noqa: S104 - a worker must be scrapable from Prometheus
+    web_bind: str = "0.0.0.0"
     topic_prefix: str = ""
     topic_partitions: int = Field(default=8, ge=1, le=1024)
     table_store: str = "memory://"

@@ -172,12 +172,12 @@ def _sub_object(obj: Mapping[str, Any], field: str) -> Mapping[str, Any] | None:
 def validate_mention(obj: Any, *, now: float, limits: Limits) -> ParsedMention:
     """Check a decoded JSON value and build the Mention record, or raise InvalidMention."""
     if not isinstance(obj, dict):
-        raise InvalidMention(
-            Reason.NOT_OBJECT, f"expected a JSON object, got {type(obj).__name__}"
-        )
+        raise InvalidMention(Reason.NOT_OBJECT, f"expected a JSON object, got {type(obj).__name__}")
     missing = [f for f in ("id", "text", "created_at") if obj.get(f) in (None, "")]
     if missing:
-        raise InvalidMention(Reason.MISSING_FIELD, "missing required field(s): " + ", ".join(missing))
+        raise InvalidMention(
+            Reason.MISSING_FIELD, "missing required field(s): " + ", ".join(missing)
+        )
 
     mention_id = obj["id"]
     if isinstance(mention_id, int) and not isinstance(mention_id, bool):
@@ -189,7 +189,9 @@ def validate_mention(obj: Any, *, now: float, limits: Limits) -> ParsedMention:
 
     text = obj["text"]
     if not isinstance(text, str):
-        raise InvalidMention(Reason.INVALID_FIELD, f"text must be a string, not {type(text).__name__}")
+        raise InvalidMention(
+            Reason.INVALID_FIELD, f"text must be a string, not {type(text).__name__}"
+        )
     if len(text) > limits.max_text_chars:
         raise InvalidMention(
             Reason.TEXT_TOO_LONG,
@@ -258,7 +260,9 @@ def parse_mention(raw: bytes | None, *, now: float, limits: Limits) -> ParsedMen
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InvalidMention(Reason.NOT_UTF8, f"not UTF-8: {exc.reason} at byte {exc.start}") from None
+        raise InvalidMention(
+            Reason.NOT_UTF8, f"not UTF-8: {exc.reason} at byte {exc.start}"
+        ) from None
     try:
         obj = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -309,13 +313,17 @@ def deadletter_record(
 
 
 class LangGuess(Protocol):
-    lang: str
-    confidence: float
+    @property
+    def lang(self) -> str: ...
+    @property
+    def confidence(self) -> float: ...
 
 
 class BrandHit(Protocol):
-    id: str
-    tagged: bool
+    @property
+    def id(self) -> str: ...
+    @property
+    def tagged(self) -> bool: ...
 
 
 def enriched_dict(

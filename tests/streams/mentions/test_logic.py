@@ -145,8 +145,14 @@ def test_choose_language_prefers_collector_tag() -> None:
 def test_deadletter_keeps_original_bytes_reason_and_source() -> None:
     raw = b"\xffnot utf8 {"
     value = deadletter_record(
-        raw=raw, key=b"k1", reason=Reason.NOT_UTF8, detail="bad byte", topic="mentions.raw",
-        partition=3, offset=17, now=NOW,
+        raw=raw,
+        key=b"k1",
+        reason=Reason.NOT_UTF8,
+        detail="bad byte",
+        topic="mentions.raw",
+        partition=3,
+        offset=17,
+        now=NOW,
     )
     obj = orjson.loads(value)
     assert base64.b64decode(obj["original_b64"]) == raw

@@ -1,0 +1,59 @@
+"""Small Kafka admin helpers (create/delete topics) used by the demo, tests and benchmarks."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from streams.config import Settings
+
+#: Every topic the mentions pipeline reads or writes (before the prefix).
+MENTION_TOPICS = (
+    "mentions.raw",
+    "mentions.rekeyed",
+    "mentions.enriched",
+    "mentions.untagged",
+    "mentions.deadletter",
+)
+
+
+async def create_topics(bootstrap: str, names: Iterable[str], partitions: int) -> None:
+    """Create the topics that do not exist yet (idempotent)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        new = [
+            NewTopic(name=n, num_partitions=partitions, replication_factor=1)
+            for n in names
+            if n not in existing
+        ]
+        if new:
+            with contextlib.suppress(TopicAlreadyExistsError):  # a concurrent creator won
+                await admin.create_topics(new)
+    finally:
+        await admin.close()
+
+
+async def delete_topics_with_prefix(bootstrap: str, prefixes: Iterable[str]) -> list[str]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        wanted = tuple(prefixes)
+        doomed = [t for t in await admin.list_topics() if t.startswith(wanted)]
+        if doomed:
+            await admin.delete_topics(doomed)
+        return doomed
+    finally:
+        await admin.close()
+
+
+async def create_pipeline_topics(settings: Settings) -> None:
+    await create_topics(
+        settings.bootstrap_servers,
+        [settings.topic(t) for t in MENTION_TOPICS],
+        settings.topic_partitions,
+    )

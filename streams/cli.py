@@ -1,0 +1,129 @@
+"""The ``buzzwire`` command: worker, kafka, replay, demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from streams.config import Settings
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing may download at run time
+
+
+def _cmd_worker(args: argparse.Namespace) -> int:
+    from streams.brands.catalog import BrandsFileError
+
+    # Importing the app reads the settings; validate them and the brands file before Faust
+    # starts, so a broken brands file stops the worker with a clear message.
+    try:
+        from streams import runtime
+        from streams.app import app, metrics, settings
+
+        runtime.install(runtime.build_runtime(settings, metrics))
+    except BrandsFileError as exc:
+        print(f"buzzwire worker: {exc}", file=sys.stderr)
+        return 2
+    _declare_topics(settings)
+    argv = ["buzzwire", "worker", "-l", args.loglevel or settings.log_level]
+    argv += ["--web-port", str(settings.web_port), "--web-bind", settings.web_bind]
+    sys.argv = argv
+    app.main()  # runs until SIGTERM/SIGINT, then shuts down cleanly
+    return 0
+
+
+def _declare_topics(settings: Settings) -> None:
+    """Create missing pipeline topics with our partition count before Faust starts.
+
+    Faust declares only the topics it consumes; output topics would otherwise be auto-created
+    by the broker with its own default partition count.
+    """
+    from streams.admin import create_pipeline_topics
+
+    try:
+        asyncio.run(asyncio.wait_for(create_pipeline_topics(settings), timeout=60))
+    except Exception as exc:  # the broker may be coming up; Faust keeps retrying itself
+        print(f"buzzwire worker: could not create topics yet ({exc!r})", file=sys.stderr)
+
+
+def _cmd_kafka(args: argparse.Namespace) -> int:
+    from streams import localkafka
+
+    return localkafka.run(args)
+
+
+def _cmd_replay(args: argparse.Namespace) -> int:
+    from streams.config import get_settings
+    from streams.replay import replay
+
+    settings = get_settings()
+    topic = args.topic or settings.topic("mentions.raw")
+    stats = asyncio.run(
+        replay(
+            Path(args.file),
+            bootstrap_servers=settings.bootstrap_servers,
+            topic=topic,
+            rate=args.rate,
+            live=args.live,
+            limit=args.limit,
+        )
+    )
+    rate = stats.sent / stats.seconds if stats.seconds else 0.0
+    print(f"replayed {stats.sent} messages to {topic} in {stats.seconds:.1f}s ({rate:.0f}/s)")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from streams.demo import run_demo
+
+    return run_demo(
+        duration=args.duration, rate=args.rate, file=Path(args.file) if args.file else None
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="buzzwire", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    worker = sub.add_parser("worker", help="run a stream-processing worker")
+    worker.add_argument("-l", "--loglevel", default=None, help="log level (default: settings)")
+    worker.set_defaults(func=_cmd_worker)
+
+    kafka = sub.add_parser("kafka", help="manage the local single-node Kafka broker")
+    from streams import localkafka
+
+    localkafka.add_arguments(kafka)
+    kafka.set_defaults(func=_cmd_kafka)
+
+    rep = sub.add_parser("replay", help="produce a JSONL or CSV file of mentions to mentions.raw")
+    rep.add_argument("file", help="a .jsonl (one mention per line) or .csv (dotted headers) file")
+    rep.add_argument("--rate", type=float, default=None, help="messages per second (default: max)")
+    rep.add_argument("--live", action="store_true", help="set created_at to the send time")
+    rep.add_argument("--limit", type=int, default=None, help="send at most this many")
+    rep.add_argument("--topic", default=None, help="target topic (default: mentions.raw)")
+    rep.set_defaults(func=_cmd_replay)
+
+    demo = sub.add_parser("demo", help="local broker + worker + the bundled sample, live summary")
+    demo.add_argument(
+        "--duration",
+        type=float,
+        default=None,
+        help="stop after this many seconds (default: when the sample is processed; Ctrl-C stops)",
+    )
+    demo.add_argument("--rate", type=float, default=150.0, help="replay rate, mentions/s")
+    demo.add_argument("--file", default=None, help="replay this file instead of the sample")
+    demo.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

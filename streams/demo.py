@@ -1,0 +1,283 @@
+"""``buzzwire demo``: local broker, a worker, the bundled sample stream, a live summary.
+
+Each run uses its own topic prefix and app id, so counts start from zero; its topics are
+deleted at the end. The broker is started only when ``BROKER_URL`` is not set, and stopped
+at the end only if this run started it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import orjson
+from rich.console import Console, Group
+from rich.live import Live
+from rich.panel import Panel
+from rich.table import Table
+
+from streams.admin import MENTION_TOPICS, create_topics, delete_topics_with_prefix
+from streams.config import Settings, sample_stream_path
+from streams.workerproc import WorkerProcess
+
+
+@dataclass
+class Summary:
+    replayed: int = 0
+    replay_done: bool = False
+    enriched: int = 0
+    untagged: int = 0
+    deadletters: int = 0
+    duplicates: int = 0
+    latency_p50: float | None = None
+    brands: Counter[tuple[str, bool]] = field(default_factory=Counter)
+    langs: Counter[str] = field(default_factory=Counter)
+    reasons: Counter[str] = field(default_factory=Counter)
+    inbox: list[str] = field(default_factory=list)
+
+    def add_enriched(self, value: bytes) -> None:
+        obj = orjson.loads(value)
+        self.enriched += 1
+        self.langs[obj["lang"]] += 1
+        for brand in obj["brands"]:
+            self.brands[(brand["id"], bool(brand["tagged"]))] += 1
+
+    def add_untagged(self, value: bytes) -> None:
+        obj = orjson.loads(value)
+        self.untagged += 1
+        ids = ",".join(b["id"] for b in obj["brands"] if not b["tagged"])
+        text = " ".join(obj["text"].split())[:90]
+        self.inbox = [f"[{obj['lang']}] {ids}: {text}", *self.inbox[:4]]
+
+    def add_deadletter(self, value: bytes) -> None:
+        self.deadletters += 1
+        self.reasons[orjson.loads(value)["reason"]] += 1
+
+    @property
+    def accounted(self) -> int:
+        return self.enriched + self.deadletters + self.duplicates
+
+
+def render(s: Summary, metrics_url: str, elapsed: float) -> Group:
+    head = Table.grid(padding=(0, 2))
+    p50 = f"{s.latency_p50:.2f}s" if s.latency_p50 is not None else "-"
+    head.add_row(
+        f"[b]replayed[/b] {s.replayed}{' (done)' if s.replay_done else ''}",
+        f"[b]enriched[/b] {s.enriched}",
+        f"[b]untagged[/b] {s.untagged}",
+        f"[b]dead letters[/b] {s.deadletters}",
+        f"[b]duplicates skipped[/b] {s.duplicates}",
+        f"[b]p50 latency[/b] {p50}",
+        f"{elapsed:.0f}s",
+    )
+    brands = Table(title="mentions per brand", expand=False)
+    for col in ("brand", "tagged", "untagged"):
+        brands.add_column(col, justify="right" if col != "brand" else "left")
+    for brand in sorted({b for b, _ in s.brands}):
+        brands.add_row(brand, str(s.brands[(brand, True)]), str(s.brands[(brand, False)]))
+    langs = Table(title="languages")
+    langs.add_column("lang")
+    langs.add_column("mentions", justify="right")
+    for lang, n in s.langs.most_common(14):
+        langs.add_row(lang, str(n))
+    dead = Table(title="dead letters")
+    dead.add_column("reason")
+    dead.add_column("n", justify="right")
+    for reason, n in s.reasons.most_common():
+        dead.add_row(reason, str(n))
+    row = Table.grid(padding=(0, 3))
+    row.add_row(brands, langs, dead)
+    inbox = "\n".join(s.inbox) or "-"
+    return Group(
+        Panel(head, title="buzzwire demo", subtitle=f"metrics: {metrics_url}"),
+        row,
+        Panel(inbox, title="untagged inbox (latest)"),
+    )
+
+
+def _histogram_p50(metrics: dict[str, float], name: str) -> float | None:
+    buckets = []
+    for key, value in metrics.items():
+        if key.startswith(f"{name}_bucket{{") and 'le="' in key:
+            le = key.split('le="', 1)[1].split('"', 1)[0]
+            buckets.append((float("inf") if le == "+Inf" else float(le), value))
+    buckets.sort()
+    if not buckets or buckets[-1][1] == 0:
+        return None
+    half = buckets[-1][1] / 2
+    return next(le for le, count in buckets if count >= half)
+
+
+async def _consume(settings: Settings, summary: Summary, stop: asyncio.Event) -> None:
+    from aiokafka import AIOKafkaConsumer
+
+    handlers = {
+        settings.topic("mentions.enriched"): summary.add_enriched,
+        settings.topic("mentions.untagged"): summary.add_untagged,
+        settings.topic("mentions.deadletter"): summary.add_deadletter,
+    }
+    consumer = AIOKafkaConsumer(
+        *handlers,
+        bootstrap_servers=settings.bootstrap_servers,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
+    )
+    await consumer.start()
+    try:
+        while not stop.is_set():
+            batches = await consumer.getmany(timeout_ms=300)
+            for tp, records in batches.items():
+                for record in records:
+                    if record.value is not None:
+                        handlers[tp.topic](record.value)
+    finally:
+        await consumer.stop()
+
+
+async def _demo(
+    settings: Settings, worker: WorkerProcess, file: Path, rate: float, duration: float | None
+) -> Summary:
+    from streams.replay import count_messages, replay
+
+    summary = Summary()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    expected = count_messages(file)
+    consumer = asyncio.create_task(_consume(settings, summary, stop))
+
+    async def _replay() -> None:
+        stats = await replay(
+            file,
+            bootstrap_servers=settings.bootstrap_servers,
+            topic=settings.topic("mentions.raw"),
+            rate=rate,
+            live=True,
+            progress=False,
+        )
+        summary.replayed = stats.sent
+        summary.replay_done = True
+
+    replayer = asyncio.create_task(_replay())
+    started = time.monotonic()
+    console = Console()
+    last_line = 0.0
+    with Live(console=console, refresh_per_second=4, transient=False) as live:
+        while not stop.is_set():
+            elapsed = time.monotonic() - started
+            if not summary.replay_done:
+                summary.replayed = min(expected, int(elapsed * rate))
+            with contextlib.suppress(OSError):
+                m = worker.metrics()
+                summary.duplicates = int(m.get("buzzwire_duplicates_total", 0))
+                summary.latency_p50 = _histogram_p50(m, "buzzwire_event_to_processed_seconds")
+            live.update(render(summary, worker.metrics_url, elapsed))
+            if not console.is_terminal and elapsed - last_line >= 5:
+                last_line = elapsed
+                print(
+                    f"[{elapsed:5.0f}s] replayed={summary.replayed} enriched={summary.enriched} "
+                    f"untagged={summary.untagged} deadletters={summary.deadletters} "
+                    f"duplicates={summary.duplicates}",
+                    flush=True,
+                )
+            if worker.proc is not None and worker.proc.poll() is not None:
+                print(f"worker exited unexpectedly:\n{worker.log_tail()}", file=sys.stderr)
+                break
+            if duration is not None and elapsed >= duration:
+                break
+            if duration is None and summary.replay_done and summary.accounted >= expected:
+                await asyncio.sleep(1.0)  # let the last metrics scrape settle
+                live.update(render(summary, worker.metrics_url, elapsed))
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=0.5)
+    stop.set()
+    replayer.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await replayer
+    await consumer
+    return summary
+
+
+def run_demo(*, duration: float | None, rate: float, file: Path | None) -> int:
+    from streams.localkafka import LocalKafka
+
+    run_id = datetime.now().strftime("demo-%Y%m%d-%H%M%S")
+    own_broker = "BROKER_URL" not in os.environ
+    broker = (
+        LocalKafka(port=int(os.environ.get("BUZZWIRE_KAFKA_PORT", "9092"))) if own_broker else None
+    )
+    started_broker = False
+    if broker is not None:
+        started_broker = not broker.status().running
+        print(
+            f"starting local Kafka broker on {broker.bootstrap} ..."
+            if started_broker
+            else f"using the running local broker on {broker.bootstrap}",
+            flush=True,
+        )
+        broker.start()
+        os.environ["BROKER_URL"] = broker.url
+    settings = Settings(
+        topic_prefix=f"{run_id}.",
+        app_id=f"buzzwire-{run_id}",
+        data_dir=Path(".buzzwire") / run_id,
+    )
+    web_port = settings.web_port
+    worker = WorkerProcess(
+        env={
+            "BROKER_URL": settings.broker_url,
+            "BUZZWIRE_TOPIC_PREFIX": settings.topic_prefix,
+            "BUZZWIRE_APP_ID": settings.app_id,
+            "BUZZWIRE_DATA_DIR": str(settings.data_dir),
+        },
+        log_path=Path(".buzzwire") / f"{run_id}-worker.log",
+        web_port=web_port,
+    )
+    code = 0
+    try:
+        asyncio.run(
+            create_topics(
+                settings.bootstrap_servers,
+                [settings.topic(t) for t in MENTION_TOPICS],
+                settings.topic_partitions,
+            )
+        )
+        print(f"starting worker (log: {worker.log_path}) ...", flush=True)
+        worker.start()
+        worker.wait_ready()
+        print(f"worker ready; metrics at {worker.metrics_url}", flush=True)
+        summary = asyncio.run(_demo(settings, worker, file or sample_stream_path(), rate, duration))
+        print(
+            f"\ndemo done: {summary.replayed} replayed, {summary.enriched} enriched, "
+            f"{summary.untagged} untagged, {summary.deadletters} dead letters "
+            f"({dict(summary.reasons)}), {summary.duplicates} duplicates skipped"
+        )
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+    except Exception as exc:
+        print(f"demo failed: {exc}", file=sys.stderr)
+        code = 1
+    finally:
+        print("stopping worker ...", flush=True)
+        worker.stop()
+        with contextlib.suppress(Exception):
+            asyncio.run(
+                delete_topics_with_prefix(
+                    settings.bootstrap_servers, [settings.topic_prefix, settings.app_id]
+                )
+            )
+        if broker is not None and started_broker:
+            print("stopping local Kafka broker ...", flush=True)
+            broker.stop()
+    return code

@@ -1,0 +1,163 @@
+"""Agents of the mentions domain: validate, de-duplicate, enrich, emit. Thin: logic lives in
+``logic.py`` and ``streams/runtime.py``; here we only move bytes between topics.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Sequence
+from typing import Any, cast
+
+import faust
+import orjson
+from faust.types import EventT, StreamT
+from mode.types.signals import BaseSignalT
+
+from streams import runtime as rt_mod
+from streams.app import app, metrics, settings
+from streams.mentions.logic import (
+    InvalidMention,
+    ParsedMention,
+    Reason,
+    deadletter_record,
+    has_untagged,
+    parse_mention,
+)
+from streams.mentions.tables import seen_ids
+from streams.mentions.topics import (
+    deadletter_topic,
+    enriched_topic,
+    raw_topic,
+    rekeyed_topic,
+    untagged_topic,
+)
+from streams.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+@app.on_worker_init.connect
+def _load_runtime(
+    sender: Any, /, *args: Any, signal: BaseSignalT[Any], **kwargs: Any
+) -> None:
+    """Models and the brands file are loaded when the worker starts (not at import)."""
+    if not rt_mod.is_installed():
+        rt_mod.install(rt_mod.build_runtime(settings, metrics))
+
+
+async def _dead_letter(event: EventT, reason: Reason, detail: str, now: float) -> None:
+    msg = event.message
+    value = deadletter_record(
+        raw=msg.value,
+        key=msg.key,
+        reason=reason,
+        detail=detail,
+        topic=msg.topic,
+        partition=msg.partition,
+        offset=msg.offset,
+        now=now,
+    )
+    metrics.deadletters.labels(reason.value).inc()
+    await deadletter_topic.send(key=msg.key, value=value)
+
+
+async def _annotate(
+    rt: Runtime, batch: list[tuple[EventT, ParsedMention]], now: float
+) -> list[tuple[EventT, ParsedMention, dict[str, Any]]]:
+    """Enrich a batch; if the batch fails, retry one by one so only the culprit is dead-lettered."""
+    mentions = [p.mention for _, p in batch]
+    try:
+        outs = await rt.annotate_async(mentions)
+        return [(ev, p, out) for (ev, p), out in zip(batch, outs, strict=True)]
+    except Exception:
+        log.exception("enrichment failed for a batch of %d; isolating", len(batch))
+    done = []
+    for ev, parsed in batch:
+        try:
+            (out,) = await rt.annotate_async([parsed.mention])
+        except Exception as exc:
+            await _dead_letter(ev, Reason.PROCESSING_ERROR, f"{type(exc).__name__}: {exc}", now)
+            continue
+        done.append((ev, parsed, out))
+    return done
+
+
+async def process_events(events: Sequence[EventT], *, rekey: bool) -> int:
+    """Process one batch of raw mention events. Returns how many were enriched."""
+    rt = rt_mod.get_runtime()
+    started = time.perf_counter()
+    now = time.time()
+    fresh: list[tuple[EventT, ParsedMention]] = []
+    batch_ids: set[bytes] = set()
+    for event in events:
+        msg = event.message
+        metrics.received.labels(msg.topic).inc()
+        try:
+            parsed = parse_mention(msg.value, now=now, limits=rt.limits)
+        except InvalidMention as exc:
+            await _dead_letter(event, exc.reason, exc.detail, now)
+            continue
+        key = parsed.mention.id.encode("utf-8")
+        if rekey and msg.key != key:
+            # Not keyed by id: its duplicates may sit on other partitions. Re-send keyed by id.
+            metrics.rekeyed.inc()
+            await rekeyed_topic.send(key=key, value=msg.value)
+            continue
+        if key in batch_ids or seen_ids.get(key) is not None:
+            metrics.duplicates.inc()
+            continue
+        batch_ids.add(key)
+        fresh.append((event, parsed))
+
+    enriched = await _annotate(rt, fresh, now) if fresh else []
+    done = time.time()
+    for _event, parsed, out in enriched:
+        key = out["id"].encode("utf-8")
+        value = orjson.dumps(out)
+        await enriched_topic.send(key=key, value=value)
+        if has_untagged(out["brands"]):
+            await untagged_topic.send(key=key, value=value)
+        # Marked as seen only once its outputs are handed to the producer.
+        seen_ids[key] = now
+        lang = out["lang"]
+        metrics.processed.labels(lang).inc()
+        for brand in out["brands"]:
+            metrics.brand_mentions.labels(
+                brand["id"], lang, "true" if brand["tagged"] else "false"
+            ).inc()
+        metrics.event_latency.observe(max(0.0, done - parsed.created_ts))
+    metrics.batch_size.observe(len(events))
+    metrics.batch_seconds.labels("enrich").observe(time.perf_counter() - started)
+    return len(enriched)
+
+
+async def _run(stream: StreamT, *, rekey: bool) -> AsyncIterator[int]:
+    async for events in cast(faust.Stream, stream).take_events(
+        settings.batch_size, within=settings.batch_within_seconds
+    ):
+        yield await process_events(events, rekey=rekey)
+
+
+@app.agent(raw_topic)
+async def ingest(stream: StreamT) -> AsyncIterator[int]:
+    """mentions.raw -> mentions.enriched / mentions.untagged / mentions.deadletter."""
+    async for n in _run(stream, rekey=True):
+        yield n
+
+
+@app.agent(rekeyed_topic)
+async def ingest_rekeyed(stream: StreamT) -> AsyncIterator[int]:
+    """mentions.rekeyed (valid mentions re-keyed by id) -> same outputs as ``ingest``."""
+    async for n in _run(stream, rekey=False):
+        yield n
+
+
+@app.timer(interval=settings.dedup_sweep_seconds)
+async def sweep_seen_ids() -> None:
+    """Forget mention ids older than the de-duplication TTL."""
+    cutoff = time.time() - settings.dedup_ttl_seconds
+    expired = [key for key, first_seen in seen_ids.items() if first_seen < cutoff]
+    for key in expired:
+        del seen_ids[key]
+    metrics.dedup_keys.set(len(seen_ids))

@@ -1,0 +1,95 @@
+"""Run ``buzzwire worker`` as a child process: used by the demo, the tests and the benchmarks."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def parse_metrics(text: str) -> dict[str, float]:
+    """Prometheus text format -> {'name{labels}': value} (enough for tests and the demo)."""
+    out: dict[str, float] = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name, _, value = line.rpartition(" ")
+        try:
+            out[name] = float(value)
+        except ValueError:
+            continue
+    return out
+
+
+@dataclass
+class WorkerProcess:
+    env: dict[str, str]
+    log_path: Path
+    web_port: int
+    proc: subprocess.Popen[bytes] | None = field(default=None, init=False)
+
+    @property
+    def metrics_url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}/metrics"
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, **self.env, "WEB_PORT": str(self.web_port)}
+        env.setdefault("HF_HUB_OFFLINE", "1")
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "streams.cli", "worker"],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def metrics(self, timeout: float = 2.0) -> dict[str, float]:
+        with urllib.request.urlopen(self.metrics_url, timeout=timeout) as resp:
+            return parse_metrics(resp.read().decode())
+
+    def wait_ready(self, timeout: float = 120.0) -> None:
+        """Until the web server answers and the consumer has partitions assigned."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(
+                    f"worker exited with code {self.proc.returncode}:\n{self.log_tail()}"
+                )
+            try:
+                self.metrics()
+            except OSError:
+                time.sleep(0.5)
+                continue
+            if "Worker ready" in self.log_path.read_text(errors="replace"):
+                return
+            time.sleep(0.5)
+        raise TimeoutError(f"worker not ready after {timeout:.0f}s:\n{self.log_tail()}")
+
+    def stop(self, timeout: float = 30.0) -> int | None:
+        """SIGTERM the worker's process group, wait, then SIGKILL. Returns the exit code."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        return self.proc.returncode

@@ -1,0 +1,201 @@
+"""The whole mentions pipeline on the real Kafka broker, through a real `buzzwire worker`."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from streams.admin import MENTION_TOPICS, create_topics, delete_topics_with_prefix
+from streams.config import Settings
+from streams.synthetic import bad_messages, generate
+from streams.workerproc import WorkerProcess
+
+pytestmark = pytest.mark.integration
+
+N_VALID = 3000
+N_DUPLICATES = 150
+N_UNKEYED = 300
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def pipeline(kafka_broker: Any, tmp_path: Path) -> Iterator[tuple[Settings, WorkerProcess]]:
+    run = uuid.uuid4().hex[:8]
+    settings = Settings(
+        broker_url=kafka_broker.url,
+        topic_prefix=f"it-{run}.",
+        app_id=f"buzzwire-it-{run}",
+        topic_partitions=4,
+        data_dir=tmp_path / "data",
+    )
+    asyncio.run(
+        create_topics(
+            settings.bootstrap_servers,
+            [settings.topic(t) for t in MENTION_TOPICS],
+            settings.topic_partitions,
+        )
+    )
+    worker = WorkerProcess(
+        env={
+            "BROKER_URL": settings.broker_url,
+            "BUZZWIRE_TOPIC_PREFIX": settings.topic_prefix,
+            "BUZZWIRE_APP_ID": settings.app_id,
+            "BUZZWIRE_TOPIC_PARTITIONS": str(settings.topic_partitions),
+            "BUZZWIRE_DATA_DIR": str(settings.data_dir),
+        },
+        log_path=tmp_path / "worker.log",
+        web_port=_free_port(),
+    )
+    worker.start()
+    try:
+        worker.wait_ready(timeout=180)
+        yield settings, worker
+    finally:
+        code = worker.stop()
+        asyncio.run(
+            delete_topics_with_prefix(
+                settings.bootstrap_servers, [settings.topic_prefix, settings.app_id]
+            )
+        )
+    assert code == 0, f"worker did not stop cleanly ({code}):\n{worker.log_tail()}"
+
+
+async def _produce(
+    bootstrap: str, messages: list[tuple[bytes | None, bytes | None]], topic: str
+) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5, max_request_size=4 << 20)
+    await producer.start()
+    try:
+        futures = [await producer.send(topic, key=k, value=v) for k, v in messages]
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+
+
+async def _collect(
+    settings: Settings, expect_enriched: int, expect_dead: int, timeout: float = 180
+) -> dict[str, list[Any]]:
+    topics = {
+        settings.topic("mentions.enriched"): "enriched",
+        settings.topic("mentions.untagged"): "untagged",
+        settings.topic("mentions.deadletter"): "deadletter",
+    }
+    consumer = AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=settings.bootstrap_servers,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
+    )
+    out: dict[str, list[Any]] = {name: [] for name in topics.values()}
+    await consumer.start()
+    try:
+        deadline = time.monotonic() + timeout
+        settled_at: float | None = None
+        while time.monotonic() < deadline:
+            for tp, records in (await consumer.getmany(timeout_ms=500)).items():
+                out[topics[tp.topic]].extend(records)
+            done = len(out["enriched"]) >= expect_enriched and len(out["deadletter"]) >= expect_dead
+            if done and settled_at is None:
+                settled_at = time.monotonic()
+            # Keep reading a little after the expected counts: extra output would be a bug.
+            if settled_at is not None and time.monotonic() - settled_at > 5:
+                break
+    finally:
+        await consumer.stop()
+    return out
+
+
+async def test_every_input_lands_exactly_once(pipeline: tuple[Settings, WorkerProcess]) -> None:
+    settings, worker = pipeline
+    now = time.time()
+    synthetic = list(
+        generate(N_VALID, start_ts=now - 600, step_seconds=0.1, id_prefix=f"it{now:.0f}")
+    )
+    messages: list[tuple[bytes | None, bytes | None]] = []
+    for i, s in enumerate(synthetic):
+        value = orjson.dumps(s.value)
+        # Most producers key by id; some do not, which forces the re-keying path.
+        key = None if i % (N_VALID // N_UNKEYED) == 0 else s.value["id"].encode()
+        messages.append((key, value))
+    # Re-deliveries: the same message again, keyed and unkeyed, later in the stream.
+    duplicates = [messages[i * 7] for i in range(N_DUPLICATES)]
+    bad = bad_messages(now, max_text_chars=settings.max_text_chars)
+    bad_inputs = [(b"bad-key-%d" % i, raw) for i, (raw, _) in enumerate(bad)]
+    bad_inputs.append((b"tombstone", None))
+    stream = messages + duplicates + bad_inputs
+    # Interleave deterministically so bad input and duplicates are spread through the stream.
+    stream = [m for _, m in sorted(enumerate(stream), key=lambda p: (p[0] * 7919) % len(stream))]
+    await _produce(settings.bootstrap_servers, stream, settings.topic("mentions.raw"))
+
+    out = await _collect(settings, expect_enriched=N_VALID, expect_dead=len(bad_inputs))
+
+    # Every valid mention exactly once on mentions.enriched.
+    enriched = [orjson.loads(r.value) for r in out["enriched"]]
+    ids = Counter(e["id"] for e in enriched)
+    assert sorted(ids) == sorted(s.value["id"] for s in synthetic)
+    assert max(ids.values()) == 1, [i for i, n in ids.items() if n > 1][:5]
+    assert all(r.key == orjson.loads(r.value)["id"].encode() for r in out["enriched"])
+
+    # Brands and tagged/untagged as constructed.
+    by_id = {e["id"]: e for e in enriched}
+    wrong = [
+        (s.value["text"], s.brands, by_id[s.value["id"]]["brands"])
+        for s in synthetic
+        if tuple(sorted((b["id"], b["tagged"]) for b in by_id[s.value["id"]]["brands"])) != s.brands
+    ]
+    assert not wrong, wrong[:5]
+    # Language detected on these clear sentences.
+    lang_hits = sum(by_id[s.value["id"]]["lang"] == s.lang for s in synthetic)
+    assert lang_hits / len(synthetic) > 0.97
+    assert all(0 <= e["lang_confidence"] <= 1 for e in enriched)
+
+    # mentions.untagged holds exactly the mentions with an untagged brand.
+    untagged_ids = Counter(orjson.loads(r.value)["id"] for r in out["untagged"])
+    expected_untagged = {s.value["id"] for s in synthetic if any(not t for _, t in s.brands)}
+    assert set(untagged_ids) == expected_untagged
+    assert max(untagged_ids.values()) == 1
+
+    # Every bad input exactly once on the dead-letter topic, with its reason and source.
+    dead = [orjson.loads(r.value) for r in out["deadletter"]]
+    assert len(dead) == len(bad_inputs)
+    got = Counter(
+        (base64.b64decode(d["original_b64"]) if d["original_b64"] else None, d["reason"])
+        for d in dead
+    )
+    want = Counter([(raw, reason) for raw, reason in bad] + [(None, "empty_message")])
+    assert got == want
+    assert all(d["source"]["topic"] == settings.topic("mentions.raw") for d in dead)
+    assert all(d["error"] for d in dead)
+
+    # The worker's metrics agree.
+    m = worker.metrics()
+    assert m["buzzwire_duplicates_total"] == N_DUPLICATES
+    dead_by_reason = {
+        k.split('reason="')[1].rstrip('"}'): v
+        for k, v in m.items()
+        if k.startswith("buzzwire_deadletters_total{")
+    }
+    assert dead_by_reason == dict(Counter(reason for _, reason in bad) + Counter(["empty_message"]))
+    processed = sum(v for k, v in m.items() if k.startswith("buzzwire_mentions_processed_total{"))
+    assert processed == N_VALID
+    assert m["buzzwire_event_to_processed_seconds_count"] == N_VALID
+    assert any(k.startswith("faust_messages_received") for k in m)
+    assert worker.proc is not None and worker.proc.poll() is None  # never crashed
