@@ -21,6 +21,7 @@ from pathlib import Path
 import orjson
 from rich.console import Console, Group
 from rich.live import Live
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -55,7 +56,7 @@ class Summary:
         self.untagged += 1
         ids = ",".join(b["id"] for b in obj["brands"] if not b["tagged"])
         text = " ".join(obj["text"].split())[:90]
-        self.inbox = [f"[{obj['lang']}] {ids}: {text}", *self.inbox[:4]]
+        self.inbox = [escape(f"[{obj['lang']}] {ids}: {text}"), *self.inbox[:4]]
 
     def add_deadletter(self, value: bytes) -> None:
         self.deadletters += 1

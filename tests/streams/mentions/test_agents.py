@@ -1,0 +1,89 @@
+"""The ingest agent under Faust's test_context(): no broker; topic sends are captured."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+from unittest.mock import MagicMock
+
+import orjson
+import pytest
+
+from streams import runtime as rt_mod
+from streams.app import metrics, settings
+from streams.mentions import agents, topics
+from streams.mentions.tables import seen_ids
+
+
+@pytest.fixture(scope="module")
+def loaded_runtime() -> Iterator[rt_mod.Runtime]:
+    runtime = rt_mod.build_runtime(settings, metrics)
+    rt_mod.install(runtime)
+    yield runtime
+
+
+@pytest.fixture
+def sent(monkeypatch: pytest.MonkeyPatch, loaded_runtime: rt_mod.Runtime) -> dict[str, list[Any]]:
+    captured: dict[str, list[Any]] = {n: [] for n in ("enriched", "untagged", "deadletter", "rekeyed")}
+    for name in captured:
+        topic = getattr(topics, f"{name}_topic")
+
+        async def fake_send(*, key: bytes | None, value: bytes, _name: str = name) -> None:
+            captured[_name].append((key, orjson.loads(value)))
+
+        monkeypatch.setattr(topic, "send", fake_send)
+    # The table writes its changelog through the producer; there is no broker here.
+    monkeypatch.setattr(seen_ids, "send_changelog", MagicMock())
+    seen_ids.data.clear()
+    return captured
+
+
+def mention(mid: str, text: str, **extra: Any) -> bytes:
+    return orjson.dumps({"id": mid, "text": text, "created_at": time.time() - 5, **extra})
+
+
+async def test_agent_routes_valid_bad_duplicate_and_unkeyed(sent: dict[str, list[Any]]) -> None:
+    async with agents.ingest.test_context() as agent:
+        await agent.put(mention("m1", "Internet od @acme opet ne radi"), key=b"m1")
+        await agent.put(mention("m2", "El nuevo plan de Globex es carísimo"), key=b"m2")
+        await agent.put(b'{"id": "m3", "text": ', key=b"m3")
+        await agent.put(mention("m1", "Internet od @acme opet ne radi"), key=b"m1")
+        await agent.put(mention("m4", "Just a sunny day at the beach"), key=None)
+
+    enriched = {value["id"]: value for _, value in sent["enriched"]}
+    assert set(enriched) == {"m1", "m2"}
+    assert enriched["m1"]["brands"] == [{"id": "acme", "tagged": True}]
+    assert enriched["m1"]["lang"] == "hr"
+    assert enriched["m2"]["brands"] == [{"id": "globex", "tagged": False}]
+    assert enriched["m2"]["lang"] == "es"
+    assert [v["id"] for _, v in sent["untagged"]] == ["m2"]
+    assert [(k, v["reason"]) for k, v in sent["deadletter"]] == [(b"m3", "not_json")]
+    assert sent["deadletter"][0][1]["original_text"] == '{"id": "m3", "text": '
+    # Not keyed by id: re-sent keyed by id, not processed here.
+    assert [k for k, _ in sent["rekeyed"]] == [b"m4"]
+    assert seen_ids.get(b"m1") is not None and seen_ids.get(b"m4") is None
+
+
+async def test_a_failing_mention_is_dead_lettered_and_the_rest_go_on(
+    sent: dict[str, list[Any]], monkeypatch: pytest.MonkeyPatch, loaded_runtime: rt_mod.Runtime
+) -> None:
+    real = loaded_runtime.matcher.match
+
+    def flaky(text: str, reply_to_handle: str | None = None) -> Any:
+        if "boom" in text:
+            raise RuntimeError("matcher exploded")
+        return real(text, reply_to_handle)
+
+    monkeypatch.setattr(loaded_runtime.matcher, "match", flaky)
+    events = [
+        mention("ok1", "Acme is great"),
+        mention("bad1", "boom"),
+        mention("ok2", "Globex is fine"),
+    ]
+    async with agents.ingest.test_context() as agent:
+        for raw in events:
+            await agent.put(raw, key=orjson.loads(raw)["id"].encode())
+    assert sorted(v["id"] for _, v in sent["enriched"]) == ["ok1", "ok2"]
+    assert [(k, v["reason"]) for k, v in sent["deadletter"]] == [(b"bad1", "processing_error")]
+    assert "matcher exploded" in sent["deadletter"][0][1]["error"]
