@@ -25,7 +25,8 @@ def loaded_runtime() -> Iterator[rt_mod.Runtime]:
 
 @pytest.fixture
 def sent(monkeypatch: pytest.MonkeyPatch, loaded_runtime: rt_mod.Runtime) -> dict[str, list[Any]]:
-    captured: dict[str, list[Any]] = {n: [] for n in ("enriched", "untagged", "deadletter", "rekeyed")}
+    names = ("enriched", "untagged", "deadletter", "rekeyed")
+    captured: dict[str, list[Any]] = {n: [] for n in names}
     for name in captured:
         topic = getattr(topics, f"{name}_topic")
 
