@@ -210,6 +210,7 @@ def main() -> int:
     ap.add_argument("--latency-rate", type=float, default=None, help="default: 50%% of throughput")
     ap.add_argument("--partitions", type=int, default=8)
     ap.add_argument("--profile", action="store_true", help="py-spy the worker (pip install py-spy)")
+    ap.add_argument("--profile-out", type=Path, default=None, help="keep py-spy's raw stacks here")
     args = ap.parse_args()
 
     from streams.localkafka import LocalKafka
@@ -283,6 +284,10 @@ def main() -> int:
         span = (stamps[-1] - stamps[0]) / 1000
         throughput = len(out) / span if span else float("nan")
         rss = peak_rss_mib(worker.proc.pid) if worker.proc else float("nan")
+        m = worker.metrics()
+        batches = m.get("buzzwire_batch_size_mentions_count", 0.0)
+        mean_batch = m.get("buzzwire_batch_size_mentions_sum", 0.0) / batches if batches else 0.0
+        busy = m.get('buzzwire_batch_processing_seconds_sum{stage="enrich"}', 0.0)
 
         # -- 2. latency at a fixed rate below capacity (same warm worker)
         rate = args.latency_rate or max(100.0, 0.5 * throughput)
@@ -336,9 +341,15 @@ def main() -> int:
             f"p99 {1000 * percentile(lats, 0.99):.0f} ms ({len(lats)} mentions)"
         )
         print(f"worker peak RSS     : {rss:10.0f} MiB")
+        print(
+            f"worker batches      : {batches:.0f}, mean {mean_batch:.0f} mentions; "
+            f"{busy:.1f}s of {span:.1f}s inside process_events"
+        )
         print(f"aiokafka passthrough: {pt:10.0f} messages/s")
         print(f"ratio pipeline/passthrough: {throughput / pt:.2f}")
         if (tmp / "profile.txt").exists():
+            if args.profile_out:
+                shutil.copy(tmp / "profile.txt", args.profile_out)
             print()
             print(profile_summary(tmp / "profile.txt"))
         return 0

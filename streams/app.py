@@ -9,6 +9,7 @@ import ssl
 from typing import Any
 
 import faust
+from faust import web
 from faust.sensors.prometheus import setup_prometheus_sensors
 from prometheus_client import CollectorRegistry
 
@@ -31,6 +32,19 @@ def _credentials(settings: Settings) -> Any:
     )
 
 
+class Worker(faust.Worker):
+    """Faust's worker without its terminal spinner.
+
+    At log levels above INFO the spinner lowers the root logger to DEBUG so that it can spin on
+    every record: every debug line of aiokafka (one per message sent) is then built and
+    filtered (measured: ~5% of the worker's CPU). Workers run unattended; no spinner needed.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.spinner = None
+
+
 def create_app(settings: Settings) -> faust.App:
     # BROKER_URL and WEB_PORT are read by Settings from the very env vars Faust reads, so the
     # explicit kwargs below and Faust's env override always carry the same values.
@@ -45,6 +59,7 @@ def create_app(settings: Settings) -> faust.App:
         topic_partitions=settings.topic_partitions,
         datadir=str(settings.data_dir),
         autodiscover=DOMAINS,
+        Worker=Worker,
         origin="streams",
         # Our input topics carry raw bytes that we validate ourselves; never let Faust crash
         # on them.
@@ -53,6 +68,9 @@ def create_app(settings: Settings) -> faust.App:
         # Replaying history must start from the beginning of the topics.
         consumer_auto_offset_reset="earliest",
         producer_max_request_size=4 * 1024 * 1024,
+        # Faust's defaults (no linger, 16 KiB batches) send one produce request per message.
+        producer_linger=settings.producer_linger_seconds,
+        producer_max_batch_size=settings.producer_max_batch_bytes,
         broker_max_poll_records=2000,
         stream_buffer_maxsize=8192,
     )
@@ -65,3 +83,11 @@ metrics = Metrics.create(registry)
 # Faust's own sensor metrics (messages in/out, commit latency, rebalances, ...) and ours share
 # one registry, served at /metrics on the worker's web port.
 setup_prometheus_sensors(app, pattern="/metrics", registry=registry, name_prefix="faust")
+
+
+@app.page("/ready")
+async def ready(self: web.View, request: web.Request) -> web.Response:
+    """Readiness: 200 once partitions are assigned and table recovery is done, else 503."""
+    recovery = app.tables.recovery  # type: ignore[attr-defined]
+    ok = recovery.completed.is_set() and not app.rebalancing
+    return self.json({"ready": ok}, status=200 if ok else 503)

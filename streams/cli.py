@@ -15,6 +15,10 @@ if TYPE_CHECKING:
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing may download at run time
 
 
+# Faust's worker CLI spells log levels its own way.
+_FAUST_LEVELS = {"warning": "warn", "critical": "crit"}
+
+
 def _cmd_worker(args: argparse.Namespace) -> int:
     from streams.brands.catalog import BrandsFileError
 
@@ -29,7 +33,8 @@ def _cmd_worker(args: argparse.Namespace) -> int:
         print(f"buzzwire worker: {exc}", file=sys.stderr)
         return 2
     _declare_topics(settings)
-    argv = ["buzzwire", "worker", "-l", args.loglevel or settings.log_level]
+    level = args.loglevel or settings.log_level
+    argv = ["buzzwire", "worker", "-l", _FAUST_LEVELS.get(level, level)]
     argv += ["--web-port", str(settings.web_port), "--web-bind", settings.web_bind]
     sys.argv = argv
     app.main()  # runs until SIGTERM/SIGINT, then shuts down cleanly

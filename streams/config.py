@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     kafka_username: str | None = None
     kafka_password: SecretStr | None = None
     kafka_ssl: bool = False
+    producer_linger_seconds: float = Field(default=0.01, ge=0, le=1)
+    producer_max_batch_bytes: int = Field(default=512 * 1024, ge=16 * 1024)
 
     # --- input validation ----------------------------------------------------------------
     brands: Path = Field(default_factory=sample_brands_path)

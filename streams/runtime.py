@@ -21,6 +21,9 @@ from streams.config import Settings
 from streams.mentions.logic import Limits, Mention, choose_language, enriched_dict
 from streams.metrics import Metrics
 
+#: Mentions enriched between two yields to the event loop (~5 ms of work).
+INLINE_SLICE = 64
+
 
 @dataclass
 class Runtime:
@@ -45,8 +48,19 @@ class Runtime:
         return out
 
     async def annotate_async(self, mentions: Sequence[Mention]) -> list[dict[str, Any]]:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, self.annotate, mentions)
+        """Enrich a batch without stalling the event loop for long.
+
+        Language detection and brand matching are pure Python (about 0.1 ms a mention) and
+        hold the GIL: in a thread they would only make the event loop wait for the GIL at every
+        socket call (measured: 3x lower throughput). So they run inline, in slices small
+        enough to keep Kafka heartbeats and fetches flowing between them. Work that releases
+        the GIL (model inference) goes to ``self.executor``.
+        """
+        out: list[dict[str, Any]] = []
+        for start in range(0, len(mentions), INLINE_SLICE):
+            out.extend(self.annotate(mentions[start : start + INLINE_SLICE]))
+            await asyncio.sleep(0)
+        return out
 
 
 def build_runtime(settings: Settings, metrics: Metrics) -> Runtime:

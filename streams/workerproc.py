@@ -38,6 +38,10 @@ class WorkerProcess:
     def metrics_url(self) -> str:
         return f"http://127.0.0.1:{self.web_port}/metrics"
 
+    @property
+    def ready_url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}/ready"
+
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, **self.env, "WEB_PORT": str(self.web_port)}
@@ -63,7 +67,7 @@ class WorkerProcess:
             return parse_metrics(resp.read().decode())
 
     def wait_ready(self, timeout: float = 120.0) -> None:
-        """Until the web server answers and the consumer has partitions assigned."""
+        """Until ``/ready`` says partitions are assigned and table recovery is done."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc is not None and self.proc.poll() is not None:
@@ -71,12 +75,11 @@ class WorkerProcess:
                     f"worker exited with code {self.proc.returncode}:\n{self.log_tail()}"
                 )
             try:
-                self.metrics()
-            except OSError:
-                time.sleep(0.5)
-                continue
-            if "Worker ready" in self.log_path.read_text(errors="replace"):
-                return
+                with urllib.request.urlopen(self.ready_url, timeout=2) as resp:
+                    if resp.status == 200:
+                        return
+            except OSError:  # not listening yet, or 503 while assigning/recovering
+                pass
             time.sleep(0.5)
         raise TimeoutError(f"worker not ready after {timeout:.0f}s:\n{self.log_tail()}")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -11,7 +12,7 @@ import orjson
 import pytest
 
 from streams import runtime as rt_mod
-from streams.app import metrics, settings
+from streams.app import app, metrics, settings
 from streams.mentions import agents, topics
 from streams.mentions.tables import seen_ids
 
@@ -25,16 +26,21 @@ def loaded_runtime() -> Iterator[rt_mod.Runtime]:
 
 @pytest.fixture
 def sent(monkeypatch: pytest.MonkeyPatch, loaded_runtime: rt_mod.Runtime) -> dict[str, list[Any]]:
+    """Captures what the agent produces, by topic (there is no broker here)."""
     names = ("enriched", "untagged", "deadletter", "rekeyed")
+    by_topic = {getattr(topics, f"{n}_topic").get_topic_name(): n for n in names}
     captured: dict[str, list[Any]] = {n: [] for n in names}
-    for name in captured:
-        topic = getattr(topics, f"{name}_topic")
 
-        async def fake_send(*, key: bytes | None, value: bytes, _name: str = name) -> None:
-            captured[_name].append((key, orjson.loads(value)))
+    async def fake_send(
+        topic: str, key: bytes | None, value: bytes, partition: Any, ts: Any, headers: Any
+    ) -> asyncio.Future[None]:
+        captured[by_topic[topic]].append((key, orjson.loads(value)))
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
 
-        monkeypatch.setattr(topic, "send", fake_send)
-    # The table writes its changelog through the producer; there is no broker here.
+    monkeypatch.setattr(app.producer, "send", fake_send)
+    # The table writes its changelog through the producer too.
     monkeypatch.setattr(seen_ids, "send_changelog", MagicMock())
     seen_ids.data.clear()
     return captured
