@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,13 +39,7 @@ from streams.admin import MENTION_TOPICS, create_topics, delete_topics_with_pref
 from streams.config import Settings  # noqa: E402
 from streams.mentions.logic import parse_created_at  # noqa: E402
 from streams.synthetic import generate  # noqa: E402
-from streams.workerproc import WorkerProcess  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from streams.workerproc import WorkerProcess, free_port, worker_env  # noqa: E402
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -156,17 +149,11 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def start_worker(settings: Settings, logdir: Path, name: str) -> WorkerProcess:
+    worker_settings = settings.model_copy(
+        update={"data_dir": logdir / f"{name}-data", "log_level": "warning"}
+    )
     worker = WorkerProcess(
-        env={
-            "BROKER_URL": settings.broker_url,
-            "BUZZWIRE_TOPIC_PREFIX": settings.topic_prefix,
-            "BUZZWIRE_APP_ID": settings.app_id,
-            "BUZZWIRE_TOPIC_PARTITIONS": str(settings.topic_partitions),
-            "BUZZWIRE_DATA_DIR": str(logdir / f"{name}-data"),
-            "BUZZWIRE_LOG_LEVEL": "warning",
-        },
-        log_path=logdir / f"{name}.log",
-        web_port=free_port(),
+        env=worker_env(worker_settings), log_path=logdir / f"{name}.log", web_port=free_port()
     )
     worker.start()
     worker.wait_ready(timeout=180)

@@ -27,7 +27,7 @@ from rich.table import Table
 
 from streams.admin import MENTION_TOPICS, create_topics, delete_topics_with_prefix
 from streams.config import Settings, sample_stream_path
-from streams.workerproc import WorkerProcess
+from streams.workerproc import WorkerProcess, worker_env
 
 
 @dataclass
@@ -236,12 +236,7 @@ def run_demo(*, duration: float | None, rate: float, file: Path | None) -> int:
     )
     web_port = settings.web_port
     worker = WorkerProcess(
-        env={
-            "BROKER_URL": settings.broker_url,
-            "BUZZWIRE_TOPIC_PREFIX": settings.topic_prefix,
-            "BUZZWIRE_APP_ID": settings.app_id,
-            "BUZZWIRE_DATA_DIR": str(settings.data_dir),
-        },
+        env=worker_env(settings),
         log_path=Path(".buzzwire") / f"{run_id}-worker.log",
         web_port=web_port,
     )

@@ -5,12 +5,34 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from streams.config import Settings
+
+
+def free_port() -> int:
+    """A TCP port that is free on 127.0.0.1 right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def worker_env(settings: Settings) -> dict[str, str]:
+    """The environment that makes a ``buzzwire worker`` child use these settings."""
+    return {
+        "BROKER_URL": settings.broker_url,
+        "BUZZWIRE_TOPIC_PREFIX": settings.topic_prefix,
+        "BUZZWIRE_APP_ID": settings.app_id,
+        "BUZZWIRE_TOPIC_PARTITIONS": str(settings.topic_partitions),
+        "BUZZWIRE_DATA_DIR": str(settings.data_dir),
+        "BUZZWIRE_LOG_LEVEL": settings.log_level,
+    }
 
 
 def parse_metrics(text: str) -> dict[str, float]:

@@ -18,21 +18,13 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from streams.admin import MENTION_TOPICS, create_topics, delete_topics_with_prefix
 from streams.config import Settings
 from streams.synthetic import bad_messages, generate
-from streams.workerproc import WorkerProcess
+from streams.workerproc import WorkerProcess, free_port, worker_env
 
 pytestmark = pytest.mark.integration
 
 N_VALID = 3000
 N_DUPLICATES = 150
 N_UNKEYED = 300
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -53,15 +45,9 @@ def pipeline(kafka_broker: Any, tmp_path: Path) -> Iterator[tuple[Settings, Work
         )
     )
     worker = WorkerProcess(
-        env={
-            "BROKER_URL": settings.broker_url,
-            "BUZZWIRE_TOPIC_PREFIX": settings.topic_prefix,
-            "BUZZWIRE_APP_ID": settings.app_id,
-            "BUZZWIRE_TOPIC_PARTITIONS": str(settings.topic_partitions),
-            "BUZZWIRE_DATA_DIR": str(settings.data_dir),
-        },
+        env=worker_env(settings),
         log_path=tmp_path / "worker.log",
-        web_port=_free_port(),
+        web_port=free_port(),
     )
     worker.start()
     try:
