@@ -215,33 +215,31 @@ def run_demo(*, duration: float | None, rate: float, file: Path | None) -> int:
 
     run_id = datetime.now().strftime("demo-%Y%m%d-%H%M%S")
     own_broker = "BROKER_URL" not in os.environ
-    broker = (
-        LocalKafka(port=int(os.environ.get("BUZZWIRE_KAFKA_PORT", "9092"))) if own_broker else None
-    )
-    started_broker = False
-    if broker is not None:
-        started_broker = not broker.status().running
-        print(
-            f"starting local Kafka broker on {broker.bootstrap} ..."
-            if started_broker
-            else f"using the running local broker on {broker.bootstrap}",
-            flush=True,
-        )
-        broker.start()
-        os.environ["BROKER_URL"] = broker.url
-    settings = Settings(
-        topic_prefix=f"{run_id}.",
-        app_id=f"buzzwire-{run_id}",
-        data_dir=Path(".buzzwire") / run_id,
-    )
-    web_port = settings.web_port
-    worker = WorkerProcess(
-        env=worker_env(settings),
-        log_path=Path(".buzzwire") / f"{run_id}-worker.log",
-        web_port=web_port,
-    )
+    broker = LocalKafka() if own_broker else None  # port: BUZZWIRE_KAFKA_PORT, default 9092
+    started_broker = broker is not None and not broker.status().running
+    settings: Settings | None = None
+    worker: WorkerProcess | None = None
     code = 0
     try:
+        if broker is not None:
+            print(
+                f"starting local Kafka broker on {broker.bootstrap} ..."
+                if started_broker
+                else f"using the running local broker on {broker.bootstrap}",
+                flush=True,
+            )
+            broker.start()
+            os.environ["BROKER_URL"] = broker.url
+        settings = Settings(
+            topic_prefix=f"{run_id}.",
+            app_id=f"buzzwire-{run_id}",
+            data_dir=Path(".buzzwire") / run_id,
+        )
+        worker = WorkerProcess(
+            env=worker_env(settings),
+            log_path=Path(".buzzwire") / f"{run_id}-worker.log",
+            web_port=settings.web_port,
+        )
         asyncio.run(
             create_topics(
                 settings.bootstrap_servers,
@@ -265,15 +263,20 @@ def run_demo(*, duration: float | None, rate: float, file: Path | None) -> int:
         print(f"demo failed: {exc}", file=sys.stderr)
         code = 1
     finally:
-        print("stopping worker ...", flush=True)
-        worker.stop()
-        with contextlib.suppress(Exception):
-            asyncio.run(
-                delete_topics_with_prefix(
-                    settings.bootstrap_servers, [settings.topic_prefix, settings.app_id]
+        # A second Ctrl-C must not leave a worker or a broker behind.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if worker is not None:
+            print("stopping worker ...", flush=True)
+            worker.stop()
+        if settings is not None:
+            with contextlib.suppress(Exception):
+                asyncio.run(
+                    delete_topics_with_prefix(
+                        settings.bootstrap_servers, [settings.topic_prefix, settings.app_id]
+                    )
                 )
-            )
         if broker is not None and started_broker:
             print("stopping local Kafka broker ...", flush=True)
             broker.stop()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     return code
