@@ -82,6 +82,25 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from prometheus_client import CollectorRegistry
+
+    from streams.analyze import analyze_file
+    from streams.config import get_settings
+    from streams.metrics import Metrics
+    from streams.runtime import build_runtime
+
+    settings = get_settings()
+    runtime = build_runtime(settings, Metrics.create(CollectorRegistry()))
+    stats = analyze_file(Path(args.file), Path(args.out), runtime, batch_size=args.batch_size)
+    print(
+        f"analyzed {stats.lines} lines: {stats.scored} scored, {stats.errors} with errors "
+        f"(sentiment model: {runtime.sentiment.name})",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from streams.demo import run_demo
 
@@ -111,6 +130,14 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--limit", type=int, default=None, help="send at most this many")
     rep.add_argument("--topic", default=None, help="target topic (default: mentions.raw)")
     rep.set_defaults(func=_cmd_replay)
+
+    ana = sub.add_parser("analyze", help="language + sentiment for a JSONL file of texts")
+    ana.add_argument(
+        "file", help="input JSONL, one object per line with at least 'text' (- = stdin)"
+    )
+    ana.add_argument("--out", required=True, help="output JSONL (- = stdout)")
+    ana.add_argument("--batch-size", type=int, default=256)
+    ana.set_defaults(func=_cmd_analyze)
 
     demo = sub.add_parser("demo", help="local broker + worker + the bundled sample, live summary")
     demo.add_argument(

@@ -74,6 +74,15 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=256, ge=1, le=10_000)
     batch_within_seconds: float = Field(default=0.05, gt=0)
     lang_min_confidence: float = Field(default=0.3, ge=0, le=1)
+    sentiment_model: str = Field(
+        default="linear",
+        description="'linear' (shipped), or a Hugging Face model name or local folder",
+    )
+    sentiment_label_map: str | None = None
+    sentiment_device: str | None = None
+    sentiment_fallback_lag: int = Field(
+        default=20_000, ge=0, description="consumer lag that switches to the linear model; 0=never"
+    )
 
     @field_validator("broker_url")
     @classmethod

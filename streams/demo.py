@@ -40,6 +40,7 @@ class Summary:
     duplicates: int = 0
     latency_p50: float | None = None
     brands: Counter[tuple[str, bool]] = field(default_factory=Counter)
+    sentiment: Counter[tuple[str, str]] = field(default_factory=Counter)
     langs: Counter[str] = field(default_factory=Counter)
     reasons: Counter[str] = field(default_factory=Counter)
     inbox: list[str] = field(default_factory=list)
@@ -50,6 +51,7 @@ class Summary:
         self.langs[obj["lang"]] += 1
         for brand in obj["brands"]:
             self.brands[(brand["id"], bool(brand["tagged"]))] += 1
+            self.sentiment[(brand["id"], obj.get("sentiment") or "none")] += 1
 
     def add_untagged(self, value: bytes) -> None:
         obj = orjson.loads(value)
@@ -80,10 +82,20 @@ def render(s: Summary, metrics_url: str, elapsed: float) -> Group:
         f"{elapsed:.0f}s",
     )
     brands = Table(title="mentions per brand", expand=False)
-    for col in ("brand", "tagged", "untagged"):
+    for col in ("brand", "tagged", "untagged", "neg", "pos"):
         brands.add_column(col, justify="right" if col != "brand" else "left")
     for brand in sorted({b for b, _ in s.brands}):
-        brands.add_row(brand, str(s.brands[(brand, True)]), str(s.brands[(brand, False)]))
+        total = s.brands[(brand, True)] + s.brands[(brand, False)]
+        share = {
+            k: f"{100 * s.sentiment[(brand, k)] / total:.0f}%" for k in ("negative", "positive")
+        }
+        brands.add_row(
+            brand,
+            str(s.brands[(brand, True)]),
+            str(s.brands[(brand, False)]),
+            share["negative"],
+            share["positive"],
+        )
     langs = Table(title="languages")
     langs.add_column("lang")
     langs.add_column("mentions", justify="right")

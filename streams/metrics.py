@@ -46,6 +46,11 @@ class Metrics:
     batch_size: Histogram
     dedup_keys: Gauge
     build: Info
+    sentiment_scored: Counter
+    sentiment_seconds: Histogram
+    sentiment_fallback: Gauge
+    sentiment_model: Info
+    consumer_lag: Gauge
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> Metrics:
@@ -59,15 +64,17 @@ class Metrics:
             ),
             processed=Counter(
                 "buzzwire_mentions_processed_total",
-                "Valid, de-duplicated mentions written to mentions.enriched, by detected language.",
-                ["lang"],
+                "Valid, de-duplicated mentions written to mentions.enriched, by detected language "
+                "and sentiment.",
+                ["lang", "sentiment"],
                 registry=registry,
             ),
             brand_mentions=Counter(
                 "buzzwire_brand_mentions_total",
                 "Brand matches in processed mentions, by brand, language and whether the "
-                "brand's handle was tagged (a mention naming two brands counts for each).",
-                ["brand", "lang", "tagged"],
+                "brand's handle was tagged, and sentiment (a mention naming two brands counts "
+                "for each).",
+                ["brand", "lang", "tagged", "sentiment"],
                 registry=registry,
             ),
             deadletters=Counter(
@@ -113,6 +120,35 @@ class Metrics:
             build=Info(
                 "buzzwire_build",
                 "Version of buzzwire and of the models this worker loaded.",
+                registry=registry,
+            ),
+            sentiment_scored=Counter(
+                "buzzwire_sentiment_scored_total",
+                "Mentions scored for sentiment, by the model that scored them.",
+                ["model"],
+                registry=registry,
+            ),
+            sentiment_seconds=Histogram(
+                "buzzwire_sentiment_inference_seconds",
+                "Seconds of sentiment inference per batch, by model.",
+                ["model"],
+                buckets=BATCH_BUCKETS,
+                registry=registry,
+            ),
+            sentiment_fallback=Gauge(
+                "buzzwire_sentiment_fallback_active",
+                "1 while consumer lag has switched sentiment to the fast linear model.",
+                registry=registry,
+            ),
+            sentiment_model=Info(
+                "buzzwire_sentiment_model",
+                "The sentiment models this worker loaded (primary and fallback), with versions.",
+                registry=registry,
+            ),
+            consumer_lag=Gauge(
+                "buzzwire_consumer_lag_messages",
+                "Messages behind the end of an input partition, after the last batch.",
+                ["topic", "partition"],
                 registry=registry,
             ),
         )

@@ -1,27 +1,35 @@
-"""What a worker loads once at start: the brands matcher, the language detector, limits.
+"""What a worker loads once at start: brands matcher, language detector, sentiment models.
 
-Built when the worker starts (never at import), then shared by the agents. Heavy per-batch work
-(language detection, brand matching) runs in a dedicated thread so the event loop keeps Kafka
-heartbeats and commits flowing.
+Built when the worker starts (never at import), then shared by the agents, and by
+``buzzwire analyze``, which runs the same scoring code on files.
+
+Language detection and brand matching are pure Python (about 0.1 ms a mention) and hold the
+GIL: in a thread they would only make the event loop wait for the GIL at every socket call
+(measured: 3x lower throughput), so they run inline in slices small enough to keep Kafka
+heartbeats and fetches flowing. Sentiment models that compute with the GIL released (torch)
+run in a dedicated thread; pure-Python ones (the linear model) run inline too.
 """
 
 from __future__ import annotations
 
 import asyncio
 import importlib.metadata
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from models.langid import LanguageDetector
+from models.sentiment.base import SentimentModel, SentimentResult
+from models.sentiment.loader import load_linear, load_sentiment_model
 from streams.brands.catalog import BrandCatalog, load_brands
 from streams.brands.logic import BrandMatcher
 from streams.config import Settings
 from streams.mentions.logic import Limits, Mention, choose_language, enriched_dict
 from streams.metrics import Metrics
 
-#: Mentions enriched between two yields to the event loop (~5 ms of work).
+#: Mentions handled between two yields to the event loop (a few ms of work).
 INLINE_SLICE = 64
 
 
@@ -32,33 +40,110 @@ class Runtime:
     catalog: BrandCatalog
     matcher: BrandMatcher
     detector: LanguageDetector
+    sentiment: SentimentModel
+    fallback: SentimentModel | None
     limits: Limits
+    on_fallback: bool = False
     executor: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="enrich")
+        default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="sentiment")
     )
 
-    def annotate(self, mentions: Sequence[Mention]) -> list[dict[str, Any]]:
-        """Language and brands for a batch: the enriched JSON objects, in input order."""
-        guesses = self.detector.predict([m.text for m in mentions])
+    # ---------------------------------------------------------------- shared scoring core
+    def languages(
+        self, texts: Sequence[str], collector_langs: Sequence[str | None]
+    ) -> list[tuple[str, float]]:
+        """Detected (or collector-supplied) language and confidence per text."""
+        guesses = self.detector.predict(texts)
+        return [
+            choose_language(lang, guess)
+            for lang, guess in zip(collector_langs, guesses, strict=True)
+        ]
+
+    def score_sentiment(
+        self, model: SentimentModel, texts: Sequence[str], langs: Sequence[str | None]
+    ) -> list[SentimentResult]:
+        started = time.perf_counter()
+        results = model.predict(texts, langs)
+        self.metrics.sentiment_seconds.labels(model.name).observe(time.perf_counter() - started)
+        self.metrics.sentiment_scored.labels(model.name).inc(len(texts))
+        return results
+
+    def score(
+        self, texts: Sequence[str], collector_langs: Sequence[str | None]
+    ) -> list[tuple[str, float, SentimentResult]]:
+        """Language and sentiment for a batch of texts (``buzzwire analyze`` uses this)."""
+        langs = self.languages(texts, collector_langs)
+        sentiments = self.score_sentiment(self.sentiment, texts, [lang for lang, _ in langs])
+        return [(lang, conf, s) for (lang, conf), s in zip(langs, sentiments, strict=True)]
+
+    # ---------------------------------------------------------------- the stream
+    def pick_model(self, lag: int) -> SentimentModel:
+        """The primary model, or the linear fallback while consumer lag is high (hysteresis:
+        switch at the threshold, switch back below half of it)."""
+        threshold = self.settings.sentiment_fallback_lag
+        if self.fallback is None or threshold <= 0:
+            return self.sentiment
+        if not self.on_fallback and lag > threshold:
+            self.on_fallback = True
+        elif self.on_fallback and lag < threshold / 2:
+            self.on_fallback = False
+        self.metrics.sentiment_fallback.set(1 if self.on_fallback else 0)
+        return self.fallback if self.on_fallback else self.sentiment
+
+    def annotate(
+        self, mentions: Sequence[Mention], model: SentimentModel | None = None
+    ) -> list[dict[str, Any]]:
+        """Everything for a batch, synchronously: the enriched JSON objects, in input order."""
+        model = model or self.sentiment
+        texts = [m.text for m in mentions]
+        langs = self.languages(texts, [m.lang for m in mentions])
+        sentiments = self.score_sentiment(model, texts, [lang for lang, _ in langs])
+        return self._build(mentions, langs, sentiments, model)
+
+    def _build(
+        self,
+        mentions: Sequence[Mention],
+        langs: Sequence[tuple[str, float]],
+        sentiments: Sequence[SentimentResult],
+        model: SentimentModel,
+    ) -> list[dict[str, Any]]:
         out = []
-        for mention, guess in zip(mentions, guesses, strict=True):
-            lang, confidence = choose_language(mention, guess)
+        for mention, (lang, conf), sentiment in zip(mentions, langs, sentiments, strict=True):
             brands = self.matcher.match(mention.text, mention.reply_to_handle)
-            out.append(enriched_dict(mention, lang, confidence, brands))
+            out.append(enriched_dict(mention, lang, conf, brands, sentiment, model.name))
         return out
 
-    async def annotate_async(self, mentions: Sequence[Mention]) -> list[dict[str, Any]]:
-        """Enrich a batch without stalling the event loop for long.
-
-        Language detection and brand matching are pure Python (about 0.1 ms a mention) and
-        hold the GIL: in a thread they would only make the event loop wait for the GIL at every
-        socket call (measured: 3x lower throughput). So they run inline, in slices small
-        enough to keep Kafka heartbeats and fetches flowing between them. Work that releases
-        the GIL (model inference) goes to ``self.executor``.
-        """
+    async def annotate_async(
+        self, mentions: Sequence[Mention], lag: int = 0
+    ) -> list[dict[str, Any]]:
+        """``annotate`` without stalling the event loop (see the module docstring)."""
+        model = self.pick_model(lag)
+        texts = [m.text for m in mentions]
+        langs: list[tuple[str, float]] = []
+        for start in range(0, len(mentions), INLINE_SLICE):
+            chunk = mentions[start : start + INLINE_SLICE]
+            langs.extend(self.languages([m.text for m in chunk], [m.lang for m in chunk]))
+            await asyncio.sleep(0)
+        lang_codes = [lang for lang, _ in langs]
+        sentiments: list[SentimentResult] = []
+        if getattr(model, "releases_gil", False):
+            loop = asyncio.get_running_loop()
+            sentiments = await loop.run_in_executor(
+                self.executor, self.score_sentiment, model, texts, lang_codes
+            )
+        else:
+            for start in range(0, len(texts), INLINE_SLICE):
+                end = start + INLINE_SLICE
+                sentiments.extend(
+                    self.score_sentiment(model, texts[start:end], lang_codes[start:end])
+                )
+                await asyncio.sleep(0)
         out: list[dict[str, Any]] = []
         for start in range(0, len(mentions), INLINE_SLICE):
-            out.extend(self.annotate(mentions[start : start + INLINE_SLICE]))
+            end = start + INLINE_SLICE
+            out.extend(
+                self._build(mentions[start:end], langs[start:end], sentiments[start:end], model)
+            )
             await asyncio.sleep(0)
         return out
 
@@ -67,12 +152,20 @@ def build_runtime(settings: Settings, metrics: Metrics) -> Runtime:
     """Load everything a worker needs. Raises BrandsFileError on a broken brands file."""
     catalog = load_brands(settings.brands)
     detector = LanguageDetector(min_confidence=settings.lang_min_confidence)
+    sentiment = load_sentiment_model(
+        settings.sentiment_model,
+        label_map=settings.sentiment_label_map,
+        device=settings.sentiment_device,
+    )
+    fallback = None if settings.sentiment_model.startswith("linear") else load_linear()
     runtime = Runtime(
         settings=settings,
         metrics=metrics,
         catalog=catalog,
         matcher=BrandMatcher(catalog),
         detector=detector,
+        sentiment=sentiment,
+        fallback=fallback,
         limits=Limits(
             max_message_bytes=settings.max_message_bytes,
             max_text_chars=settings.max_text_chars,
@@ -84,6 +177,14 @@ def build_runtime(settings: Settings, metrics: Metrics) -> Runtime:
             "version": importlib.metadata.version("buzzwire"),
             "langid": detector.name,
             "brands": str(len(catalog.brands)),
+        }
+    )
+    metrics.sentiment_model.info(
+        {
+            "primary": sentiment.name,
+            "primary_version": sentiment.version,
+            "fallback": fallback.name if fallback else "",
+            "fallback_version": fallback.version if fallback else "",
         }
     )
     return runtime

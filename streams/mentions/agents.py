@@ -84,20 +84,44 @@ async def _dead_letter(
     await outbox.send(deadletter_topic, msg.key, value)
 
 
+def _consumer_lag(events: Sequence[EventT]) -> int:
+    """Record and return the worst lag (messages behind the partition end) in this batch."""
+    last: dict[Any, int] = {}
+    for event in events:
+        tp = event.message.tp
+        last[tp] = max(last.get(tp, -1), event.message.offset)
+    worst = 0
+    for tp, offset in last.items():
+        try:
+            highwater = app.consumer.highwater(tp)
+        except Exception:  # no live consumer (tests) or partition just revoked
+            continue
+        if highwater is None:
+            continue
+        lag = max(0, int(highwater) - offset - 1)
+        metrics.consumer_lag.labels(tp.topic, str(tp.partition)).set(lag)
+        worst = max(worst, lag)
+    return worst
+
+
 async def _annotate(
-    rt: Runtime, outbox: Outbox, batch: list[tuple[EventT, ParsedMention]], now: float
+    rt: Runtime,
+    outbox: Outbox,
+    batch: list[tuple[EventT, ParsedMention]],
+    now: float,
+    lag: int,
 ) -> list[tuple[EventT, ParsedMention, dict[str, Any]]]:
     """Enrich a batch; if the batch fails, retry one by one so only the culprit is dead-lettered."""
     mentions = [p.mention for _, p in batch]
     try:
-        outs = await rt.annotate_async(mentions)
+        outs = await rt.annotate_async(mentions, lag)
         return [(ev, p, out) for (ev, p), out in zip(batch, outs, strict=True)]
     except Exception:
         log.exception("enrichment failed for a batch of %d; isolating", len(batch))
     done = []
     for ev, parsed in batch:
         try:
-            (out,) = await rt.annotate_async([parsed.mention])
+            (out,) = await rt.annotate_async([parsed.mention], lag)
         except Exception as exc:
             await _dead_letter(
                 outbox, ev, Reason.PROCESSING_ERROR, f"{type(exc).__name__}: {exc}", now
@@ -135,7 +159,8 @@ async def process_events(events: Sequence[EventT], *, rekey: bool) -> int:
         batch_ids.add(key)
         fresh.append((event, parsed))
 
-    enriched = await _annotate(rt, outbox, fresh, now) if fresh else []
+    lag = _consumer_lag(events)
+    enriched = await _annotate(rt, outbox, fresh, now, lag) if fresh else []
     done = time.time()
     for _event, parsed, out in enriched:
         key = out["id"].encode("utf-8")
@@ -143,11 +168,11 @@ async def process_events(events: Sequence[EventT], *, rekey: bool) -> int:
         await outbox.send(enriched_topic, key, value)
         if has_untagged(out["brands"]):
             await outbox.send(untagged_topic, key, value)
-        lang = out["lang"]
-        metrics.processed.labels(lang).inc()
+        lang, sentiment = out["lang"], out["sentiment"]
+        metrics.processed.labels(lang, sentiment).inc()
         for brand in out["brands"]:
             metrics.brand_mentions.labels(
-                brand["id"], lang, "true" if brand["tagged"] else "false"
+                brand["id"], lang, "true" if brand["tagged"] else "false", sentiment
             ).inc()
         metrics.event_latency.observe(max(0.0, done - parsed.created_ts))
     await outbox.flush()

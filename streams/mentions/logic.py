@@ -319,6 +319,13 @@ class LangGuess(Protocol):
     def confidence(self) -> float: ...
 
 
+class SentimentLike(Protocol):
+    @property
+    def label(self) -> str: ...
+    @property
+    def scores(self) -> Mapping[str, float]: ...
+
+
 class BrandHit(Protocol):
     @property
     def id(self) -> str: ...
@@ -327,7 +334,12 @@ class BrandHit(Protocol):
 
 
 def enriched_dict(
-    mention: Mention, lang: str, lang_confidence: float, brands: Sequence[BrandHit]
+    mention: Mention,
+    lang: str,
+    lang_confidence: float,
+    brands: Sequence[BrandHit],
+    sentiment: SentimentLike | None = None,
+    sentiment_model: str | None = None,
 ) -> dict[str, Any]:
     """The JSON object written to ``mentions.enriched`` for one mention."""
     return {
@@ -343,13 +355,20 @@ def enriched_dict(
         "lang": lang,
         "lang_confidence": round(float(lang_confidence), 4),
         "brands": [{"id": b.id, "tagged": bool(b.tagged)} for b in brands],
+        "sentiment": sentiment.label if sentiment is not None else None,
+        "sentiment_scores": (
+            {k: round(float(v), 4) for k, v in sentiment.scores.items()}
+            if sentiment is not None
+            else None
+        ),
+        "sentiment_model": sentiment_model,
     }
 
 
-def choose_language(mention: Mention, detected: LangGuess) -> tuple[str, float]:
+def choose_language(collector_lang: str | None, detected: LangGuess) -> tuple[str, float]:
     """A collector-supplied ``lang`` wins over detection (platform metadata is reliable)."""
-    if mention.lang and mention.lang != "und":
-        return mention.lang, 1.0
+    if collector_lang and collector_lang != "und":
+        return collector_lang, 1.0
     return detected.lang, float(detected.confidence)
 
 

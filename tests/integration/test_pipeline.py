@@ -152,6 +152,10 @@ async def test_every_input_lands_exactly_once(pipeline: tuple[Settings, WorkerPr
     lang_hits = sum(by_id[s.value["id"]]["lang"] == s.lang for s in synthetic)
     assert lang_hits / len(synthetic) > 0.97
     assert all(0 <= e["lang_confidence"] <= 1 for e in enriched)
+    # Every mention scored for sentiment by the configured model, with a distribution.
+    assert {e["sentiment"] for e in enriched} <= {"negative", "neutral", "positive"}
+    assert len({e["sentiment"] for e in enriched}) == 3
+    assert all(abs(sum(e["sentiment_scores"].values()) - 1) < 1e-3 for e in enriched)
 
     # mentions.untagged holds exactly the mentions with an untagged brand.
     untagged_ids = Counter(orjson.loads(r.value)["id"] for r in out["untagged"])
@@ -183,5 +187,8 @@ async def test_every_input_lands_exactly_once(pipeline: tuple[Settings, WorkerPr
     processed = sum(v for k, v in m.items() if k.startswith("buzzwire_mentions_processed_total{"))
     assert processed == N_VALID
     assert m["buzzwire_event_to_processed_seconds_count"] == N_VALID
+    scored = sum(v for k, v in m.items() if k.startswith("buzzwire_sentiment_scored_total{"))
+    assert scored == N_VALID
+    assert any(k.startswith("buzzwire_sentiment_model_info{") for k in m)
     assert any(k.startswith("faust_messages_received") for k in m)
     assert worker.proc is not None and worker.proc.poll() is None  # never crashed

@@ -38,11 +38,25 @@ SOURCE = Path("/work/shared/data/sentiment/train.jsonl")
 
 LANGS = {"ar", "de", "en", "es", "fr", "hi", "it", "pt", "id", "lv", "hr"}
 PLATFORM_PREFIX = {
-    "twitter": "tw", "x": "x", "instagram": "ig", "facebook": "fb",
-    "reddit": "rd", "tiktok": "tt", "news": "nw",
+    "twitter": "tw",
+    "x": "x",
+    "instagram": "ig",
+    "facebook": "fb",
+    "reddit": "rd",
+    "tiktok": "tt",
+    "news": "nw",
 }
-KEYS = {"id", "platform", "author", "text", "created_at", "url", "reply_to_handle",
-        "reshare_of", "engagement"}
+KEYS = {
+    "id",
+    "platform",
+    "author",
+    "text",
+    "created_at",
+    "url",
+    "reply_to_handle",
+    "reshare_of",
+    "engagement",
+}
 WINDOW = (datetime(2026, 11, 1, 12, 0, tzinfo=UTC), datetime(2026, 11, 1, 14, 0, tzinfo=UTC))
 # The dead-letter reason the pipeline gives each kind of broken line.
 EXPECTED_REASON = {
@@ -57,8 +71,15 @@ EXPECTED_REASON = {
     "wrong_type": Reason.INVALID_FIELD,
     "huge_text": Reason.TEXT_TOO_LONG,
 }
-NEAR_MISSES = ("Acmeville", "x@acme.com", "@acme_fanclub", "acme looney", "wile e coyote",
-               "Jadransko more", "#acmefailure")
+NEAR_MISSES = (
+    "Acmeville",
+    "x@acme.com",
+    "@acme_fanclub",
+    "acme looney",
+    "wile e coyote",
+    "Jadransko more",
+    "#acmefailure",
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -287,8 +308,7 @@ def test_brand_mix_as_the_pipeline_sees_it() -> None:
     mix = Counter(brand_category(o) for o in unique())
     assert dict(mix) == {k: v for k, v in stats()["brand_mix"].items() if v}
     total = len(unique())
-    for kind, share in (("tagged", 0.35), ("untagged", 0.35), ("two_brands", 0.05),
-                        ("none", 0.25)):
+    for kind, share in (("tagged", 0.35), ("untagged", 0.35), ("two_brands", 0.05), ("none", 0.25)):
         assert abs(mix[kind] / total - share) < 0.06, (kind, mix[kind] / total)
 
 
@@ -306,9 +326,17 @@ def test_near_misses_do_not_match() -> None:
 
 def test_attribution_names_sources_licences_and_how_to_regenerate() -> None:
     text = ATTRIBUTION.read_text(encoding="utf-8")
-    for needle in ("cardiffnlp/xlm-t", "Apache-2.0", "IndoNLP/indonlu", "MIT",
-                   "Latvian Twitter Eater Corpus", "Mozetič", "Twitter/X terms", "synthetic",
-                   "python scripts/build_sample.py"):
+    for needle in (
+        "cardiffnlp/xlm-t",
+        "Apache-2.0",
+        "IndoNLP/indonlu",
+        "MIT",
+        "Latvian Twitter Eater Corpus",
+        "Mozetič",
+        "Twitter/X terms",
+        "synthetic",
+        "python scripts/build_sample.py",
+    ):
         assert needle in text, needle
     for lang, n in stats()["languages"].items():
         assert f"| {lang} | {n} |" in text
@@ -329,8 +357,10 @@ def test_script_reproduces_the_shipped_files() -> None:
     built = script.build(script.read_source(SOURCE))
     assert tuple(built.lines) == lines()
     shipped = ATTRIBUTION.read_text(encoding="utf-8")
-    assert script.attribution(built.stats, seed=script.DEFAULT_SEED,
-                              count=script.DEFAULT_COUNT) == shipped
+    assert (
+        script.attribution(built.stats, seed=script.DEFAULT_SEED, count=script.DEFAULT_COUNT)
+        == shipped
+    )
     # The script's own language tags agree with the published per-language counts.
     tags = Counter(lang for lang in built.langs if lang)
     assert dict(tags) == stats()["languages"]

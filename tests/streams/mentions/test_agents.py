@@ -12,16 +12,17 @@ import orjson
 import pytest
 
 from streams import runtime as rt_mod
-from streams.app import app, metrics, settings
+from streams.app import app
 from streams.mentions import agents, topics
 from streams.mentions.tables import seen_ids
 
 
-@pytest.fixture(scope="module")
-def loaded_runtime() -> Iterator[rt_mod.Runtime]:
-    runtime = rt_mod.build_runtime(settings, metrics)
-    rt_mod.install(runtime)
-    yield runtime
+@pytest.fixture
+def loaded_runtime(small_runtime: rt_mod.Runtime) -> Iterator[rt_mod.Runtime]:
+    previous = rt_mod._runtime
+    rt_mod.install(small_runtime)
+    yield small_runtime
+    rt_mod._runtime = previous
 
 
 @pytest.fixture
@@ -52,10 +53,10 @@ def mention(mid: str, text: str, **extra: Any) -> bytes:
 
 async def test_agent_routes_valid_bad_duplicate_and_unkeyed(sent: dict[str, list[Any]]) -> None:
     async with agents.ingest.test_context() as agent:
-        await agent.put(mention("m1", "Internet od @acme opet ne radi"), key=b"m1")
-        await agent.put(mention("m2", "El nuevo plan de Globex es carísimo"), key=b"m2")
+        await agent.put(mention("m1", "@acme užasno, loše, ne radi opet"), key=b"m1")
+        await agent.put(mention("m2", "Globex: me encanta, excelente servicio, gracias"), key=b"m2")
         await agent.put(b'{"id": "m3", "text": ', key=b"m3")
-        await agent.put(mention("m1", "Internet od @acme opet ne radi"), key=b"m1")
+        await agent.put(mention("m1", "@acme užasno, loše, ne radi opet"), key=b"m1")
         await agent.put(mention("m4", "Just a sunny day at the beach"), key=None)
 
     enriched = {value["id"]: value for _, value in sent["enriched"]}
@@ -64,6 +65,11 @@ async def test_agent_routes_valid_bad_duplicate_and_unkeyed(sent: dict[str, list
     assert enriched["m1"]["lang"] == "hr"
     assert enriched["m2"]["brands"] == [{"id": "globex", "tagged": False}]
     assert enriched["m2"]["lang"] == "es"
+    assert enriched["m1"]["sentiment"] == "negative"
+    assert enriched["m2"]["sentiment"] == "positive"
+    for out in enriched.values():
+        assert set(out["sentiment_scores"]) == {"negative", "neutral", "positive"}
+        assert out["sentiment_model"] == "linear-hashed-ngram-lr"
     assert [v["id"] for _, v in sent["untagged"]] == ["m2"]
     assert [(k, v["reason"]) for k, v in sent["deadletter"]] == [(b"m3", "not_json")]
     assert sent["deadletter"][0][1]["original_text"] == '{"id": "m3", "text": '

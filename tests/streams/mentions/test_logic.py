@@ -137,9 +137,10 @@ class _Guess:
 
 def test_choose_language_prefers_collector_tag() -> None:
     m = parse_mention(orjson.dumps(good(lang="hr")), now=NOW, limits=LIMITS).mention
-    assert choose_language(m, _Guess("bs", 0.6)) == ("hr", 1.0)
+    assert choose_language(m.lang, _Guess("bs", 0.6)) == ("hr", 1.0)
     m2 = parse_mention(orjson.dumps(good()), now=NOW, limits=LIMITS).mention
-    assert choose_language(m2, _Guess("hr", 0.8)) == ("hr", 0.8)
+    assert choose_language(m2.lang, _Guess("hr", 0.8)) == ("hr", 0.8)
+    assert choose_language("und", _Guess("es", 0.7)) == ("es", 0.7)
 
 
 def test_deadletter_keeps_original_bytes_reason_and_source() -> None:
