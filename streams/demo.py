@@ -183,7 +183,8 @@ async def _demo(
 
     replayer = asyncio.create_task(_replay())
     started = time.monotonic()
-    console = Console()
+    # Piped output (CI, logs) gets a width that fits the tables instead of 80 columns.
+    console = Console(width=None if sys.stdout.isatty() else 130)
     last_line = 0.0
     with Live(console=console, refresh_per_second=4, transient=False) as live:
         while not stop.is_set():
