@@ -88,31 +88,31 @@ def _check_term(value: str) -> str:
     return value
 
 
-def _check_handle(value: str) -> str:
+def _check_tag(value: str, sigil: str, *, what: str, allow_dots: bool, allowed: str) -> str:
     if not value:
         raise ValueError("must not be empty")
-    if not value.startswith("@"):
-        raise ValueError(f"handle {value!r} must start with '@'")
+    if not value.startswith(sigil):
+        raise ValueError(f"{what} {value!r} must start with '{sigil}'")
     folded = fold(value)
-    if len(folded) < 2 or token_end(folded, 1, allow_dots=True) != len(folded):
-        raise ValueError(
-            f"handle {value!r} has invalid characters: after '@' use letters, digits, '_' "
-            "(and '.' between them)"
-        )
+    if len(folded) < 2 or token_end(folded, 1, allow_dots=allow_dots) != len(folded):
+        raise ValueError(f"{what} {value!r} has invalid characters: after '{sigil}' use {allowed}")
     return value
+
+
+def _check_handle(value: str) -> str:
+    return _check_tag(
+        value,
+        "@",
+        what="handle",
+        allow_dots=True,
+        allowed="letters, digits, '_' (and '.' between them)",
+    )
 
 
 def _check_hashtag(value: str) -> str:
-    if not value:
-        raise ValueError("must not be empty")
-    if not value.startswith("#"):
-        raise ValueError(f"hashtag {value!r} must start with '#'")
-    folded = fold(value)
-    if len(folded) < 2 or token_end(folded, 1, allow_dots=False) != len(folded):
-        raise ValueError(
-            f"hashtag {value!r} has invalid characters: after '#' use letters, digits and '_'"
-        )
-    return value
+    return _check_tag(
+        value, "#", what="hashtag", allow_dots=False, allowed="letters, digits and '_'"
+    )
 
 
 Slug = Annotated[str, AfterValidator(_check_slug)]
