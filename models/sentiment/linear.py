@@ -275,8 +275,8 @@ class LinearSentiment:
         sample_weight: np.ndarray | None = None,
         config: FeatureConfig | None = None,
         C: float = 10.0,
-        max_iter: int = 1000,
-        tol: float = 1e-4,
+        max_iter: int = 3000,
+        tol: float = 1e-6,
         seed: int = 13,
     ) -> LinearSentiment:
         """Train on ``texts`` with string ``labels`` (each one of ``LABELS``)."""
@@ -306,7 +306,8 @@ class LinearSentiment:
             raise ValueError("need at least two distinct labels")
         # the saved coefficients are float16: keep exactly those values in memory too
         coef = coef.astype(np.float16).astype(np.float32)
-        return cls(config, coef, intercept, feat.idf, meta={"C": C, "seed": seed})
+        meta = {"C": C, "seed": seed, "tol": tol, "n_iter": int(np.max(clf.n_iter_))}
+        return cls(config, coef, intercept, feat.idf, meta=meta)
 
     # ------------------------------------------------------------------ inference
     def features(
