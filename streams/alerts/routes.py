@@ -1,0 +1,600 @@
+"""The alert routes file: where each brand's crisis alerts are delivered.
+
+Shape (YAML)::
+
+    routes:
+      - name: pr-team-slack            # unique; used in logs, metrics and dead letters
+        brands: [acme, globex]         # brand ids, or ["*"] for every brand
+        kinds: [negative_surge]        # optional; default: every kind
+        min_severity: warning          # optional: warning < major < critical; default warning
+        format: slack                  # slack | webhook
+        url_env: ACME_SLACK_WEBHOOK    # Slack URLs are secrets: always read from the environment
+      - name: incident-bus
+        brands: ["*"]
+        format: webhook
+        url: http://127.0.0.1:9000/hooks/buzzwire   # inline is fine for a generic webhook
+        secret_env: BUZZWIRE_WEBHOOK_SECRET         # HMAC key, from the environment only
+        timeout_seconds: 5             # optional (default 10)
+        headers: {X-Team: pr}          # optional extra request headers
+
+Every problem found is reported at once in one :class:`RoutesFileError` whose message names
+the file, the entry (``routes[1] (name 'incident-bus')``) and what is wrong. URLs and secrets
+are held as :class:`pydantic.SecretStr`: they never show in a ``repr``, a log line or an error
+message (URLs are shown redacted to ``scheme://host/…``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+)
+from pydantic_core import ErrorDetails
+
+__all__ = [
+    "FORMATS",
+    "ROUTE_KEYS",
+    "SEVERITIES",
+    "Route",
+    "RoutesFileError",
+    "load_routes",
+    "parse_routes",
+    "parse_routes_yaml",
+    "redact_url",
+    "routes_for",
+    "severity_rank",
+]
+
+SEVERITIES = ("warning", "major", "critical")
+FORMATS = ("slack", "webhook")
+ROUTE_KEYS = (
+    "name",
+    "brands",
+    "kinds",
+    "min_severity",
+    "format",
+    "url",
+    "url_env",
+    "secret_env",
+    "timeout_seconds",
+    "headers",
+)
+DEFAULT_TIMEOUT_SECONDS = 10.0
+MAX_TIMEOUT_SECONDS = 300.0
+#: headers set by the deliverer itself; a route may not override them
+RESERVED_HEADERS = frozenset(
+    {
+        "content-type",
+        "content-length",
+        "host",
+        "x-buzzwire-signature",
+        "x-buzzwire-event",
+        "x-buzzwire-alert-id",
+        "x-buzzwire-delivery",
+    }
+)
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 token
+
+
+class RoutesFileError(ValueError):
+    """The routes file cannot be used. ``problems`` lists every problem found."""
+
+    def __init__(self, source: str, problems: Sequence[str]) -> None:
+        self.source = source
+        self.problems = tuple(problems)
+        if len(self.problems) == 1:
+            message = f"invalid alert routes file '{source}': {self.problems[0]}"
+        else:
+            lines = "\n".join(f"  - {p}" for p in self.problems)
+            message = (
+                f"invalid alert routes file '{source}' ({len(self.problems)} problems):\n{lines}"
+            )
+        super().__init__(message)
+
+
+def severity_rank(severity: object) -> int:
+    """0 for warning, 1 for major, 2 for critical; an unknown severity ranks as warning."""
+    try:
+        return SEVERITIES.index(severity)
+    except ValueError:
+        return 0
+
+
+def redact_url(url: str) -> str:
+    """``scheme://host[:port]/…``: what may be shown of a URL (the path may hold a token)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return "<invalid url>"
+    if not parts.scheme or not host:
+        return "<redacted>"
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    netloc = f"{host}:{port}" if port is not None else host
+    rest = "/…" if (parts.path not in ("", "/") or parts.query or parts.fragment) else "/"
+    return f"{parts.scheme}://{netloc}{rest}"
+
+
+@dataclass(frozen=True)
+class Route:
+    """One validated delivery route. ``brands``/``kinds`` of ``None`` mean "every"."""
+
+    name: str
+    format: Literal["slack", "webhook"]
+    url: SecretStr = field(repr=False)
+    brands: frozenset[str] | None = None
+    kinds: frozenset[str] | None = None
+    min_severity: str = "warning"
+    secret: SecretStr | None = field(default=None, repr=False)
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    url_env: str | None = None
+    secret_env: str | None = None
+
+    @property
+    def redacted_url(self) -> str:
+        return redact_url(self.url.get_secret_value())
+
+    def describe(self) -> dict[str, str]:
+        """What a log line or a dead letter may show of the route (no secrets)."""
+        return {"name": self.name, "format": self.format, "url": self.redacted_url}
+
+    def matches(self, alert: Mapping[str, Any]) -> bool:
+        """Whether the alert's brand, kind and severity are routed here."""
+        if self.brands is not None and alert.get("brand") not in self.brands:
+            return False
+        if self.kinds is not None and alert.get("kind") not in self.kinds:
+            return False
+        return severity_rank(alert.get("severity")) >= severity_rank(self.min_severity)
+
+
+def routes_for(routes: Sequence[Route], alert: Mapping[str, Any]) -> list[Route]:
+    """The routes (in file order) that match the alert's brand, kind and severity."""
+    return [r for r in routes if r.matches(alert)]
+
+
+# ---------------------------------------------------------------------------------------------
+# raw entry validation (their ValueError text becomes the problem description)
+
+
+def _check_name(value: str) -> str:
+    if not value:
+        raise ValueError("must not be empty")
+    if not _NAME.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a valid route name: use letters, digits, '_', '.' and '-', "
+            "starting with a letter or digit"
+        )
+    return value
+
+
+def _check_brand(value: str) -> str:
+    if value == "*":
+        return value
+    if not value:
+        raise ValueError("must not be empty")
+    if not _SLUG.fullmatch(value):
+        raise ValueError(f"{value!r} is not a valid brand id (or use '*' for every brand)")
+    return value
+
+
+def _check_kind(value: str) -> str:
+    if not value:
+        raise ValueError("must not be empty")
+    if not _SLUG.fullmatch(value):
+        raise ValueError(f"{value!r} is not a valid alert kind (e.g. negative_surge)")
+    return value
+
+
+def _check_env_name(value: str) -> str:
+    if not value:
+        raise ValueError("must not be empty")
+    if not _ENV_NAME.fullmatch(value):
+        raise ValueError(f"{value!r} is not a valid environment variable name")
+    return value
+
+
+def _no_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError(f"must be a number of seconds, got a boolean {value!r}")
+    return value
+
+
+def _none_is_empty_map(value: Any) -> Any:
+    return {} if value is None else value
+
+
+RouteName = Annotated[str, AfterValidator(_check_name)]
+BrandRef = Annotated[str, AfterValidator(_check_brand)]
+Kind = Annotated[str, AfterValidator(_check_kind)]
+EnvName = Annotated[str, AfterValidator(_check_env_name)]
+Seconds = Annotated[float, BeforeValidator(_no_bool), Field(gt=0, le=MAX_TIMEOUT_SECONDS)]
+
+
+class _RouteSpec(BaseModel):
+    """One entry of the routes file as written (before the environment is consulted)."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, coerce_numbers_to_str=True
+    )
+
+    name: RouteName
+    brands: tuple[BrandRef, ...]
+    kinds: tuple[Kind, ...] | None = None
+    min_severity: Literal["warning", "major", "critical"] = "warning"
+    format: Literal["slack", "webhook"]
+    url: str | None = None
+    url_env: EnvName | None = None
+    secret_env: EnvName | None = None
+    timeout_seconds: Seconds = DEFAULT_TIMEOUT_SECONDS
+    headers: Annotated[dict[str, str], BeforeValidator(_none_is_empty_map)] = Field(
+        default_factory=dict
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# parsing
+
+
+def _type_name(value: object) -> str:
+    if value is None:
+        return "nothing (null)"
+    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _suggest(word: str, choices: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _describe(err: ErrorDetails) -> str:
+    loc = err["loc"]
+    path = "".join(
+        f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p)) for i, p in enumerate(loc)
+    )
+    kind = err["type"]
+    value = err.get("input")
+    if kind == "missing":
+        return f"missing required key {loc[-1]!r}"
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        if len(loc) == 1 and key in ("secret", "hmac_secret", "webhook_secret"):
+            return (
+                f"{key!r}: secrets must not be written in the file: put the HMAC key in an "
+                "environment variable and name it with 'secret_env'"
+            )
+        hint = _suggest(key, ROUTE_KEYS) or f" (allowed keys: {', '.join(ROUTE_KEYS)})"
+        return f"unknown key {key!r}{hint}"
+    if kind == "literal_error":
+        choices = SEVERITIES if loc[0] == "min_severity" else FORMATS
+        shown = repr(value) if isinstance(value, str) else f"{_type_name(value)} {value!r}"
+        hint = _suggest(value, choices) if isinstance(value, str) else ""
+        return f"{path}: must be one of {', '.join(choices)}, got {shown}{hint}"
+    if kind == "string_type":
+        if value is None:
+            return f"{path}: must not be empty"
+        hint = (
+            " (quote it: YAML reads yes/no/on/off/true/false as booleans)"
+            if isinstance(value, bool)
+            else ""
+        )
+        return f"{path}: must be a string, got {_type_name(value)} {value!r}{hint}"
+    if kind in ("tuple_type", "list_type"):
+        return f"{path}: must be a list, got {_type_name(value)} {value!r}"
+    if kind == "dict_type":
+        return f"{path}: must be a mapping, got {_type_name(value)} {value!r}"
+    if kind in ("float_parsing", "float_type"):
+        return f"{path}: must be a number of seconds, got {_type_name(value)} {value!r}"
+    if kind == "greater_than":
+        return f"{path}: must be more than 0 seconds, got {value!r}"
+    if kind == "less_than_equal":
+        return f"{path}: must be at most {MAX_TIMEOUT_SECONDS:g} seconds, got {value!r}"
+    if kind == "value_error":
+        ctx = err.get("ctx") or {}
+        return f"{path}: {ctx.get('error', err['msg'])}"
+    return f"{path}: {err['msg']}"
+
+
+def _label(index: int, entry: object) -> str:
+    if isinstance(entry, Mapping):
+        raw = entry.get("name")
+        if isinstance(raw, str) and raw.strip():
+            return f"routes[{index}] (name {raw.strip()!r})"
+    return f"routes[{index}]"
+
+
+def _url_problem(url: str) -> str | None:
+    """Why ``url`` is not a usable http(s) URL (without quoting it), or ``None``."""
+    if any(c.isspace() for c in url):
+        return "contains whitespace"
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        _ = parts.port
+    except ValueError as exc:
+        return f"is not a valid URL ({exc})"
+    if parts.scheme not in ("http", "https"):
+        return "must be an http:// or https:// URL"
+    if not host:
+        return "has no host"
+    return None
+
+
+def _from_env(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name)
+    if value is None:
+        return None
+    return value.strip()
+
+
+def _resolve(
+    label: str,
+    spec: _RouteSpec,
+    known_brands: set[str] | frozenset[str] | None,
+    env: Mapping[str, str],
+    problems: list[str],
+) -> Route | None:
+    """Cross-field checks and the environment; appends problems, returns the route if valid."""
+    before = len(problems)
+
+    # brands
+    if not spec.brands:
+        problems.append(f"{label}: brands: must list at least one brand id (or '*')")
+    elif "*" in spec.brands and len(spec.brands) > 1:
+        problems.append(f"{label}: brands: '*' (every brand) must be the only entry")
+    elif known_brands is not None:
+        for k, brand in enumerate(spec.brands):
+            if brand != "*" and brand not in known_brands:
+                problems.append(
+                    f"{label}: brands[{k}]: unknown brand id {brand!r}"
+                    f"{_suggest(brand, sorted(known_brands))}"
+                )
+    if spec.kinds is not None and not spec.kinds:
+        problems.append(f"{label}: kinds: must not be empty (leave it out for every kind)")
+
+    # url
+    url: str | None = None
+    if spec.url is not None and spec.url_env is not None:
+        problems.append(f"{label}: give either 'url' or 'url_env', not both")
+    elif spec.url is not None:
+        if spec.format == "slack":
+            problems.append(
+                f"{label}: url: a Slack webhook URL is a secret: put it in an environment "
+                "variable and name it with 'url_env' instead"
+            )
+        elif not spec.url:
+            problems.append(f"{label}: url: must not be empty")
+        else:
+            why = _url_problem(spec.url)
+            if why:
+                problems.append(f"{label}: url: {redact_url(spec.url)!r} {why}")
+            else:
+                url = spec.url
+    elif spec.url_env is not None:
+        value = _from_env(env, spec.url_env)
+        if value is None:
+            problems.append(f"{label}: url_env: environment variable {spec.url_env} is not set")
+        elif not value:
+            problems.append(f"{label}: url_env: environment variable {spec.url_env} is empty")
+        else:
+            why = _url_problem(value)
+            if why:
+                problems.append(
+                    f"{label}: url_env: the value of environment variable {spec.url_env} {why}"
+                )
+            else:
+                url = value
+    else:
+        problems.append(
+            f"{label}: missing the destination: set 'url_env' (the name of an environment "
+            "variable holding the URL)" + (" or 'url'" if spec.format == "webhook" else "")
+        )
+
+    # secret
+    secret: str | None = None
+    if spec.secret_env is not None:
+        if spec.format != "webhook":
+            problems.append(
+                f"{label}: secret_env: only webhook routes are signed (format is {spec.format!r})"
+            )
+        else:
+            value = _from_env(env, spec.secret_env)
+            if value is None:
+                problems.append(
+                    f"{label}: secret_env: environment variable {spec.secret_env} is not set"
+                )
+            elif not value:
+                problems.append(
+                    f"{label}: secret_env: environment variable {spec.secret_env} is empty"
+                )
+            else:
+                secret = value
+
+    # headers
+    headers: list[tuple[str, str]] = []
+    for key, value in spec.headers.items():
+        if not _HEADER_NAME.fullmatch(key):
+            problems.append(f"{label}: headers: {key!r} is not a valid header name")
+        elif key.lower() in RESERVED_HEADERS:
+            problems.append(
+                f"{label}: headers: {key!r} is set by buzzwire itself and cannot be overridden"
+            )
+        elif any(c in value for c in "\r\n\0"):
+            problems.append(f"{label}: headers.{key}: the value must be a single line")
+        else:
+            headers.append((key, value))
+
+    if len(problems) > before or url is None:
+        return None
+    return Route(
+        name=spec.name,
+        format=spec.format,
+        url=SecretStr(url),
+        brands=None if spec.brands == ("*",) else frozenset(spec.brands),
+        kinds=None if spec.kinds is None else frozenset(spec.kinds),
+        min_severity=spec.min_severity,
+        secret=SecretStr(secret) if secret is not None else None,
+        timeout_seconds=float(spec.timeout_seconds),
+        headers=tuple(headers),
+        url_env=spec.url_env,
+        secret_env=spec.secret_env,
+    )
+
+
+def parse_routes(
+    data: object,
+    source: str = "<routes>",
+    known_brands: set[str] | frozenset[str] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> list[Route]:
+    """Validate already-loaded routes data (the YAML document) into routes, in file order.
+
+    ``known_brands``, when given, is the set of valid brand ids. ``env`` (default
+    ``os.environ``) supplies the variables named by ``url_env`` and ``secret_env``. Raises
+    :class:`RoutesFileError` listing every problem found.
+    """
+    env = os.environ if env is None else env
+    if data is None:
+        raise RoutesFileError(
+            source, ["the file is empty: expected a mapping with a 'routes' list"]
+        )
+    if not isinstance(data, Mapping):
+        raise RoutesFileError(
+            source,
+            [f"the top level must be a mapping with a 'routes' list, got {_type_name(data)}"],
+        )
+    problems: list[str] = []
+    for key in data:
+        if key != "routes":
+            problems.append(f"unknown top-level key {key!r}{_suggest(str(key), ['routes'])}")
+    if "routes" not in data:
+        problems.append("missing top-level key 'routes' (a list of route entries)")
+        raise RoutesFileError(source, problems)
+    entries = data["routes"]
+    if entries is None or (isinstance(entries, list) and not entries):
+        raise RoutesFileError(source, [*problems, "'routes' is empty: define at least one route"])
+    if not isinstance(entries, list):
+        problems.append(f"'routes' must be a list of route entries, got {_type_name(entries)}")
+        raise RoutesFileError(source, problems)
+
+    routes: list[Route] = []
+    names: dict[str, int] = {}
+    for i, entry in enumerate(entries):
+        label = _label(i, entry)
+        if not isinstance(entry, Mapping):
+            problems.append(
+                f"{label}: must be a mapping with keys {', '.join(ROUTE_KEYS)}, "
+                f"got {_type_name(entry)} {entry!r}"
+            )
+            continue
+        try:
+            spec = _RouteSpec.model_validate(dict(entry))
+        except ValidationError as exc:
+            problems.extend(f"{label}: {_describe(err)}" for err in exc.errors())
+            continue
+        if spec.name in names:
+            first = names[spec.name]
+            problems.append(
+                f"{label}: duplicate name {spec.name!r} (already used by routes[{first}])"
+            )
+        else:
+            names[spec.name] = i
+        route = _resolve(label, spec, known_brands, env, problems)
+        if route is not None:
+            routes.append(route)
+    if problems:
+        raise RoutesFileError(source, problems)
+    return routes
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that rejects duplicate keys instead of silently keeping the last one."""
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any]:
+    loader.flatten_mapping(node)
+    seen: set[Hashable] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, Hashable):
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping",
+                    node.start_mark,
+                    f"duplicate key {key!r}",
+                    key_node.start_mark,
+                )
+            seen.add(key)
+    return loader.construct_mapping(node, deep=True)
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def parse_routes_yaml(
+    text: str,
+    source: str = "<string>",
+    known_brands: set[str] | frozenset[str] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> list[Route]:
+    """Parse and validate the YAML text of a routes file."""
+    try:
+        data = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        what = exc.problem or exc.context or "syntax error"
+        raise RoutesFileError(source, [f"not valid YAML{where}: {what}"]) from exc
+    except yaml.YAMLError as exc:
+        raise RoutesFileError(source, [f"not valid YAML: {exc}"]) from exc
+    return parse_routes(data, source=source, known_brands=known_brands, env=env)
+
+
+def load_routes(
+    path: str | os.PathLike[str],
+    known_brands: set[str] | frozenset[str] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> list[Route]:
+    """Load and validate a routes file. Raises :class:`RoutesFileError` for any problem.
+
+    ``env`` defaults to ``os.environ`` (read at call time).
+    """
+    source = os.fspath(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError as exc:
+        raise RoutesFileError(source, ["file not found"]) from exc
+    except IsADirectoryError as exc:
+        raise RoutesFileError(source, ["is a directory, not a file"]) from exc
+    except OSError as exc:
+        raise RoutesFileError(source, [f"cannot read the file: {exc.strerror or exc}"]) from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RoutesFileError(
+            source, [f"not UTF-8 text (invalid byte at offset {exc.start})"]
+        ) from exc
+    return parse_routes_yaml(text, source=source, known_brands=known_brands, env=env)
