@@ -35,7 +35,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from streams.admin import MENTION_TOPICS, create_topics, delete_topics_with_prefix  # noqa: E402
+from streams.admin import PIPELINE_TOPICS, create_topics, delete_topics_with_prefix  # noqa: E402
 from streams.config import Settings  # noqa: E402
 from streams.mentions.logic import parse_created_at  # noqa: E402
 from streams.synthetic import generate  # noqa: E402
@@ -228,7 +228,7 @@ def main() -> int:
     workers: list[WorkerProcess] = []
     try:
         asyncio.run(
-            create_topics(bootstrap, [settings.topic(t) for t in MENTION_TOPICS], args.partitions)
+            create_topics(bootstrap, [settings.topic(t) for t in PIPELINE_TOPICS], args.partitions)
         )
         asyncio.run(create_topics(bootstrap, [settings.topic("passthrough.out")], args.partitions))
         print(f"broker {bootstrap}; generating {args.count} mentions ...", flush=True)

@@ -18,6 +18,12 @@ MENTION_TOPICS = (
     "mentions.untagged",
     "mentions.deadletter",
 )
+#: Topics of crisis detection: brand events keyed by brand, alerts, failed alert deliveries.
+CRISIS_TOPICS = ("mentions.by-brand", "alerts", "alerts.deadletter")
+#: Rolling benchmarks (JSON) and brand volumes re-keyed by competitor set.
+BENCHMARK_TOPICS = ("benchmarks", "benchmarks.sets")
+#: Every topic the worker reads or writes (Faust's own changelog topics aside).
+PIPELINE_TOPICS = MENTION_TOPICS + CRISIS_TOPICS + BENCHMARK_TOPICS
 
 
 async def create_topics(bootstrap: str, names: Iterable[str], partitions: int) -> None:
@@ -54,6 +60,6 @@ async def delete_topics_with_prefix(bootstrap: str, prefixes: Iterable[str]) -> 
 async def create_pipeline_topics(settings: Settings) -> None:
     await create_topics(
         settings.bootstrap_servers,
-        [settings.topic(t) for t in MENTION_TOPICS],
+        [settings.topic(t) for t in PIPELINE_TOPICS],
         settings.topic_partitions,
     )

@@ -17,7 +17,7 @@ from streams.config import Settings, get_settings
 from streams.metrics import Metrics
 
 #: Domain packages scanned for agents, topics, tables and timers.
-DOMAINS = ["streams.mentions"]
+DOMAINS = ["streams.mentions", "streams.crisis", "streams.alerts", "streams.benchmarks"]
 
 
 def _credentials(settings: Settings) -> Any:

@@ -20,6 +20,7 @@ _FAUST_LEVELS = {"warning": "warn", "critical": "crit"}
 
 
 def _cmd_worker(args: argparse.Namespace) -> int:
+    from streams.alerts.routes import RoutesFileError
     from streams.brands.catalog import BrandsFileError
 
     # Importing the app reads the settings; validate them and the brands file before Faust
@@ -29,7 +30,7 @@ def _cmd_worker(args: argparse.Namespace) -> int:
         from streams.app import app, metrics, settings
 
         runtime.install(runtime.build_runtime(settings, metrics))
-    except BrandsFileError as exc:
+    except (BrandsFileError, RoutesFileError) as exc:
         print(f"buzzwire worker: {exc}", file=sys.stderr)
         return 2
     _declare_topics(settings)
@@ -101,11 +102,20 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    from streams.crisis import backtest
+
+    return backtest.main(list(args.args))
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from streams.demo import run_demo
 
     return run_demo(
-        duration=args.duration, rate=args.rate, file=Path(args.file) if args.file else None
+        duration=args.duration,
+        rate=args.rate,
+        file=Path(args.file) if args.file else None,
+        with_history=not args.no_history,
     )
 
 
@@ -139,6 +149,14 @@ def build_parser() -> argparse.ArgumentParser:
     ana.add_argument("--batch-size", type=int, default=256)
     ana.set_defaults(func=_cmd_analyze)
 
+    bt = sub.add_parser(
+        "backtest",
+        help="anomaly scores and alerts for a timestamp,value CSV (see buzzwire backtest -h)",
+        add_help=False,
+    )
+    bt.add_argument("args", nargs=argparse.REMAINDER)
+    bt.set_defaults(func=_cmd_backtest)
+
     demo = sub.add_parser("demo", help="local broker + worker + the bundled sample, live summary")
     demo.add_argument(
         "--duration",
@@ -148,11 +166,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--rate", type=float, default=150.0, help="replay rate, mentions/s")
     demo.add_argument("--file", default=None, help="replay this file instead of the sample")
+    demo.add_argument(
+        "--no-history",
+        action="store_true",
+        help="skip the compressed 12 hours of history (with a crisis) replayed first",
+    )
     demo.set_defaults(func=_cmd_demo)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["backtest"]:
+        # its own parser, options and help (argparse would take its -h for ours)
+        from streams.crisis import backtest
+
+        return backtest.main(argv[1:])
     args = build_parser().parse_args(argv)
     return int(args.func(args) or 0)
 

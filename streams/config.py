@@ -30,6 +30,12 @@ def sample_stream_path() -> Path:
     return Path(str(resources.files("streams") / "data" / "sample_mentions.jsonl"))
 
 
+def _detector_default_threshold() -> float:
+    from streams.crisis.detector import DEFAULT_CONFIG
+
+    return DEFAULT_CONFIG.alert_threshold
+
+
 class Settings(BaseSettings):
     """Runtime configuration. Immutable once built; see the README for the env var table."""
 
@@ -83,6 +89,62 @@ class Settings(BaseSettings):
     sentiment_fallback_lag: int = Field(
         default=20_000, ge=0, description="consumer lag that switches to the linear model; 0=never"
     )
+
+    # --- crisis windows, detection and alerts ----------------------------------------------
+    crisis_window_seconds: int = Field(
+        default=60, ge=10, le=86_400, description="width of the per-brand event-time windows"
+    )
+    crisis_lateness_seconds: float = Field(
+        default=120.0, ge=0, description="how long after its end a window still takes mentions"
+    )
+    crisis_tick_seconds: float = Field(
+        default=5.0, gt=0, description="how often windows are closed when no mentions arrive"
+    )
+    crisis_max_catchup_windows: int = Field(default=10_080, ge=1)
+    alert_min_mentions: int = Field(
+        default=10, ge=1, description="fewest mentions of the signal in a window to open an alert"
+    )
+    alert_min_ratio: float = Field(
+        default=3.0, ge=1.0, description="an alert opens at this many times the expected value"
+    )
+    alert_obvious_ratio: float = Field(
+        default=12.0, ge=1.0, description="this many times expected opens an alert, any score"
+    )
+    alert_detector_threshold: float = Field(
+        default_factory=lambda: _detector_default_threshold(),
+        gt=0,
+        le=1,
+        description="anomaly score at which a window can open an alert",
+    )
+    alert_resolve_windows: int = Field(
+        default=10, ge=1, description="quiet windows in a row that resolve an open alert"
+    )
+    alert_cooldown_seconds: float = Field(
+        default=3600.0, ge=0, description="a new trigger this soon after a resolve reopens it"
+    )
+    alert_update_windows: int = Field(
+        default=15, ge=1, description="an open alert sends an update at least this often"
+    )
+    alert_samples: int = Field(default=5, ge=1, le=50)
+    alert_routes: Path | None = Field(
+        default=None, description="YAML file of alert delivery routes (webhook / Slack)"
+    )
+    alert_delivery_attempts: int = Field(default=5, ge=1, le=50)
+    alert_delivery_backoff_seconds: float = Field(default=1.0, gt=0)
+
+    # --- rolling benchmarks ------------------------------------------------------------------
+    benchmark_windows: str = Field(
+        default="1h:5m,24h:1h,7d:6h",
+        description="hopping windows as size:hop, comma-separated (share of voice, sentiment...)",
+    )
+
+    @field_validator("benchmark_windows")
+    @classmethod
+    def _benchmark_windows(cls, value: str) -> str:
+        from streams.benchmarks.logic import parse_specs
+
+        parse_specs(value)  # raises ValueError with the reason
+        return value
 
     @field_validator("broker_url")
     @classmethod

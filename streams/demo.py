@@ -17,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import orjson
 from rich.console import Console, Group
@@ -25,8 +26,9 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from streams.admin import MENTION_TOPICS, create_topics, delete_topics_with_prefix
+from streams.admin import PIPELINE_TOPICS, create_topics, delete_topics_with_prefix
 from streams.config import Settings, sample_stream_path
+from streams.crisis.logic import describe
 from streams.workerproc import WorkerProcess, worker_env
 
 
@@ -44,6 +46,9 @@ class Summary:
     langs: Counter[str] = field(default_factory=Counter)
     reasons: Counter[str] = field(default_factory=Counter)
     inbox: list[str] = field(default_factory=list)
+    history_sent: int = 0
+    history_total: int = 0
+    alerts: list[dict[str, Any]] = field(default_factory=list)
 
     def add_enriched(self, value: bytes) -> None:
         obj = orjson.loads(value)
@@ -60,6 +65,9 @@ class Summary:
         text = " ".join(obj["text"].split())[:90]
         self.inbox = [escape(f"[{obj['lang']}] {ids}: {text}"), *self.inbox[:4]]
 
+    def add_alert(self, value: bytes) -> None:
+        self.alerts.append(orjson.loads(value))
+
     def add_deadletter(self, value: bytes) -> None:
         self.deadletters += 1
         self.reasons[orjson.loads(value)["reason"]] += 1
@@ -67,6 +75,30 @@ class Summary:
     @property
     def accounted(self) -> int:
         return self.enriched + self.deadletters + self.duplicates
+
+
+def _alerts_panel(s: Summary) -> Panel:
+    table = Table(expand=True, show_edge=False)
+    for col in ("window", "brand", "alert", "event", "observed vs expected", "top post"):
+        table.add_column(col, overflow="fold" if col == "top post" else "ellipsis")
+    for alert in s.alerts[-6:]:
+        sample = (alert.get("samples") or [{}])[0]
+        text = " ".join(str(sample.get("text") or "").split())[:70]
+        table.add_row(
+            alert["window"]["start"][11:16],
+            alert["brand"],
+            f"{alert['kind']} ({alert['severity']})",
+            alert["event"],
+            f"{alert['observed']:g} vs {alert['expected']:g} (score {alert['score']:.2f})",
+            escape(f"[{sample.get('lang', '')}] {text}") if text else "-",
+        )
+    history = (
+        f"history replayed {s.history_sent}/{s.history_total} mentions"
+        if s.history_total
+        else "no history replayed"
+    )
+    body: Table | str = table if s.alerts else "no alert yet"
+    return Panel(body, title=f"crisis alerts ({len(s.alerts)} events)", subtitle=history)
 
 
 def render(s: Summary, metrics_url: str, elapsed: float) -> Group:
@@ -112,6 +144,7 @@ def render(s: Summary, metrics_url: str, elapsed: float) -> Group:
     return Group(
         Panel(head, title="buzzwire demo", subtitle=f"metrics: {metrics_url}"),
         row,
+        _alerts_panel(s),
         Panel(inbox, title="untagged inbox (latest)"),
     )
 
@@ -136,6 +169,7 @@ async def _consume(settings: Settings, summary: Summary, stop: asyncio.Event) ->
         settings.topic("mentions.enriched"): summary.add_enriched,
         settings.topic("mentions.untagged"): summary.add_untagged,
         settings.topic("mentions.deadletter"): summary.add_deadletter,
+        settings.topic("alerts"): summary.add_alert,
     }
     consumer = AIOKafkaConsumer(
         *handlers,
@@ -156,10 +190,37 @@ async def _consume(settings: Settings, summary: Summary, stop: asyncio.Event) ->
         await consumer.stop()
 
 
+#: The demo's compressed history: 12 hours of two brands, a negative crisis for Acme at 8 h.
+HISTORY_HOURS = 12.0
+
+
+def history(now: float) -> list[dict[str, Any]]:
+    """Past mentions for the demo (synthetic, seasonal), ending now, with a crisis in them."""
+    from streams.synthetic import crisis_day
+
+    start = now - HISTORY_HOURS * 3600
+    start -= start % 60
+    day = crisis_day(
+        start_ts=start,
+        hours=HISTORY_HOURS,
+        per_hour=600.0,
+        crisis_at_hour=8.0,
+        crisis_minutes=40.0,
+        crisis_per_hour=2400.0,
+        id_prefix=f"hist{now:.0f}",
+    )
+    return day.mentions
+
+
 async def _demo(
-    settings: Settings, worker: WorkerProcess, file: Path, rate: float, duration: float | None
+    settings: Settings,
+    worker: WorkerProcess,
+    file: Path,
+    rate: float,
+    duration: float | None,
+    with_history: bool,
 ) -> Summary:
-    from streams.replay import count_messages, replay
+    from streams.replay import count_messages, replay, replay_history
 
     summary = Summary()
     stop = asyncio.Event()
@@ -169,7 +230,22 @@ async def _demo(
     expected = count_messages(file)
     consumer = asyncio.create_task(_consume(settings, summary, stop))
 
+    past = history(time.time()) if with_history else []
+    summary.history_total = len(past)
+    expected += len(past)
+
     async def _replay() -> None:
+        if past:
+            # history first (window by window, compressed), then the live sample: live posts
+            # would otherwise move the stream clock to now and make the history late
+            summary.history_sent = await replay_history(
+                past,
+                bootstrap_servers=settings.bootstrap_servers,
+                topic=settings.topic("mentions.raw"),
+                window_seconds=settings.crisis_window_seconds,
+                pause_seconds=0.01,
+                stop=stop,
+            )
         stats = await replay(
             file,
             bootstrap_servers=settings.bootstrap_servers,
@@ -183,14 +259,17 @@ async def _demo(
 
     replayer = asyncio.create_task(_replay())
     started = time.monotonic()
+    live_started: float | None = None
     # Piped output (CI, logs) gets a width that fits the tables instead of 80 columns.
     console = Console(width=None if sys.stdout.isatty() else 130)
     last_line = 0.0
     with Live(console=console, refresh_per_second=4, transient=False) as live:
         while not stop.is_set():
             elapsed = time.monotonic() - started
-            if not summary.replay_done:
-                summary.replayed = min(expected, int(elapsed * rate))
+            if summary.history_sent >= summary.history_total and live_started is None:
+                live_started = elapsed
+            if not summary.replay_done and live_started is not None:
+                summary.replayed = min(expected, int((elapsed - live_started) * rate))
             with contextlib.suppress(OSError):
                 m = worker.metrics()
                 summary.duplicates = int(m.get("buzzwire_duplicates_total", 0))
@@ -201,7 +280,7 @@ async def _demo(
                 print(
                     f"[{elapsed:5.0f}s] replayed={summary.replayed} enriched={summary.enriched} "
                     f"untagged={summary.untagged} deadletters={summary.deadletters} "
-                    f"duplicates={summary.duplicates}",
+                    f"duplicates={summary.duplicates} alerts={len(summary.alerts)}",
                     flush=True,
                 )
             if worker.proc is not None and worker.proc.poll() is not None:
@@ -223,7 +302,9 @@ async def _demo(
     return summary
 
 
-def run_demo(*, duration: float | None, rate: float, file: Path | None) -> int:
+def run_demo(
+    *, duration: float | None, rate: float, file: Path | None, with_history: bool = True
+) -> int:
     from streams.localkafka import LocalKafka
 
     run_id = datetime.now().strftime("demo-%Y%m%d-%H%M%S")
@@ -249,14 +330,16 @@ def run_demo(*, duration: float | None, rate: float, file: Path | None) -> int:
             data_dir=Path(".buzzwire") / run_id,
         )
         worker = WorkerProcess(
-            env=worker_env(settings),
+            # the history arrives compressed (a day in seconds): allow half an hour of event
+            # time between input partitions before a mention counts as late
+            env={**worker_env(settings), "BUZZWIRE_CRISIS_LATENESS_SECONDS": "1800"},
             log_path=Path(".buzzwire") / f"{run_id}-worker.log",
             web_port=settings.web_port,
         )
         asyncio.run(
             create_topics(
                 settings.bootstrap_servers,
-                [settings.topic(t) for t in MENTION_TOPICS],
+                [settings.topic(t) for t in PIPELINE_TOPICS],
                 settings.topic_partitions,
             )
         )
@@ -264,12 +347,17 @@ def run_demo(*, duration: float | None, rate: float, file: Path | None) -> int:
         worker.start()
         worker.wait_ready()
         print(f"worker ready; metrics at {worker.metrics_url}", flush=True)
-        summary = asyncio.run(_demo(settings, worker, file or sample_stream_path(), rate, duration))
+        summary = asyncio.run(
+            _demo(settings, worker, file or sample_stream_path(), rate, duration, with_history)
+        )
         print(
             f"\ndemo done: {summary.replayed} replayed, {summary.enriched} enriched, "
             f"{summary.untagged} untagged, {summary.deadletters} dead letters "
-            f"({dict(summary.reasons)}), {summary.duplicates} duplicates skipped"
+            f"({dict(summary.reasons)}), {summary.duplicates} duplicates skipped, "
+            f"{len(summary.alerts)} alert events"
         )
+        for alert in summary.alerts:
+            print(f"  alert {alert['window']['start']}: {describe(alert)}")
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
     except Exception as exc:

@@ -184,3 +184,45 @@ def write_csv(rows: list[dict[str, Any]], fh: io.TextIOBase) -> None:
     writer.writeheader()
     for flat in flat_rows:
         writer.writerow({k: ("" if v is None else v) for k, v in flat.items()})
+
+
+async def replay_history(
+    mentions: list[dict[str, Any]],
+    *,
+    bootstrap_servers: str,
+    topic: str,
+    window_seconds: int,
+    pause_seconds: float = 0.05,
+    stop: asyncio.Event | None = None,
+) -> int:
+    """Send past mentions window by window of ``created_at``, pausing between windows.
+
+    Compresses history in time the way a live stream would deliver it (each window after the
+    previous one), so event-time windows close in order. Keyed by mention id. Returns how many
+    were sent; stops early when ``stop`` is set.
+    """
+    from aiokafka import AIOKafkaProducer
+
+    from streams.mentions.logic import parse_created_at
+
+    by_window: dict[int, list[dict[str, Any]]] = {}
+    for m in mentions:
+        start = int(parse_created_at(m["created_at"]) // window_seconds)
+        by_window.setdefault(start, []).append(m)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, linger_ms=5)
+    await producer.start()
+    sent = 0
+    try:
+        for start in sorted(by_window):
+            if stop is not None and stop.is_set():
+                break
+            futures = [
+                await producer.send(topic, key=str(m["id"]).encode(), value=orjson.dumps(m))
+                for m in by_window[start]
+            ]
+            await asyncio.gather(*futures)
+            sent += len(futures)
+            await asyncio.sleep(pause_seconds)
+    finally:
+        await producer.stop()
+    return sent

@@ -13,6 +13,7 @@ run in a dedicated thread; pure-Python ones (the linear model) run inline too.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import importlib.metadata
 import time
 from collections.abc import Sequence
@@ -23,9 +24,12 @@ from typing import Any
 from models.langid import LanguageDetector
 from models.sentiment.base import SentimentModel, SentimentResult
 from models.sentiment.loader import load_linear, load_sentiment_model
+from streams.alerts.routes import Route, load_routes
+from streams.benchmarks.logic import WindowSpec, competitor_sets, parse_specs
 from streams.brands.catalog import BrandCatalog, load_brands
 from streams.brands.logic import BrandMatcher
 from streams.config import Settings
+from streams.crisis.logic import STREAM_DETECTOR, AlertConfig, EpisodeTracker
 from streams.mentions.logic import Limits, Mention, choose_language, enriched_dict
 from streams.metrics import Metrics
 
@@ -43,10 +47,25 @@ class Runtime:
     sentiment: SentimentModel
     fallback: SentimentModel | None
     limits: Limits
+    alert_config: AlertConfig = field(default_factory=AlertConfig)
+    routes: tuple[Route, ...] = ()
+    benchmark_specs: tuple[WindowSpec, ...] = field(
+        default_factory=lambda: parse_specs(Settings.model_fields["benchmark_windows"].default)
+    )
     on_fallback: bool = False
     executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="sentiment")
     )
+
+    @property
+    def competitor_sets(self) -> dict[str, tuple[str, ...]]:
+        """Competitor set id (a brand) -> the brand and its competitors."""
+        return competitor_sets({b.id: b.competitors for b in self.catalog})
+
+    @property
+    def tracker(self) -> EpisodeTracker:
+        """Turns closed per-brand windows into detections and alert threads."""
+        return EpisodeTracker(self.alert_config)
 
     # ---------------------------------------------------------------- shared scoring core
     def languages(
@@ -148,9 +167,32 @@ class Runtime:
         return out
 
 
+def alert_config(settings: Settings) -> AlertConfig:
+    """How closed windows become alert threads, from the settings."""
+    return AlertConfig(
+        window_seconds=settings.crisis_window_seconds,
+        min_mentions=settings.alert_min_mentions,
+        min_ratio=settings.alert_min_ratio,
+        obvious_ratio=settings.alert_obvious_ratio,
+        resolve_windows=settings.alert_resolve_windows,
+        cooldown_seconds=settings.alert_cooldown_seconds,
+        update_windows=settings.alert_update_windows,
+        samples=settings.alert_samples,
+        detector=dataclasses.replace(
+            STREAM_DETECTOR, alert_threshold=settings.alert_detector_threshold
+        ),
+    )
+
+
 def build_runtime(settings: Settings, metrics: Metrics) -> Runtime:
-    """Load everything a worker needs. Raises BrandsFileError on a broken brands file."""
+    """Load everything a worker needs. Raises BrandsFileError on a broken brands file and
+    RoutesFileError on a broken alert routes file."""
     catalog = load_brands(settings.brands)
+    routes = (
+        tuple(load_routes(settings.alert_routes, known_brands=set(catalog.ids)))
+        if settings.alert_routes is not None
+        else ()
+    )
     detector = LanguageDetector(min_confidence=settings.lang_min_confidence)
     sentiment = load_sentiment_model(
         settings.sentiment_model,
@@ -171,12 +213,16 @@ def build_runtime(settings: Settings, metrics: Metrics) -> Runtime:
             max_text_chars=settings.max_text_chars,
             max_future_seconds=settings.max_future_seconds,
         ),
+        alert_config=alert_config(settings),
+        routes=routes,
+        benchmark_specs=parse_specs(settings.benchmark_windows),
     )
     metrics.build.info(
         {
             "version": importlib.metadata.version("buzzwire"),
             "langid": detector.name,
             "brands": str(len(catalog.brands)),
+            "alert_routes": str(len(routes)),
         }
     )
     metrics.sentiment_model.info(

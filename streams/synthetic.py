@@ -6,6 +6,7 @@ brand reference: its @handle (tagged), or its name, alias or hashtag (untagged).
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -74,6 +75,48 @@ NO_BRAND = {
     "fr": ["Quelle belle journée ensoleillée pour une promenade au parc"],
     "pt": ["Hoje está um dia lindo para passear no parque com os amigos"],
     "it": ["Oggi è una bellissima giornata di sole, andiamo a fare una passeggiata"],
+}
+
+#: Angry posts of an outage / billing / data-leak crisis, in many languages ({b}: brand reference).
+CRISIS_SENTENCES: dict[str, list[str]] = {
+    "en": [
+        "{b} has been down all day, no internet, no phone, nothing. Worst outage ever, absolutely "
+        "furious",
+        "Cancelling my {b} contract today. Charged twice and support hung up on me. Disgusting",
+        "{b} leaked my personal data and nobody is answering. This is a scandal",
+    ],
+    "es": [
+        "{b} lleva todo el día caído, sin internet ni teléfono. Un desastre total, estoy furioso",
+        "Me cobraron dos veces y el soporte de {b} me colgó. Vergonzoso, voy a cancelar",
+    ],
+    "id": [
+        "{b} mati seharian, tidak ada internet sama sekali. Pelayanan terburuk, sangat kecewa",
+        "Saya ditagih dua kali oleh {b} dan CS tidak membantu. Mengecewakan sekali",
+    ],
+    "hr": [
+        "{b} cijeli dan ne radi, nema interneta ni telefona. Katastrofa, užasno sam ljut",
+        "{b} mi je dvaput naplatio račun, a podrška je prekinula poziv. Sramota",
+    ],
+    "lv": [
+        "{b} visu dienu nestrādā, nav ne interneta, ne telefona. Šausmīgi, esmu dusmīgs",
+        "{b} man divreiz noņēma naudu un atbalsts nolika klausuli. Kauns",
+    ],
+    "ar": [
+        "{b} معطل طوال اليوم، لا إنترنت ولا هاتف. أسوأ خدمة على الإطلاق، أنا غاضب جدا",
+        "خصمت {b} المبلغ مرتين وأغلق الدعم الخط في وجهي. فضيحة",
+    ],
+    "de": [
+        "{b} ist den ganzen Tag ausgefallen, kein Internet, kein Telefon. Eine Katastrophe, ich "
+        "bin wütend"
+    ],
+    "fr": [
+        "{b} est en panne toute la journée, ni internet ni téléphone. Une honte, je suis furieux"
+    ],
+    "pt": ["A {b} está fora do ar o dia todo, sem internet nem telefone. Péssimo, estou furioso"],
+    "it": [
+        "{b} è fuori servizio da tutto il giorno, niente internet né telefono. Vergognoso, sono "
+        "furioso"
+    ],
 }
 
 #: (brand id, handle, untagged references) — all from the sample brands file.
@@ -167,3 +210,109 @@ def bad_messages(now_ts: float, *, max_text_chars: int = 40_000) -> list[tuple[b
     )
     cases.append((huge, "text_too_long"))
     return cases
+
+
+@dataclass(frozen=True)
+class CrisisDay:
+    """A day of seasonal traffic for some brands, with one injected negative crisis."""
+
+    mentions: list[dict[str, Any]]  # in created_at order
+    crisis_brand: str
+    onset_ts: float  # first crisis post
+    end_ts: float  # last crisis post
+    crisis_ids: frozenset[str]
+
+
+def _poisson(rng: random.Random, lam: float) -> int:
+    # Knuth's method, fine for the small rates used here
+    limit, k, p = math.exp(-lam), 0, 1.0
+    while True:
+        p *= rng.random()
+        if p < limit:
+            return k
+        k += 1
+
+
+def _mention(
+    rng: random.Random, mid: str, text: str, ts: float, brand_handle: str | None
+) -> dict[str, Any]:
+    followers = int(rng.paretovariate(1.2) * 50)
+    return {
+        "id": mid,
+        "platform": rng.choice(["twitter", "instagram", "facebook", "reddit"]),
+        "author": {"handle": f"@user{rng.randrange(10**6)}", "followers": followers},
+        "text": text,
+        "created_at": iso_utc(ts),
+        "url": f"https://example.social/p/{mid}",
+        "engagement": {
+            "likes": rng.randrange(0, 1 + followers // 10),
+            "shares": rng.randrange(0, 1 + followers // 50),
+            "replies": rng.randrange(0, 5),
+        },
+        "reply_to_handle": brand_handle if rng.random() < 0.1 else None,
+    }
+
+
+def crisis_day(
+    *,
+    start_ts: float,
+    brands: tuple[str, ...] = ("acme", "globex"),
+    crisis_brand: str = "acme",
+    hours: float = 24.0,
+    per_hour: float = 150.0,
+    crisis_at_hour: float = 14.0,
+    crisis_minutes: float = 60.0,
+    crisis_per_hour: float = 450.0,
+    dispersion: float = 8.0,
+    seed: int = 11,
+    id_prefix: str = "day",
+) -> CrisisDay:
+    """Mentions of ``brands`` over ``hours`` from ``start_ts``.
+
+    Each brand's rate follows a daily cycle (x0.4 at night to x1.6 in the evening) with
+    overdispersed noise (gamma-Poisson: variance well above the mean), in every language of
+    ``SENTENCES``. From ``crisis_at_hour`` on, for ``crisis_minutes``, ``crisis_brand`` also gets
+    ``crisis_per_hour`` angry posts (``CRISIS_SENTENCES``) on top of its normal traffic.
+    """
+    rng = random.Random(seed)
+    refs = {b: (h, r) for b, h, r in BRANDS}
+    langs = sorted(SENTENCES)
+    minute = 60.0
+    out: list[dict[str, Any]] = []
+    crisis_ids: set[str] = set()
+    onset = start_ts + crisis_at_hour * 3600
+    end = onset + crisis_minutes * 60
+    first_crisis: float | None = None
+    last_crisis = onset
+    for m in range(int(hours * 60)):
+        t0 = start_ts + m * minute
+        day_phase = ((t0 % 86400) / 86400 - 4 / 24) * 2 * math.pi
+        cycle = 1 + 0.6 * math.sin(day_phase - math.pi / 2)
+        for brand in brands:
+            handle, names = refs[brand]
+            lam = per_hour / 60 * cycle * rng.gammavariate(dispersion, 1 / dispersion)
+            n = _poisson(rng, lam)
+            crisis_n = 0
+            if brand == crisis_brand and onset <= t0 < end:
+                crisis_n = _poisson(rng, crisis_per_hour / 60)
+            for j in range(n + crisis_n):
+                lang = rng.choice(langs)
+                ref = handle if rng.random() < 0.4 else rng.choice(names)
+                ts = t0 + rng.random() * minute
+                crisis = j >= n
+                pool = CRISIS_SENTENCES if crisis else SENTENCES
+                text = rng.choice(pool[lang]).format(b=ref)
+                mid = f"{id_prefix}-{'crisis-' if crisis else ''}{brand}-{m}-{j}"
+                out.append(_mention(rng, mid, text, ts, handle))
+                if crisis:
+                    crisis_ids.add(mid)
+                    first_crisis = ts if first_crisis is None else min(first_crisis, ts)
+                    last_crisis = max(last_crisis, ts)
+    out.sort(key=lambda v: v["created_at"])
+    return CrisisDay(
+        mentions=out,
+        crisis_brand=crisis_brand,
+        onset_ts=first_crisis if first_crisis is not None else onset,
+        end_ts=last_crisis,
+        crisis_ids=frozenset(crisis_ids),
+    )

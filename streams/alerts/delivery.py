@@ -298,7 +298,7 @@ def slack_payload(
         return {"text": _truncate(text, 3000), "blocks": blocks}
 
     emoji = _SEVERITY_EMOJI.get(severity_plain, ":rotating_light:")
-    prefix = "Update: " if event == "updated" else ""
+    prefix = {"updated": "Update: ", "reopened": "Reopened: "}.get(event, "")
     text = (
         f"{emoji} {prefix}{brand} — {kind} ({severity}): {observed} {signal} in {span} "
         f"vs {expected} expected"

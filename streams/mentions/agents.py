@@ -4,35 +4,34 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Sequence
-from typing import Any, cast
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
-import faust
 import orjson
 from faust.types import EventT, StreamT
 from mode.types.signals import BaseSignalT
 
 from streams import runtime as rt_mod
 from streams.app import app, metrics, settings
+from streams.crisis.logic import brand_events
+from streams.crisis.topics import by_brand_topic
 from streams.mentions.logic import (
     InvalidMention,
     ParsedMention,
     Reason,
-    deadletter_record,
     has_untagged,
     parse_mention,
 )
 from streams.mentions.tables import seen_ids
 from streams.mentions.topics import (
-    deadletter_topic,
     enriched_topic,
     raw_topic,
     rekeyed_topic,
     untagged_topic,
 )
+from streams.outbox import Outbox, batches
 from streams.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -43,45 +42,6 @@ def _load_runtime(sender: Any, /, *args: Any, signal: BaseSignalT[Any], **kwargs
     """Models and the brands file are loaded when the worker starts (not at import)."""
     if not rt_mod.is_installed():
         rt_mod.install(rt_mod.build_runtime(settings, metrics))
-
-
-class Outbox:
-    """Sends a batch's output straight to the app's producer and waits for all deliveries.
-
-    ``Topic.send`` costs ~100 us a message in Faust's bookkeeping; the batch does its own. Not
-    returning before every output is acknowledged means a batch's input offsets are never
-    committed ahead of its output (at-least-once; the de-duplication table absorbs replays).
-    """
-
-    def __init__(self) -> None:
-        self.pending: list[Awaitable[Any]] = []
-
-    async def send(self, topic: faust.TopicT, key: bytes | None, value: bytes) -> None:
-        fut = await app.producer.send(topic.get_topic_name(), key, value, None, None, None)
-        self.pending.append(fut)
-
-    async def flush(self) -> None:
-        if self.pending:
-            await asyncio.gather(*self.pending)
-            self.pending.clear()
-
-
-async def _dead_letter(
-    outbox: Outbox, event: EventT, reason: Reason, detail: str, now: float
-) -> None:
-    msg = event.message
-    value = deadletter_record(
-        raw=msg.value,
-        key=msg.key,
-        reason=reason,
-        detail=detail,
-        topic=msg.topic,
-        partition=msg.partition,
-        offset=msg.offset,
-        now=now,
-    )
-    metrics.deadletters.labels(reason.value).inc()
-    await outbox.send(deadletter_topic, msg.key, value)
 
 
 def _consumer_lag(events: Sequence[EventT]) -> int:
@@ -123,8 +83,8 @@ async def _annotate(
         try:
             (out,) = await rt.annotate_async([parsed.mention], lag)
         except Exception as exc:
-            await _dead_letter(
-                outbox, ev, Reason.PROCESSING_ERROR, f"{type(exc).__name__}: {exc}", now
+            await outbox.dead_letter(
+                ev, Reason.PROCESSING_ERROR, f"{type(exc).__name__}: {exc}", now
             )
             continue
         done.append((ev, parsed, out))
@@ -145,7 +105,7 @@ async def process_events(events: Sequence[EventT], *, rekey: bool) -> int:
         try:
             parsed = parse_mention(msg.value, now=now, limits=rt.limits)
         except InvalidMention as exc:
-            await _dead_letter(outbox, event, exc.reason, exc.detail, now)
+            await outbox.dead_letter(event, exc.reason, exc.detail, now)
             continue
         key = parsed.mention.id.encode("utf-8")
         if rekey and msg.key != key:
@@ -168,6 +128,9 @@ async def process_events(events: Sequence[EventT], *, rekey: bool) -> int:
         await outbox.send(enriched_topic, key, value)
         if has_untagged(out["brands"]):
             await outbox.send(untagged_topic, key, value)
+        # Re-keyed by brand for the per-brand windows of crisis detection.
+        for brand, brand_event in brand_events(out, parsed.created_ts):
+            await outbox.send(by_brand_topic, brand.encode("utf-8"), orjson.dumps(brand_event))
         lang, sentiment = out["lang"], out["sentiment"]
         metrics.processed.labels(lang, sentiment).inc()
         for brand in out["brands"]:
@@ -185,15 +148,13 @@ async def process_events(events: Sequence[EventT], *, rekey: bool) -> int:
 
 
 async def _run(stream: StreamT, *, rekey: bool) -> AsyncIterator[int]:
-    async for events in cast(faust.Stream, stream).take_events(
-        settings.batch_size, within=settings.batch_within_seconds
-    ):
+    async for events in batches(stream):
         yield await process_events(events, rekey=rekey)
 
 
 @app.agent(raw_topic)
 async def ingest(stream: StreamT) -> AsyncIterator[int]:
-    """mentions.raw -> mentions.enriched / mentions.untagged / mentions.deadletter."""
+    """mentions.raw -> mentions.enriched / .untagged / .by-brand / .deadletter."""
     async for n in _run(stream, rekey=True):
         yield n
 

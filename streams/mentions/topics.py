@@ -7,7 +7,8 @@ import faust
 from streams.app import app, settings
 
 
-def _topic(name: str) -> faust.TopicT:
+def pipeline_topic(name: str) -> faust.TopicT:
+    """A raw-bytes topic of the pipeline, created (if missing) with our partition count."""
     # internal=True: Faust creates a missing topic with our partition count.
     return app.topic(
         settings.topic(name),
@@ -19,12 +20,12 @@ def _topic(name: str) -> faust.TopicT:
 
 
 #: Mentions as collectors send them: JSON, keyed by mention id (see README).
-raw_topic = _topic("mentions.raw")
+raw_topic = pipeline_topic("mentions.raw")
 #: Valid mentions whose key was not their id, re-sent keyed by id for de-duplication.
-rekeyed_topic = _topic("mentions.rekeyed")
+rekeyed_topic = pipeline_topic("mentions.rekeyed")
 #: Every valid mention exactly once, with lang, lang_confidence and brands.
-enriched_topic = _topic("mentions.enriched")
+enriched_topic = pipeline_topic("mentions.enriched")
 #: Enriched mentions that name a brand without tagging its handle (the response inbox).
-untagged_topic = _topic("mentions.untagged")
+untagged_topic = pipeline_topic("mentions.untagged")
 #: Messages that could not be processed, with the original bytes, the reason and the source.
-deadletter_topic = _topic("mentions.deadletter")
+deadletter_topic = pipeline_topic("mentions.deadletter")

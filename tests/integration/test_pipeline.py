@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,10 +14,10 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from streams.admin import MENTION_TOPICS, create_topics, delete_topics_with_prefix
 from streams.config import Settings
 from streams.synthetic import bad_messages, generate
-from streams.workerproc import WorkerProcess, free_port, worker_env
+from streams.workerproc import WorkerProcess
+from tests.integration.conftest import running_worker
 
 pytestmark = pytest.mark.integration
 
@@ -29,38 +28,8 @@ N_UNKEYED = 300
 
 @pytest.fixture
 def pipeline(kafka_broker: Any, tmp_path: Path) -> Iterator[tuple[Settings, WorkerProcess]]:
-    run = uuid.uuid4().hex[:8]
-    settings = Settings(
-        broker_url=kafka_broker.url,
-        topic_prefix=f"it-{run}.",
-        app_id=f"buzzwire-it-{run}",
-        topic_partitions=4,
-        data_dir=tmp_path / "data",
-    )
-    asyncio.run(
-        create_topics(
-            settings.bootstrap_servers,
-            [settings.topic(t) for t in MENTION_TOPICS],
-            settings.topic_partitions,
-        )
-    )
-    worker = WorkerProcess(
-        env=worker_env(settings),
-        log_path=tmp_path / "worker.log",
-        web_port=free_port(),
-    )
-    worker.start()
-    try:
-        worker.wait_ready(timeout=180)
-        yield settings, worker
-    finally:
-        code = worker.stop()
-        asyncio.run(
-            delete_topics_with_prefix(
-                settings.bootstrap_servers, [settings.topic_prefix, settings.app_id]
-            )
-        )
-    assert code == 0, f"worker did not stop cleanly ({code}):\n{worker.log_tail()}"
+    with running_worker(kafka_broker, tmp_path, "it") as running:
+        yield running
 
 
 async def _produce(

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Iterable, Iterator
+from typing import Any
+from unittest.mock import MagicMock
 
+import faust
+import orjson
 import pytest
 from prometheus_client import CollectorRegistry
 
@@ -61,3 +66,39 @@ def small_runtime(small_linear_model: LinearSentiment) -> Iterator[Runtime]:
         fallback=None,
         limits=Limits(),
     )
+
+
+def capture_sends(
+    monkeypatch: pytest.MonkeyPatch,
+    topics: dict[str, faust.TopicT],
+    tables: Iterable[faust.Table] = (),
+    *,
+    with_partition: bool = False,
+) -> dict[str, list[tuple[Any, ...]]]:
+    """Captures what agents produce (there is no broker under test_context()).
+
+    ``topics`` names the topics of interest; each captured send is ``(key, JSON value)``, or
+    ``(key, JSON value, partition)``. The tables' changelog writes are swallowed and their data
+    cleared.
+    """
+    from streams.app import app
+
+    by_name = {topic.get_topic_name(): name for name, topic in topics.items()}
+    captured: dict[str, list[tuple[Any, ...]]] = {name: [] for name in topics}
+
+    async def fake_send(
+        topic: str, key: bytes | None, value: bytes, partition: Any, ts: Any, headers: Any
+    ) -> asyncio.Future[None]:
+        sent = (
+            (key, orjson.loads(value), partition) if with_partition else (key, orjson.loads(value))
+        )
+        captured[by_name[topic]].append(sent)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
+
+    monkeypatch.setattr(app.producer, "send", fake_send)
+    for table in tables:
+        monkeypatch.setattr(table, "send_changelog", MagicMock())
+        table.data.clear()
+    return captured

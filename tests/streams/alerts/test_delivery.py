@@ -728,6 +728,8 @@ def test_slack_updated_and_resolved_are_distinct() -> None:
     updated = slack_payload(make_alert(event="updated", sequence=3, severity="critical"))
     assert updated["text"].startswith(":sos: Update: Acme — negative surge (critical): ")
     assert "update #2" in updated["blocks"][-1]["elements"][0]["text"]
+    reopened = slack_payload(make_alert(event="reopened", sequence=4))
+    assert reopened["text"].startswith(":rotating_light: Reopened: Acme — negative surge")
 
     resolved_at = "2026-11-01T12:15:00Z"
     resolved = slack_payload(

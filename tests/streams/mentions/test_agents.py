@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Iterator
 from typing import Any
-from unittest.mock import MagicMock
 
 import orjson
 import pytest
 
 from streams import runtime as rt_mod
-from streams.app import app
+from streams.crisis.topics import by_brand_topic
 from streams.mentions import agents, topics
 from streams.mentions.tables import seen_ids
+from tests.streams.conftest import capture_sends
 
 
 @pytest.fixture
@@ -29,22 +28,9 @@ def loaded_runtime(small_runtime: rt_mod.Runtime) -> Iterator[rt_mod.Runtime]:
 def sent(monkeypatch: pytest.MonkeyPatch, loaded_runtime: rt_mod.Runtime) -> dict[str, list[Any]]:
     """Captures what the agent produces, by topic (there is no broker here)."""
     names = ("enriched", "untagged", "deadletter", "rekeyed")
-    by_topic = {getattr(topics, f"{n}_topic").get_topic_name(): n for n in names}
-    captured: dict[str, list[Any]] = {n: [] for n in names}
-
-    async def fake_send(
-        topic: str, key: bytes | None, value: bytes, partition: Any, ts: Any, headers: Any
-    ) -> asyncio.Future[None]:
-        captured[by_topic[topic]].append((key, orjson.loads(value)))
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        done.set_result(None)
-        return done
-
-    monkeypatch.setattr(app.producer, "send", fake_send)
-    # The table writes its changelog through the producer too.
-    monkeypatch.setattr(seen_ids, "send_changelog", MagicMock())
-    seen_ids.data.clear()
-    return captured
+    watched = {n: getattr(topics, f"{n}_topic") for n in names}
+    watched["by_brand"] = by_brand_topic
+    return capture_sends(monkeypatch, watched, [seen_ids])
 
 
 def mention(mid: str, text: str, **extra: Any) -> bytes:
@@ -76,6 +62,9 @@ async def test_agent_routes_valid_bad_duplicate_and_unkeyed(sent: dict[str, list
     # Not keyed by id: re-sent keyed by id, not processed here.
     assert [k for k, _ in sent["rekeyed"]] == [b"m4"]
     assert seen_ids.get(b"m1") is not None and seen_ids.get(b"m4") is None
+    # one compact event per brand match, keyed by brand, for the per-brand windows
+    by_brand = [(k, v["id"], v["sentiment"], v["tagged"]) for k, v in sent["by_brand"]]
+    assert by_brand == [(b"acme", "m1", "negative", True), (b"globex", "m2", "positive", False)]
 
 
 async def test_a_failing_mention_is_dead_lettered_and_the_rest_go_on(

@@ -1,0 +1,153 @@
+"""How the stream's crisis alerts behave on synthetic days: detection, delay, false alerts.
+
+    python benchmarks/crisis.py [--days N] [--window 60,300] [--set detector.FIELD=VALUE ...]
+
+Each simulated day has two brands with seasonal, overdispersed traffic (``streams.synthetic
+.crisis_day``) at a given size (mentions per hour), and for one of them a negative crisis of a
+given strength (extra angry posts per hour, as a multiple of its normal rate) at a random hour.
+Sentiment is drawn (20% negative normally; crisis posts negative), the windows, detectors and
+alert threads run exactly as in the worker (``EpisodeTracker``). Printed per window width,
+brand size and crisis strength: the share of crises detected (a thread opened while the crisis
+lasted), the median and worst delay in windows from onset to ``opened``, threads per crisis,
+alert events per thread, and false threads per brand-day (opened outside any crisis, on either
+brand, cold start included). The ``--set`` overrides are how the stream's defaults were chosen:
+on these many days, never on one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from streams.crisis import logic  # noqa: E402
+from streams.crisis.logic import AlertConfig, EpisodeTracker  # noqa: E402
+from streams.mentions.logic import parse_created_at  # noqa: E402
+from streams.synthetic import crisis_day  # noqa: E402
+
+DAY0 = 1_790_000_000 - 1_790_000_000 % 86400
+
+
+def simulate(
+    config: AlertConfig, per_hour: float, strength: float, seed: int
+) -> dict[str, Any]:
+    rng = random.Random(seed)
+    width = config.window_seconds
+    at_hour = rng.uniform(6, 20)
+    minutes = rng.choice([20, 45, 90])
+    day = crisis_day(
+        start_ts=DAY0,
+        hours=24,
+        per_hour=per_hour,
+        crisis_at_hour=at_hour,
+        crisis_minutes=minutes,
+        crisis_per_hour=strength * per_hour,
+        seed=seed,
+    )
+    wins: dict[tuple[str, int], dict[str, Any]] = {}
+    for m in day.mentions:
+        ts = parse_created_at(m["created_at"])
+        brand = m["id"].split("-")[-3]
+        negative = m["id"] in day.crisis_ids or rng.random() < 0.2
+        ev = {
+            "id": m["id"],
+            "ts": ts,
+            "created_at": m["created_at"],
+            "sentiment": "negative" if negative else rng.choice(["positive", "neutral"]),
+            "lang": "en",
+            "followers": m["author"]["followers"],
+            "engagement": 0,
+            "url": m["url"],
+            "text": "",
+            "tagged": False,
+        }
+        key = (brand, logic.window_start(ts, width))
+        logic.add_to_window(wins.setdefault(key, logic.new_window()), ev, config.samples)
+    tracker = EpisodeTracker(config)
+    alerts: dict[str, list[dict[str, Any]]] = {"acme": [], "globex": []}
+    for brand in alerts:
+        state = logic.new_brand_state(DAY0)
+        for _ in range(86400 // width):
+            window = wins.pop((brand, state["cursor"]), None) or logic.new_window()
+            closed = tracker.close(state, window, brand=brand, brand_name=brand, wall_now=0)
+            alerts[brand].extend(closed.alerts)
+    onset = logic.window_start(day.onset_ts, width)
+    end = day.end_ts
+    opened = [
+        (b, parse_created_at(a["window"]["start"]), a["id"])
+        for b, evs in alerts.items()
+        for a in evs
+        if a["event"] == "opened"
+    ]
+    true = [o for o in opened if o[0] == "acme" and onset <= o[1] <= end + width]
+    false = [o for o in opened if o not in true]
+    threads = {a["id"] for a in alerts["acme"]} | {a["id"] for a in alerts["globex"]}
+    events = sum(len(v) for v in alerts.values())
+    return {
+        "detected": bool(true),
+        "delay": (true[0][1] - onset) / width if true else None,
+        "threads": len(true),
+        "false": len(false),
+        "events_per_thread": events / len(threads) if threads else 0.0,
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--days", type=int, default=20, help="simulated days per cell")
+    ap.add_argument("--window", default="60,300", help="window widths (seconds)")
+    ap.add_argument("--sizes", default="60,150,600", help="brand sizes (mentions per hour)")
+    ap.add_argument("--strengths", default="1,3", help="crisis strength (x normal rate)")
+    ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE")
+    args = ap.parse_args()
+
+    started = time.perf_counter()
+    print(f"{'window':>6} {'size/h':>6} {'crisis':>6} {'detected':>9} {'delay p50':>9} "
+          f"{'max':>4} {'thr/cr':>6} {'ev/thr':>6} {'false/brand-day':>15}")
+    for width in (int(w) for w in args.window.split(",")):
+        config = _config(width, args.set)
+        for size in (float(s) for s in args.sizes.split(",")):
+            for strength in (float(s) for s in args.strengths.split(",")):
+                runs = [simulate(config, size, strength, seed) for seed in range(args.days)]
+                delays = [r["delay"] for r in runs if r["delay"] is not None]
+                detected = sum(r["detected"] for r in runs) / len(runs)
+                thr = [r["threads"] for r in runs if r["detected"]]
+                print(
+                    f"{width:>6} {size:>6.0f} {strength:>5.0f}x {100 * detected:>8.0f}% "
+                    f"{statistics.median(delays) if delays else float('nan'):>9.1f} "
+                    f"{max(delays) if delays else float('nan'):>4.0f} "
+                    f"{statistics.mean(thr) if thr else float('nan'):>6.2f} "
+                    f"{statistics.mean(r['events_per_thread'] for r in runs):>6.1f} "
+                    f"{sum(r['false'] for r in runs) / (2 * len(runs)):>15.3f}"
+                )
+    print(f"run time: {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def _config(width: int, overrides: list[str]) -> AlertConfig:
+    config = AlertConfig(window_seconds=width)
+    det: dict[str, Any] = {}
+    top: dict[str, Any] = {}
+    for item in overrides:
+        key, _, value = item.partition("=")
+        if key.startswith("detector."):
+            name = key.split(".", 1)[1]
+            det[name] = type(getattr(config.detector, name))(value)
+        else:
+            top[key] = type(getattr(config, key))(value)
+    if det:
+        top["detector"] = dataclasses.replace(config.detector, **det)
+    return dataclasses.replace(config, **top)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Rolling benchmarks per brand: volume, share of voice, sentiment, over hopping windows."""

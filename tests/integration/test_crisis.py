@@ -1,0 +1,181 @@
+"""Crisis detection on the real Kafka broker, through a real `buzzwire worker`: a day of seasonal
+traffic for two brands, a negative crisis for one, alerts on the topic and at a real webhook."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from aiokafka import AIOKafkaConsumer
+
+from streams.alerts.delivery import verify
+from streams.config import Settings
+from streams.crisis.logic import window_start
+from streams.mentions.logic import parse_created_at
+from streams.replay import replay_history
+from streams.synthetic import crisis_day
+from streams.workerproc import WorkerProcess
+from tests.integration.conftest import running_worker
+
+pytestmark = pytest.mark.integration
+
+WIDTH = 300  # five-minute windows: a day is 288 of them
+SECRET = "it-webhook-secret"
+
+
+class Hook:
+    """A real webhook receiver on loopback, recording what it is sent."""
+
+    def __init__(self) -> None:
+        received: list[tuple[dict[str, str], bytes]] = []
+        self.received = received
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                received.append((dict(self.headers.items()), body))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/buzzwire"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Hook:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def crisis_pipeline(
+    kafka_broker: Any, tmp_path: Path
+) -> Iterator[tuple[Settings, WorkerProcess, Hook]]:
+    with Hook() as hook:
+        routes = tmp_path / "routes.yaml"
+        routes.write_text(
+            "routes:\n"
+            "  - name: it-hook\n"
+            '    brands: ["*"]\n'
+            "    format: webhook\n"
+            f"    url: {hook.url}\n"
+            "    secret_env: IT_HOOK_SECRET\n"
+        )
+        env = {
+            "BUZZWIRE_CRISIS_WINDOW_SECONDS": str(WIDTH),
+            # the test replays a day in ~30 s: a whole hour of event time is ~1 s of skew
+            # between input partitions
+            "BUZZWIRE_CRISIS_LATENESS_SECONDS": "3600",
+            "BUZZWIRE_CRISIS_TICK_SECONDS": "1",
+            "BUZZWIRE_ALERT_ROUTES": str(routes),
+            "IT_HOOK_SECRET": SECRET,
+        }
+        with running_worker(kafka_broker, tmp_path, "itc", env) as (settings, worker):
+            yield settings, worker, hook
+
+
+async def _collect_alerts(settings: Settings, until_resolved: str, timeout: float) -> list[Any]:
+    consumer = AIOKafkaConsumer(
+        settings.topic("alerts"),
+        bootstrap_servers=settings.bootstrap_servers,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
+    )
+    out: list[Any] = []
+    await consumer.start()
+    try:
+        deadline = time.monotonic() + timeout
+        settled_at: float | None = None
+        while time.monotonic() < deadline:
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                out.extend(orjson.loads(r.value) for r in records)
+            done = any(a["brand"] == until_resolved and a["event"] == "resolved" for a in out)
+            if done and settled_at is None:
+                settled_at = time.monotonic()
+            if settled_at is not None and time.monotonic() - settled_at > 5:
+                break
+    finally:
+        await consumer.stop()
+    return out
+
+
+async def test_one_alert_thread_for_the_crisis_and_none_for_the_other_brand(
+    crisis_pipeline: tuple[Settings, WorkerProcess, Hook],
+) -> None:
+    settings, worker, hook = crisis_pipeline
+    now = time.time()
+    start = window_start(now - 86400, WIDTH)
+    day = crisis_day(start_ts=start, hours=24, id_prefix=f"itc{now:.0f}")
+    produce = asyncio.create_task(
+        replay_history(
+            day.mentions,
+            bootstrap_servers=settings.bootstrap_servers,
+            topic=settings.topic("mentions.raw"),
+            window_seconds=WIDTH,
+            pause_seconds=0.1,
+        )
+    )
+    alerts = await _collect_alerts(settings, until_resolved="acme", timeout=240)
+    await produce
+
+    assert alerts, f"no alert at all:\n{worker.log_tail()}"
+    assert {a["brand"] for a in alerts} == {"acme"}, [(a["brand"], a["event"]) for a in alerts]
+    assert len({a["id"] for a in alerts}) == 1  # one crisis, one thread
+    opened, resolved = alerts[0], alerts[-1]
+    assert opened["event"] == "opened" and opened["kind"] == "negative_surge"
+    onset = window_start(day.onset_ts, WIDTH)
+    assert onset <= parse_created_at(opened["window"]["start"]) < onset + 3 * WIDTH
+    assert opened["observed"] > 2 * opened["expected"]
+    samples = opened["samples"]
+    assert sum(s["id"] in day.crisis_ids for s in samples) >= 3, samples
+    assert all(s["url"].startswith("https://") for s in samples)
+    assert sum(opened["languages"].values()) >= opened["observed"]
+    assert resolved["event"] == "resolved"
+    assert parse_created_at(resolved["resolved_at"]) > day.end_ts
+    assert [a["sequence"] for a in alerts] == list(range(1, len(alerts) + 1))
+
+    # the webhook got the same thread, in order, each body signed
+    deadline = time.monotonic() + 30
+    while len(hook.received) < len(alerts) and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+    bodies = [json.loads(body) for _, body in hook.received]
+    assert [(b["id"], b["sequence"]) for b in bodies] == [(a["id"], a["sequence"]) for a in alerts]
+    for headers, body in hook.received:
+        assert verify(body, SECRET, headers.get("X-Buzzwire-Signature"))
+
+    m = worker.metrics()
+    opened_key = 'buzzwire_alerts_total{brand="acme",event="opened",kind="negative_surge"}'
+    assert m[opened_key] == 1
+    assert not any(k.startswith('buzzwire_alerts_total{brand="globex"') for k in m)
+    assert m['buzzwire_alerts_open{brand="acme",kind="negative_surge"}'] == 0
+    for brand in ("acme", "globex"):
+        score = m[f'buzzwire_anomaly_score{{brand="{brand}",signal="negative"}}']
+        assert 0.0 <= score <= 1.0
+    assert m["buzzwire_crisis_windows_closed_total"] >= 2 * 200
+    assert m['buzzwire_alert_deliveries_total{outcome="delivered",route="it-hook"}'] == len(alerts)
+    # the rolling benchmarks ran on the same stream: volumes and share of voice per window
+    for window in ("1h", "24h"):
+        acme = m[f'buzzwire_benchmark_mentions{{brand="acme",window="{window}"}}']
+        globex = m[f'buzzwire_benchmark_mentions{{brand="globex",window="{window}"}}']
+        assert acme > 0 and globex > 0
+        share = m[
+            f'buzzwire_benchmark_share_of_voice_ratio{{brand="acme",competitor_set="acme",'
+            f'window="{window}"}}'
+        ]
+        assert 0 < share < 1
+    assert worker.proc is not None and worker.proc.poll() is None
