@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
-# Set-up on a fresh machine, quick on a warm one: system tools (Java 17+, Maven) when missing,
-# a virtualenv at .venv with buzzwire and its dev tools. Re-runs pip only when pyproject changes.
+# Set-up on a fresh machine, quick on a warm one: system tools (Java 17+, Maven, Prometheus) when
+# missing, a virtualenv at .venv with buzzwire and its dev tools. Re-runs pip only when pyproject changes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
+# Debian's prometheus package (the server and promtool) for the tests of deploy/: installed when
+# root; otherwise those tests skip with a message (in CI they fail).
+if ! { command -v prometheus && command -v promtool; } >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    need_apt+=(prometheus)
+  else
+    echo "bootstrap: prometheus/promtool not found: the tests of deploy/ will skip (apt-get install prometheus)" >&2
+  fi
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "bootstrap: installing ${need_apt[*]} with apt-get" >&2

