@@ -25,16 +25,13 @@ message (URLs are shown redacted to ``scheme://host/…``).
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -45,6 +42,16 @@ from pydantic import (
     ValidationError,
 )
 from pydantic_core import ErrorDetails
+
+from streams.yamlfile import (
+    Problem,
+    describe_error,
+    entry_label,
+    parse_yaml,
+    read_yaml,
+    suggest,
+    type_name,
+)
 
 __all__ = [
     "FORMATS",
@@ -257,28 +264,11 @@ class _RouteSpec(BaseModel):
 # parsing
 
 
-def _type_name(value: object) -> str:
-    if value is None:
-        return "nothing (null)"
-    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean"}.get(
-        type(value), type(value).__name__
-    )
-
-
-def _suggest(word: str, choices: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _describe(err: ErrorDetails) -> str:
+def _special(err: ErrorDetails, path: str) -> str | None:
+    """The errors particular to a routes file (secrets, choices, seconds)."""
     loc = err["loc"]
-    path = "".join(
-        f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p)) for i, p in enumerate(loc)
-    )
     kind = err["type"]
     value = err.get("input")
-    if kind == "missing":
-        return f"missing required key {loc[-1]!r}"
     if kind == "extra_forbidden":
         key = str(loc[-1])
         if len(loc) == 1 and key in ("secret", "hmac_secret", "webhook_secret"):
@@ -286,44 +276,26 @@ def _describe(err: ErrorDetails) -> str:
                 f"{key!r}: secrets must not be written in the file: put the HMAC key in an "
                 "environment variable and name it with 'secret_env'"
             )
-        hint = _suggest(key, ROUTE_KEYS) or f" (allowed keys: {', '.join(ROUTE_KEYS)})"
-        return f"unknown key {key!r}{hint}"
     if kind == "literal_error":
         choices = SEVERITIES if loc[0] == "min_severity" else FORMATS
-        shown = repr(value) if isinstance(value, str) else f"{_type_name(value)} {value!r}"
-        hint = _suggest(value, choices) if isinstance(value, str) else ""
+        shown = repr(value) if isinstance(value, str) else f"{type_name(value)} {value!r}"
+        hint = suggest(value, choices) if isinstance(value, str) else ""
         return f"{path}: must be one of {', '.join(choices)}, got {shown}{hint}"
-    if kind == "string_type":
-        if value is None:
-            return f"{path}: must not be empty"
-        hint = (
-            " (quote it: YAML reads yes/no/on/off/true/false as booleans)"
-            if isinstance(value, bool)
-            else ""
-        )
-        return f"{path}: must be a string, got {_type_name(value)} {value!r}{hint}"
-    if kind in ("tuple_type", "list_type"):
-        return f"{path}: must be a list, got {_type_name(value)} {value!r}"
-    if kind == "dict_type":
-        return f"{path}: must be a mapping, got {_type_name(value)} {value!r}"
     if kind in ("float_parsing", "float_type"):
-        return f"{path}: must be a number of seconds, got {_type_name(value)} {value!r}"
+        return f"{path}: must be a number of seconds, got {type_name(value)} {value!r}"
     if kind == "greater_than":
         return f"{path}: must be more than 0 seconds, got {value!r}"
     if kind == "less_than_equal":
         return f"{path}: must be at most {MAX_TIMEOUT_SECONDS:g} seconds, got {value!r}"
-    if kind == "value_error":
-        ctx = err.get("ctx") or {}
-        return f"{path}: {ctx.get('error', err['msg'])}"
-    return f"{path}: {err['msg']}"
+    return None
+
+
+def _describe(err: ErrorDetails) -> str:
+    return describe_error(err, ROUTE_KEYS, _special)
 
 
 def _label(index: int, entry: object) -> str:
-    if isinstance(entry, Mapping):
-        raw = entry.get("name")
-        if isinstance(raw, str) and raw.strip():
-            return f"routes[{index}] (name {raw.strip()!r})"
-    return f"routes[{index}]"
+    return entry_label("routes", index, entry, "name")
 
 
 def _url_problem(url: str) -> str | None:
@@ -370,7 +342,7 @@ def _resolve(
             if brand != "*" and brand not in known_brands:
                 problems.append(
                     f"{label}: brands[{k}]: unknown brand id {brand!r}"
-                    f"{_suggest(brand, sorted(known_brands))}"
+                    f"{suggest(brand, sorted(known_brands))}"
                 )
     if spec.kinds is not None and not spec.kinds:
         problems.append(f"{label}: kinds: must not be empty (leave it out for every kind)")
@@ -484,12 +456,12 @@ def parse_routes(
     if not isinstance(data, Mapping):
         raise RoutesFileError(
             source,
-            [f"the top level must be a mapping with a 'routes' list, got {_type_name(data)}"],
+            [f"the top level must be a mapping with a 'routes' list, got {type_name(data)}"],
         )
     problems: list[str] = []
     for key in data:
         if key != "routes":
-            problems.append(f"unknown top-level key {key!r}{_suggest(str(key), ['routes'])}")
+            problems.append(f"unknown top-level key {key!r}{suggest(str(key), ['routes'])}")
     if "routes" not in data:
         problems.append("missing top-level key 'routes' (a list of route entries)")
         raise RoutesFileError(source, problems)
@@ -497,7 +469,7 @@ def parse_routes(
     if entries is None or (isinstance(entries, list) and not entries):
         raise RoutesFileError(source, [*problems, "'routes' is empty: define at least one route"])
     if not isinstance(entries, list):
-        problems.append(f"'routes' must be a list of route entries, got {_type_name(entries)}")
+        problems.append(f"'routes' must be a list of route entries, got {type_name(entries)}")
         raise RoutesFileError(source, problems)
 
     routes: list[Route] = []
@@ -507,7 +479,7 @@ def parse_routes(
         if not isinstance(entry, Mapping):
             problems.append(
                 f"{label}: must be a mapping with keys {', '.join(ROUTE_KEYS)}, "
-                f"got {_type_name(entry)} {entry!r}"
+                f"got {type_name(entry)} {entry!r}"
             )
             continue
         try:
@@ -530,30 +502,6 @@ def parse_routes(
     return routes
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate keys instead of silently keeping the last one."""
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any]:
-    loader.flatten_mapping(node)
-    seen: set[Hashable] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if isinstance(key, Hashable):
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    "while constructing a mapping",
-                    node.start_mark,
-                    f"duplicate key {key!r}",
-                    key_node.start_mark,
-                )
-            seen.add(key)
-    return loader.construct_mapping(node, deep=True)
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
 def parse_routes_yaml(
     text: str,
     source: str = "<string>",
@@ -562,14 +510,9 @@ def parse_routes_yaml(
 ) -> list[Route]:
     """Parse and validate the YAML text of a routes file."""
     try:
-        data = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        what = exc.problem or exc.context or "syntax error"
-        raise RoutesFileError(source, [f"not valid YAML{where}: {what}"]) from exc
-    except yaml.YAMLError as exc:
-        raise RoutesFileError(source, [f"not valid YAML: {exc}"]) from exc
+        data = parse_yaml(text)
+    except Problem as exc:
+        raise RoutesFileError(source, [str(exc)]) from exc
     return parse_routes(data, source=source, known_brands=known_brands, env=env)
 
 
@@ -584,17 +527,7 @@ def load_routes(
     """
     source = os.fspath(path)
     try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError as exc:
-        raise RoutesFileError(source, ["file not found"]) from exc
-    except IsADirectoryError as exc:
-        raise RoutesFileError(source, ["is a directory, not a file"]) from exc
-    except OSError as exc:
-        raise RoutesFileError(source, [f"cannot read the file: {exc.strerror or exc}"]) from exc
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise RoutesFileError(
-            source, [f"not UTF-8 text (invalid byte at offset {exc.start})"]
-        ) from exc
-    return parse_routes_yaml(text, source=source, known_brands=known_brands, env=env)
+        data = read_yaml(path)
+    except Problem as exc:
+        raise RoutesFileError(source, [str(exc)]) from exc
+    return parse_routes(data, source=source, known_brands=known_brands, env=env)

@@ -17,15 +17,12 @@ the file, the entry (``brands[3] (id 'globex')``) and what is wrong.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
-from collections.abc import Hashable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, field_validator
 from pydantic_core import ErrorDetails
 
@@ -36,6 +33,15 @@ from streams.brands.logic import (
     normalize_handle,
     normalize_hashtag,
     token_end,
+)
+from streams.yamlfile import (
+    Problem,
+    describe_error,
+    entry_label,
+    parse_yaml,
+    read_yaml,
+    suggest,
+    type_name,
 )
 
 __all__ = [
@@ -187,55 +193,12 @@ class BrandCatalog:
 # parsing
 
 
-def _type_name(value: object) -> str:
-    if value is None:
-        return "nothing (null)"
-    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean"}.get(
-        type(value), type(value).__name__
-    )
-
-
-def _suggest(word: str, choices: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 def _describe(err: ErrorDetails) -> str:
-    loc = err["loc"]
-    path = "".join(
-        f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p)) for i, p in enumerate(loc)
-    )
-    kind = err["type"]
-    value = err.get("input")
-    if kind == "missing":
-        return f"missing required key {loc[-1]!r}"
-    if kind == "extra_forbidden":
-        key = str(loc[-1])
-        hint = _suggest(key, BRAND_KEYS) or f" (allowed keys: {', '.join(BRAND_KEYS)})"
-        return f"unknown key {key!r}{hint}"
-    if kind == "string_type":
-        if value is None:
-            return f"{path}: must not be empty"
-        hint = (
-            " (quote it: YAML reads yes/no/on/off/true/false as booleans)"
-            if isinstance(value, bool)
-            else ""
-        )
-        return f"{path}: must be a string, got {_type_name(value)} {value!r}{hint}"
-    if kind in ("tuple_type", "list_type"):
-        return f"{path}: must be a list, got {_type_name(value)} {value!r}"
-    if kind == "value_error":
-        ctx = err.get("ctx") or {}
-        return f"{path}: {ctx.get('error', err['msg'])}"
-    return f"{path}: {err['msg']}"
+    return describe_error(err, BRAND_KEYS)
 
 
 def _label(index: int, entry: object) -> str:
-    if isinstance(entry, Mapping):
-        raw_id = entry.get("id")
-        if isinstance(raw_id, str) and raw_id.strip():
-            return f"brands[{index}] (id {raw_id.strip()!r})"
-    return f"brands[{index}]"
+    return entry_label("brands", index, entry, "id")
 
 
 def _owner(index: int, brand: Brand) -> str:
@@ -261,12 +224,12 @@ def parse_brands(data: object, source: str = "<brands>") -> BrandCatalog:
     if not isinstance(data, Mapping):
         raise BrandsFileError(
             source,
-            [f"the top level must be a mapping with a 'brands' list, got {_type_name(data)}"],
+            [f"the top level must be a mapping with a 'brands' list, got {type_name(data)}"],
         )
     problems: list[str] = []
     for key in data:
         if key != "brands":
-            problems.append(f"unknown top-level key {key!r}{_suggest(str(key), ['brands'])}")
+            problems.append(f"unknown top-level key {key!r}{suggest(str(key), ['brands'])}")
     if "brands" not in data:
         problems.append("missing top-level key 'brands' (a list of brand entries)")
         raise BrandsFileError(source, problems)
@@ -274,7 +237,7 @@ def parse_brands(data: object, source: str = "<brands>") -> BrandCatalog:
     if entries is None or (isinstance(entries, list) and not entries):
         raise BrandsFileError(source, [*problems, "'brands' is empty: define at least one brand"])
     if not isinstance(entries, list):
-        problems.append(f"'brands' must be a list of brand entries, got {_type_name(entries)}")
+        problems.append(f"'brands' must be a list of brand entries, got {type_name(entries)}")
         raise BrandsFileError(source, problems)
 
     known_ids = {
@@ -288,7 +251,7 @@ def parse_brands(data: object, source: str = "<brands>") -> BrandCatalog:
         if not isinstance(entry, Mapping):
             problems.append(
                 f"{label}: must be a mapping with keys {', '.join(BRAND_KEYS)}, "
-                f"got {_type_name(entry)} {entry!r}"
+                f"got {type_name(entry)} {entry!r}"
             )
             continue
         try:
@@ -315,7 +278,7 @@ def parse_brands(data: object, source: str = "<brands>") -> BrandCatalog:
             elif comp not in known_ids:
                 problems.append(
                     f"{label}: competitors[{k}]: unknown brand id {comp!r}"
-                    f"{_suggest(comp, sorted(known_ids))}"
+                    f"{suggest(comp, sorted(known_ids))}"
                 )
 
         own_terms = {normalize(t): t for t in brand.terms}
@@ -369,41 +332,12 @@ def parse_brands(data: object, source: str = "<brands>") -> BrandCatalog:
     return BrandCatalog(tuple(b for _, b in parsed), source=source)
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate keys instead of silently keeping the last one."""
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any]:
-    loader.flatten_mapping(node)
-    seen: set[Hashable] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if isinstance(key, Hashable):
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    "while constructing a mapping",
-                    node.start_mark,
-                    f"duplicate key {key!r}",
-                    key_node.start_mark,
-                )
-            seen.add(key)
-    return loader.construct_mapping(node, deep=True)
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
 def parse_brands_yaml(text: str, source: str = "<string>") -> BrandCatalog:
     """Parse and validate the YAML text of a brands file."""
     try:
-        data = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        what = exc.problem or exc.context or "syntax error"
-        raise BrandsFileError(source, [f"not valid YAML{where}: {what}"]) from exc
-    except yaml.YAMLError as exc:
-        raise BrandsFileError(source, [f"not valid YAML: {exc}"]) from exc
+        data = parse_yaml(text)
+    except Problem as exc:
+        raise BrandsFileError(source, [str(exc)]) from exc
     return parse_brands(data, source=source)
 
 
@@ -411,17 +345,7 @@ def load_brands(path: str | os.PathLike[str]) -> BrandCatalog:
     """Load and validate a brands file. Raises :class:`BrandsFileError` for any problem."""
     source = os.fspath(path)
     try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError as exc:
-        raise BrandsFileError(source, ["file not found"]) from exc
-    except IsADirectoryError as exc:
-        raise BrandsFileError(source, ["is a directory, not a file"]) from exc
-    except OSError as exc:
-        raise BrandsFileError(source, [f"cannot read the file: {exc.strerror or exc}"]) from exc
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise BrandsFileError(
-            source, [f"not UTF-8 text (invalid byte at offset {exc.start})"]
-        ) from exc
-    return parse_brands_yaml(text, source=source)
+        data = read_yaml(path)
+    except Problem as exc:
+        raise BrandsFileError(source, [str(exc)]) from exc
+    return parse_brands(data, source=source)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -52,3 +54,34 @@ def running_worker(
             )
         )
     assert code == 0, f"worker did not stop cleanly ({code}):\n{worker.log_tail()}"
+
+
+class WebhookServer:
+    """A real webhook receiver on loopback. It records ``(path, headers, body)`` of every POST
+    and answers 204, or 503 on the ``failing`` paths (to exercise retries and dead letters)."""
+
+    def __init__(self, failing: frozenset[str] = frozenset()) -> None:
+        received: list[tuple[str, dict[str, str], bytes]] = []
+        self.received = received
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                received.append((self.path, dict(self.headers.items()), body))
+                self.send_response(503 if self.path in failing else 204)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> WebhookServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()

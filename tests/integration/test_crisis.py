@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +21,7 @@ from streams.mentions.logic import parse_created_at
 from streams.replay import replay_history
 from streams.synthetic import crisis_day
 from streams.workerproc import WorkerProcess
-from tests.integration.conftest import running_worker
+from tests.integration.conftest import WebhookServer, running_worker
 
 pytestmark = pytest.mark.integration
 
@@ -31,48 +29,18 @@ WIDTH = 300  # five-minute windows: a day is 288 of them
 SECRET = "it-webhook-secret"
 
 
-class Hook:
-    """A real webhook receiver on loopback, recording what it is sent."""
-
-    def __init__(self) -> None:
-        received: list[tuple[dict[str, str], bytes]] = []
-        self.received = received
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                received.append((dict(self.headers.items()), body))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/buzzwire"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> Hook:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def crisis_pipeline(
     kafka_broker: Any, tmp_path: Path
-) -> Iterator[tuple[Settings, WorkerProcess, Hook]]:
-    with Hook() as hook:
+) -> Iterator[tuple[Settings, WorkerProcess, WebhookServer]]:
+    with WebhookServer() as hook:
         routes = tmp_path / "routes.yaml"
         routes.write_text(
             "routes:\n"
             "  - name: it-hook\n"
             '    brands: ["*"]\n'
             "    format: webhook\n"
-            f"    url: {hook.url}\n"
+            f"    url: {hook.base}/hooks/buzzwire\n"
             "    secret_env: IT_HOOK_SECRET\n"
         )
         env = {
@@ -115,11 +83,13 @@ async def _collect_alerts(settings: Settings, until_resolved: str, timeout: floa
 
 
 async def test_one_alert_thread_for_the_crisis_and_none_for_the_other_brand(
-    crisis_pipeline: tuple[Settings, WorkerProcess, Hook],
+    crisis_pipeline: tuple[Settings, WorkerProcess, WebhookServer],
 ) -> None:
     settings, worker, hook = crisis_pipeline
     now = time.time()
-    start = window_start(now - 86400, WIDTH)
+    # yesterday, midnight to midnight UTC: the daily cycle and the crisis hour are the same
+    # whatever time the test runs
+    start = window_start(now - 86400, 86400)
     day = crisis_day(start_ts=start, hours=24, id_prefix=f"itc{now:.0f}")
     produce = asyncio.create_task(
         replay_history(
@@ -133,7 +103,9 @@ async def test_one_alert_thread_for_the_crisis_and_none_for_the_other_brand(
     alerts = await _collect_alerts(settings, until_resolved="acme", timeout=240)
     await produce
 
-    assert alerts, f"no alert at all:\n{worker.log_tail()}"
+    m = worker.metrics()
+    late = {k: v for k, v in m.items() if k.startswith("buzzwire_crisis_late_mentions_total{")}
+    assert alerts, f"no alert at all (late mentions: {late}):\n{worker.log_tail()}"
     assert {a["brand"] for a in alerts} == {"acme"}, [(a["brand"], a["event"]) for a in alerts]
     assert len({a["id"] for a in alerts}) == 1  # one crisis, one thread
     opened, resolved = alerts[0], alerts[-1]
@@ -153,9 +125,10 @@ async def test_one_alert_thread_for_the_crisis_and_none_for_the_other_brand(
     deadline = time.monotonic() + 30
     while len(hook.received) < len(alerts) and time.monotonic() < deadline:
         await asyncio.sleep(0.2)
-    bodies = [json.loads(body) for _, body in hook.received]
+    bodies = [json.loads(body) for _, _, body in hook.received]
     assert [(b["id"], b["sequence"]) for b in bodies] == [(a["id"], a["sequence"]) for a in alerts]
-    for headers, body in hook.received:
+    for path, headers, body in hook.received:
+        assert path == "/hooks/buzzwire"
         assert verify(body, SECRET, headers.get("X-Buzzwire-Signature"))
 
     m = worker.metrics()

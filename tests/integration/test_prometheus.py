@@ -15,12 +15,9 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +26,12 @@ import pytest
 import yaml
 
 from streams import promstack
-from streams.admin import PIPELINE_TOPICS, create_topics, delete_topics_with_prefix
 from streams.config import Settings, sample_stream_path
 from streams.crisis.logic import window_start
 from streams.replay import replay, replay_history
 from streams.synthetic import crisis_day
-from streams.workerproc import WorkerProcess, free_port, worker_env
+from streams.workerproc import WorkerProcess
+from tests.integration.conftest import WebhookServer, running_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 WIDTH = 300  # five-minute crisis windows: six hours of history are 72 of them
@@ -66,36 +63,6 @@ def require_prometheus() -> tuple[str, str]:
             pytest.fail(_MISSING)
         pytest.skip(_MISSING)
     return found
-
-
-class Hooks:
-    """Webhook receivers on loopback: ``/ok`` answers 204, ``/down`` 503 (retried, then dead)."""
-
-    def __init__(self) -> None:
-        received: list[str] = []
-        self.received = received
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                received.append(self.path)
-                self.send_response(204 if self.path == "/ok" else 503)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> Hooks:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @dataclass
@@ -178,22 +145,7 @@ async def _feed(settings: Settings, now: float) -> int:
 def stack(kafka_broker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     prometheus_bin = require_prometheus()[0]
     tmp = tmp_path_factory.mktemp("promstack")
-    run = uuid.uuid4().hex[:8]
-    settings = Settings(
-        broker_url=kafka_broker.url,
-        topic_prefix=f"itp-{run}.",
-        app_id=f"buzzwire-itp-{run}",
-        topic_partitions=4,
-        data_dir=tmp / "data",
-    )
-    asyncio.run(
-        create_topics(
-            settings.bootstrap_servers,
-            [settings.topic(t) for t in PIPELINE_TOPICS],
-            settings.topic_partitions,
-        )
-    )
-    with Hooks() as hooks:
+    with WebhookServer(failing=frozenset({"/down"})) as hooks:
         routes = tmp / "routes.yaml"
         routes.write_text(
             "routes:\n"
@@ -209,7 +161,6 @@ def stack(kafka_broker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             "    secret_env: IT_HOOK_SECRET\n"
         )
         env = {
-            **worker_env(settings),
             "BUZZWIRE_CRISIS_WINDOW_SECONDS": str(WIDTH),
             # six hours of history in ~10 s: an hour of event time is well over the skew
             # between input partitions
@@ -220,54 +171,54 @@ def stack(kafka_broker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             "BUZZWIRE_ALERT_DELIVERY_BACKOFF_SECONDS": "0.1",
             "IT_HOOK_SECRET": "it-secret",
         }
-        worker = WorkerProcess(env=env, log_path=tmp / "worker.log", web_port=free_port())
-        prometheus = promstack.LocalPrometheus(
-            promstack.local_config([f"127.0.0.1:{worker.web_port}"], scrape_interval="1s"),
-            home=tmp / "prometheus",
-            binary=prometheus_bin,
-        )
-        worker.start()
-        try:
-            worker.wait_ready(timeout=180)
-            prometheus.start()
-            started = time.time()
-            sent = asyncio.run(_feed(settings, time.time()))
-
-            def progress() -> dict[str, float]:
-                m = worker.metrics()
-                return {
-                    "received": _metric_sum(m, "buzzwire_mentions_received_total"),
-                    "alerts opened": _metric_sum(m, "buzzwire_alerts_total", event="opened"),
-                    "deliveries failed": _metric_sum(
-                        m, "buzzwire_alert_deliveries_total", outcome="failed"
-                    ),
-                    "late mentions": _metric_sum(m, "buzzwire_crisis_late_mentions_total"),
-                }
-
-            def settled() -> bool:
-                now = progress()
-                return now.pop("received") >= sent and all(v >= 1 for v in now.values())
-
-            try:
-                promstack.wait_for(settled, timeout=90, what="worker processed everything")
-            except TimeoutError as exc:
-                raise AssertionError(
-                    f"{exc} (sent {sent}): {progress()}\n{worker.log_tail()}"
-                ) from None
-            # a few more scrapes, so every rate() window of RATE_INTERVAL has 2+ samples of
-            # the final values, and the rules have been evaluated on them
-            time.sleep(4)
-            yield Stack(settings, worker, prometheus, started, sent)
-        finally:
-            prometheus_code = prometheus.stop()
-            code = worker.stop()
-            asyncio.run(
-                delete_topics_with_prefix(
-                    settings.bootstrap_servers, [settings.topic_prefix, settings.app_id]
-                )
+        with running_worker(kafka_broker, tmp, "itp", env) as (settings, worker):
+            prometheus = promstack.LocalPrometheus(
+                promstack.local_config([f"127.0.0.1:{worker.web_port}"], scrape_interval="1s"),
+                home=tmp / "prometheus",
+                binary=prometheus_bin,
             )
+            prometheus.start()
+            try:
+                started = time.time()
+                sent = asyncio.run(_feed(settings, time.time()))
+                yield from _settle(settings, worker, prometheus, started, sent)
+            finally:
+                prometheus_code = prometheus.stop()
     assert prometheus_code == 0, f"prometheus did not stop cleanly:\n{prometheus.log_tail()}"
-    assert code == 0, f"worker did not stop cleanly ({code}):\n{worker.log_tail()}"
+
+
+def _settle(
+    settings: Settings,
+    worker: WorkerProcess,
+    prometheus: promstack.LocalPrometheus,
+    started: float,
+    sent: int,
+) -> Iterator[Stack]:
+    """Wait until the worker has processed everything, then hand the stack to the tests."""
+
+    def progress() -> dict[str, float]:
+        m = worker.metrics()
+        return {
+            "received": _metric_sum(m, "buzzwire_mentions_received_total"),
+            "alerts opened": _metric_sum(m, "buzzwire_alerts_total", event="opened"),
+            "deliveries failed": _metric_sum(
+                m, "buzzwire_alert_deliveries_total", outcome="failed"
+            ),
+            "late mentions": _metric_sum(m, "buzzwire_crisis_late_mentions_total"),
+        }
+
+    def settled() -> bool:
+        now = progress()
+        return now.pop("received") >= sent and all(v >= 1 for v in now.values())
+
+    try:
+        promstack.wait_for(settled, timeout=90, what="worker processed everything")
+    except TimeoutError as exc:
+        raise AssertionError(f"{exc} (sent {sent}): {progress()}\n{worker.log_tail()}") from None
+    # a few more scrapes, so every rate() window of RATE_INTERVAL has 2+ samples of
+    # the final values, and the rules have been evaluated on them
+    time.sleep(4)
+    yield Stack(settings, worker, prometheus, started, sent)
 
 
 @dataclass(frozen=True)
