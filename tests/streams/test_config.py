@@ -39,3 +39,16 @@ def test_settings_are_frozen_and_validated(monkeypatch: pytest.MonkeyPatch) -> N
 def test_default_brands_file_ships_with_the_package() -> None:
     assert Settings().brands == sample_brands_path()
     assert sample_brands_path().is_file()
+
+
+async def test_worker_consumers_wait_at_most_the_configured_fetch_time() -> None:
+    from streams.app import app, set_fetch_max_wait
+
+    set_fetch_max_wait(0.25)
+    try:
+        consumer = app.consumer._thread._create_worker_consumer(app.transport)
+        assert consumer._fetch_max_wait_ms == 250
+    finally:
+        set_fetch_max_wait(Settings().consumer_fetch_max_wait_seconds)
+    consumer = app.consumer._thread._create_worker_consumer(app.transport)
+    assert consumer._fetch_max_wait_ms == 100
