@@ -18,6 +18,14 @@ class Problem(ValueError):
     """One problem with a file as a whole (unreadable, not UTF-8, not YAML)."""
 
 
+class Problems(ValueError):
+    """Problems that stop a file from being read any further."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
 def read_yaml(path: str | os.PathLike[str]) -> Any:
     """The YAML document of the file at ``path``. Raises :class:`Problem`."""
     try:
@@ -144,3 +152,29 @@ def entry_label(section: str, index: int, entry: object, key: str) -> str:
         if isinstance(raw, str) and raw.strip():
             return f"{section}[{index}] ({key} {raw.strip()!r})"
     return f"{section}[{index}]"
+
+
+def top_level_list(data: object, key: str, item: str) -> tuple[list[Any], list[str]]:
+    """The non-empty list of ``item`` entries under the one top-level ``key`` of a document,
+    and the problems found on the way (unknown top-level keys). Raises :class:`Problems` when
+    there is no such list."""
+    if data is None:
+        raise Problems([f"the file is empty: expected a mapping with a {key!r} list"])
+    if not isinstance(data, Mapping):
+        raise Problems(
+            [f"the top level must be a mapping with a {key!r} list, got {type_name(data)}"]
+        )
+    problems: list[str] = []
+    for other in data:
+        if other != key:
+            problems.append(f"unknown top-level key {other!r}{suggest(str(other), [key])}")
+    if key not in data:
+        problems.append(f"missing top-level key {key!r} (a list of {item} entries)")
+        raise Problems(problems)
+    entries = data[key]
+    if entries is None or (isinstance(entries, list) and not entries):
+        raise Problems([*problems, f"{key!r} is empty: define at least one {item}"])
+    if not isinstance(entries, list):
+        problems.append(f"{key!r} must be a list of {item} entries, got {type_name(entries)}")
+        raise Problems(problems)
+    return entries, problems

@@ -45,11 +45,13 @@ from pydantic_core import ErrorDetails
 
 from streams.yamlfile import (
     Problem,
+    Problems,
     describe_error,
     entry_label,
     parse_yaml,
     read_yaml,
     suggest,
+    top_level_list,
     type_name,
 )
 
@@ -449,28 +451,10 @@ def parse_routes(
     :class:`RoutesFileError` listing every problem found.
     """
     env = os.environ if env is None else env
-    if data is None:
-        raise RoutesFileError(
-            source, ["the file is empty: expected a mapping with a 'routes' list"]
-        )
-    if not isinstance(data, Mapping):
-        raise RoutesFileError(
-            source,
-            [f"the top level must be a mapping with a 'routes' list, got {type_name(data)}"],
-        )
-    problems: list[str] = []
-    for key in data:
-        if key != "routes":
-            problems.append(f"unknown top-level key {key!r}{suggest(str(key), ['routes'])}")
-    if "routes" not in data:
-        problems.append("missing top-level key 'routes' (a list of route entries)")
-        raise RoutesFileError(source, problems)
-    entries = data["routes"]
-    if entries is None or (isinstance(entries, list) and not entries):
-        raise RoutesFileError(source, [*problems, "'routes' is empty: define at least one route"])
-    if not isinstance(entries, list):
-        problems.append(f"'routes' must be a list of route entries, got {type_name(entries)}")
-        raise RoutesFileError(source, problems)
+    try:
+        entries, problems = top_level_list(data, "routes", "route")
+    except Problems as exc:
+        raise RoutesFileError(source, exc.problems) from exc
 
     routes: list[Route] = []
     names: dict[str, int] = {}

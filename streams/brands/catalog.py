@@ -36,11 +36,13 @@ from streams.brands.logic import (
 )
 from streams.yamlfile import (
     Problem,
+    Problems,
     describe_error,
     entry_label,
     parse_yaml,
     read_yaml,
     suggest,
+    top_level_list,
     type_name,
 )
 
@@ -217,28 +219,10 @@ def parse_brands(data: object, source: str = "<brands>") -> BrandCatalog:
     checks (duplicate ids, shared handles/names/hashtags) only compare entries that are
     themselves valid; competitor ids are checked against every entry's id.
     """
-    if data is None:
-        raise BrandsFileError(
-            source, ["the file is empty: expected a mapping with a 'brands' list"]
-        )
-    if not isinstance(data, Mapping):
-        raise BrandsFileError(
-            source,
-            [f"the top level must be a mapping with a 'brands' list, got {type_name(data)}"],
-        )
-    problems: list[str] = []
-    for key in data:
-        if key != "brands":
-            problems.append(f"unknown top-level key {key!r}{suggest(str(key), ['brands'])}")
-    if "brands" not in data:
-        problems.append("missing top-level key 'brands' (a list of brand entries)")
-        raise BrandsFileError(source, problems)
-    entries = data["brands"]
-    if entries is None or (isinstance(entries, list) and not entries):
-        raise BrandsFileError(source, [*problems, "'brands' is empty: define at least one brand"])
-    if not isinstance(entries, list):
-        problems.append(f"'brands' must be a list of brand entries, got {type_name(entries)}")
-        raise BrandsFileError(source, problems)
+    try:
+        entries, problems = top_level_list(data, "brands", "brand")
+    except Problems as exc:
+        raise BrandsFileError(source, exc.problems) from exc
 
     known_ids = {
         str(e["id"]).strip()
