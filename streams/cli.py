@@ -169,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--no-history",
         action="store_true",
-        help="skip the compressed 12 hours of history (with a crisis) replayed first",
+        help="skip the compressed 30 hours of history (with a crisis) replayed first",
     )
     demo.set_defaults(func=_cmd_demo)
     return parser

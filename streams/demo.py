@@ -190,8 +190,9 @@ async def _consume(settings: Settings, summary: Summary, stop: asyncio.Event) ->
         await consumer.stop()
 
 
-#: The demo's compressed history: 12 hours of two brands, a negative crisis for Acme at 8 h.
-HISTORY_HOURS = 12.0
+#: The demo's compressed history: 30 hours of two brands, a negative crisis for Acme at 26 h
+#: (after the detector's first day, when it only alerts on the clearest anomalies).
+HISTORY_HOURS = 30.0
 
 
 def history(now: float) -> list[dict[str, Any]]:
@@ -203,8 +204,8 @@ def history(now: float) -> list[dict[str, Any]]:
     day = crisis_day(
         start_ts=start,
         hours=HISTORY_HOURS,
-        per_hour=600.0,
-        crisis_at_hour=8.0,
+        per_hour=300.0,
+        crisis_at_hour=26.0,
         crisis_minutes=40.0,
         crisis_per_hour=2400.0,
         id_prefix=f"hist{now:.0f}",
