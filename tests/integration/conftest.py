@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from aiokafka import AIOKafkaConsumer
 
 from streams.admin import PIPELINE_TOPICS, create_topics, delete_topics_with_prefix
 from streams.config import Settings
@@ -85,3 +88,51 @@ class WebhookServer:
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def webhook_routes(path: Path, urls: Mapping[str, str], secret_env: str) -> Path:
+    """Write an alert routes file: one signed webhook route per ``name: url``, every brand."""
+    lines = ["routes:"]
+    for name, url in urls.items():
+        lines += [
+            f"  - name: {name}",
+            '    brands: ["*"]',
+            "    format: webhook",
+            f"    url: {url}",
+            f"    secret_env: {secret_env}",
+        ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+async def read_topics(
+    bootstrap: str,
+    topics: list[str],
+    done: Callable[[dict[str, list[Any]]], bool],
+    timeout: float,
+    settle: float = 5.0,
+) -> dict[str, list[Any]]:
+    """The records of ``topics`` from the beginning, read until ``done(records by topic)`` and
+    then ``settle`` seconds more (more output than expected would be a bug), or ``timeout``."""
+    consumer = AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
+    )
+    out: dict[str, list[Any]] = {t: [] for t in topics}
+    await consumer.start()
+    try:
+        deadline = time.monotonic() + timeout
+        settled_at: float | None = None
+        while time.monotonic() < deadline:
+            for tp, records in (await consumer.getmany(timeout_ms=500)).items():
+                out[tp.topic].extend(records)
+            if settled_at is None and done(out):
+                settled_at = time.monotonic()
+            if settled_at is not None and time.monotonic() - settled_at > settle:
+                break
+    finally:
+        await consumer.stop()
+    return out

@@ -12,7 +12,6 @@ from typing import Any
 
 import orjson
 import pytest
-from aiokafka import AIOKafkaConsumer
 
 from streams.alerts.delivery import verify
 from streams.config import Settings
@@ -21,7 +20,12 @@ from streams.mentions.logic import parse_created_at
 from streams.replay import replay_history
 from streams.synthetic import crisis_day
 from streams.workerproc import WorkerProcess
-from tests.integration.conftest import WebhookServer, running_worker
+from tests.integration.conftest import (
+    WebhookServer,
+    read_topics,
+    running_worker,
+    webhook_routes,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -34,14 +38,8 @@ def crisis_pipeline(
     kafka_broker: Any, tmp_path: Path
 ) -> Iterator[tuple[Settings, WorkerProcess, WebhookServer]]:
     with WebhookServer() as hook:
-        routes = tmp_path / "routes.yaml"
-        routes.write_text(
-            "routes:\n"
-            "  - name: it-hook\n"
-            '    brands: ["*"]\n'
-            "    format: webhook\n"
-            f"    url: {hook.base}/hooks/buzzwire\n"
-            "    secret_env: IT_HOOK_SECRET\n"
+        routes = webhook_routes(
+            tmp_path / "routes.yaml", {"it-hook": f"{hook.base}/hooks/buzzwire"}, "IT_HOOK_SECRET"
         )
         env = {
             "BUZZWIRE_CRISIS_WINDOW_SECONDS": str(WIDTH),
@@ -57,29 +55,14 @@ def crisis_pipeline(
 
 
 async def _collect_alerts(settings: Settings, until_resolved: str, timeout: float) -> list[Any]:
-    consumer = AIOKafkaConsumer(
-        settings.topic("alerts"),
-        bootstrap_servers=settings.bootstrap_servers,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        group_id=None,
-    )
-    out: list[Any] = []
-    await consumer.start()
-    try:
-        deadline = time.monotonic() + timeout
-        settled_at: float | None = None
-        while time.monotonic() < deadline:
-            for records in (await consumer.getmany(timeout_ms=500)).values():
-                out.extend(orjson.loads(r.value) for r in records)
-            done = any(a["brand"] == until_resolved and a["event"] == "resolved" for a in out)
-            if done and settled_at is None:
-                settled_at = time.monotonic()
-            if settled_at is not None and time.monotonic() - settled_at > 5:
-                break
-    finally:
-        await consumer.stop()
-    return out
+    topic = settings.topic("alerts")
+
+    def resolved(got: dict[str, list[Any]]) -> bool:
+        alerts = (orjson.loads(r.value) for r in got[topic])
+        return any(a["brand"] == until_resolved and a["event"] == "resolved" for a in alerts)
+
+    out = await read_topics(settings.bootstrap_servers, [topic], resolved, timeout)
+    return [orjson.loads(r.value) for r in out[topic]]
 
 
 async def test_one_alert_thread_for_the_crisis_and_none_for_the_other_brand(

@@ -12,12 +12,12 @@ from typing import Any
 
 import orjson
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 
 from streams.config import Settings
 from streams.synthetic import bad_messages, generate
 from streams.workerproc import WorkerProcess
-from tests.integration.conftest import running_worker
+from tests.integration.conftest import read_topics, running_worker
 
 pytestmark = pytest.mark.integration
 
@@ -47,35 +47,19 @@ async def _produce(
 async def _collect(
     settings: Settings, expect_enriched: int, expect_dead: int, timeout: float = 180
 ) -> dict[str, list[Any]]:
-    topics = {
+    names = {
         settings.topic("mentions.enriched"): "enriched",
         settings.topic("mentions.untagged"): "untagged",
         settings.topic("mentions.deadletter"): "deadletter",
     }
-    consumer = AIOKafkaConsumer(
-        *topics,
-        bootstrap_servers=settings.bootstrap_servers,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        group_id=None,
+    enriched, dead = settings.topic("mentions.enriched"), settings.topic("mentions.deadletter")
+    out = await read_topics(
+        settings.bootstrap_servers,
+        list(names),
+        lambda got: len(got[enriched]) >= expect_enriched and len(got[dead]) >= expect_dead,
+        timeout,
     )
-    out: dict[str, list[Any]] = {name: [] for name in topics.values()}
-    await consumer.start()
-    try:
-        deadline = time.monotonic() + timeout
-        settled_at: float | None = None
-        while time.monotonic() < deadline:
-            for tp, records in (await consumer.getmany(timeout_ms=500)).items():
-                out[topics[tp.topic]].extend(records)
-            done = len(out["enriched"]) >= expect_enriched and len(out["deadletter"]) >= expect_dead
-            if done and settled_at is None:
-                settled_at = time.monotonic()
-            # Keep reading a little after the expected counts: extra output would be a bug.
-            if settled_at is not None and time.monotonic() - settled_at > 5:
-                break
-    finally:
-        await consumer.stop()
-    return out
+    return {names[t]: records for t, records in out.items()}
 
 
 async def test_every_input_lands_exactly_once(pipeline: tuple[Settings, WorkerProcess]) -> None:

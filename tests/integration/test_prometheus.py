@@ -31,7 +31,7 @@ from streams.crisis.logic import window_start
 from streams.replay import replay, replay_history
 from streams.synthetic import crisis_day
 from streams.workerproc import WorkerProcess
-from tests.integration.conftest import WebhookServer, running_worker
+from tests.integration.conftest import WebhookServer, running_worker, webhook_routes
 
 ROOT = Path(__file__).resolve().parents[2]
 WIDTH = 300  # five-minute crisis windows: six hours of history are 72 of them
@@ -146,19 +146,10 @@ def stack(kafka_broker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     prometheus_bin = require_prometheus()[0]
     tmp = tmp_path_factory.mktemp("promstack")
     with WebhookServer(failing=frozenset({"/down"})) as hooks:
-        routes = tmp / "routes.yaml"
-        routes.write_text(
-            "routes:\n"
-            "  - name: it-hook\n"
-            '    brands: ["*"]\n'
-            "    format: webhook\n"
-            f"    url: {hooks.base}/ok\n"
-            "    secret_env: IT_HOOK_SECRET\n"
-            "  - name: it-down\n"
-            '    brands: ["*"]\n'
-            "    format: webhook\n"
-            f"    url: {hooks.base}/down\n"
-            "    secret_env: IT_HOOK_SECRET\n"
+        routes = webhook_routes(
+            tmp / "routes.yaml",
+            {"it-hook": f"{hooks.base}/ok", "it-down": f"{hooks.base}/down"},
+            "IT_HOOK_SECRET",
         )
         env = {
             "BUZZWIRE_CRISIS_WINDOW_SECONDS": str(WIDTH),
