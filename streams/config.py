@@ -84,11 +84,18 @@ class Settings(BaseSettings):
     batch_within_seconds: float = Field(default=0.05, gt=0)
     lang_min_confidence: float = Field(default=0.3, ge=0, le=1)
     sentiment_model: str = Field(
-        default="linear",
-        description="'linear' (shipped), or a Hugging Face model name or local folder",
+        default="e5",
+        description="'e5' (shipped fine-tuned e5), 'e5:FOLDER', 'linear' (shipped), "
+        "'linear:FOLDER', or a Hugging Face model name or local folder",
     )
     sentiment_label_map: str | None = None
     sentiment_device: str | None = None
+    sentiment_quantize: Literal["int8", "none"] = Field(
+        default="int8", description="e5 models: int8 Linear layers (faster) or float32"
+    )
+    sentiment_threads: int | None = Field(
+        default=None, ge=1, le=256, description="torch intra-op threads; default: torch's own"
+    )
     sentiment_fallback_lag: int = Field(
         default=20_000, ge=0, description="consumer lag that switches to the linear model; 0=never"
     )

@@ -198,6 +198,8 @@ def build_runtime(settings: Settings, metrics: Metrics) -> Runtime:
         settings.sentiment_model,
         label_map=settings.sentiment_label_map,
         device=settings.sentiment_device,
+        quantize=settings.sentiment_quantize,
+        threads=settings.sentiment_threads,
     )
     fallback = None if settings.sentiment_model.startswith("linear") else load_linear()
     runtime = Runtime(

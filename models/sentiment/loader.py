@@ -6,8 +6,11 @@ from pathlib import Path
 
 from models.sentiment.base import SentimentModel
 
-#: The linear model trained by ``python -m models.sentiment.train_linear`` and shipped here.
-SHIPPED_LINEAR = Path(__file__).resolve().parent / "weights" / "linear"
+WEIGHTS = Path(__file__).resolve().parent / "weights"
+#: The fine-tuned e5 model trained by ``python -m models.sentiment.train_e5`` (the default).
+SHIPPED_E5 = WEIGHTS / "e5"
+#: The linear model trained by ``python -m models.sentiment.train_linear`` (the fallback).
+SHIPPED_LINEAR = WEIGHTS / "linear"
 
 
 def load_linear(path: Path | None = None) -> SentimentModel:
@@ -16,15 +19,40 @@ def load_linear(path: Path | None = None) -> SentimentModel:
     return LinearSentiment.load(path or SHIPPED_LINEAR)
 
 
-def load_sentiment_model(
-    spec: str, *, label_map: str | None = None, device: str | None = None
+def load_e5(
+    path: Path | None = None, *, quantize: str = "int8", threads: int | None = None
 ) -> SentimentModel:
-    """``linear`` (the shipped linear model), ``linear:FOLDER`` (one trained with
-    ``models.sentiment.train_linear``), or a Hugging Face model name or local folder."""
+    from models.sentiment.e5_sentiment import E5Sentiment
+
+    if quantize not in ("int8", "none"):
+        raise ValueError(f"quantize must be 'int8' or 'none', got {quantize!r}")
+    return E5Sentiment.load(path or SHIPPED_E5, quantize=quantize, threads=threads)  # type: ignore[arg-type]
+
+
+def load_sentiment_model(
+    spec: str,
+    *,
+    label_map: str | None = None,
+    device: str | None = None,
+    quantize: str = "int8",
+    threads: int | None = None,
+) -> SentimentModel:
+    """``e5`` (the shipped fine-tuned e5 model), ``e5:FOLDER`` (one trained with
+    ``models.sentiment.train_e5``), ``linear`` (the shipped linear model), ``linear:FOLDER``
+    (one trained with ``models.sentiment.train_linear``), or a Hugging Face model name or
+    local folder.  ``quantize`` and ``threads`` apply to the e5 models."""
+    if spec == "e5":
+        return load_e5(quantize=quantize, threads=threads)
+    if spec.startswith("e5:"):
+        return load_e5(Path(spec.split(":", 1)[1]), quantize=quantize, threads=threads)
     if spec == "linear":
         return load_linear()
     if spec.startswith("linear:"):
         return load_linear(Path(spec.split(":", 1)[1]))
     from models.sentiment.hf import HuggingFaceSentiment
 
+    if threads is not None:
+        import torch
+
+        torch.set_num_threads(threads)
     return HuggingFaceSentiment(spec, label_map=label_map, device=device)

@@ -49,6 +49,9 @@ def crisis_pipeline(
             "BUZZWIRE_CRISIS_TICK_SECONDS": "1",
             "BUZZWIRE_ALERT_ROUTES": str(routes),
             "IT_HOOK_SECRET": SECRET,
+            # windows, alerts and metrics are the subject here, replayed far faster than one
+            # worker's e5 rate: score with the linear model (test_pipeline runs the default e5)
+            "BUZZWIRE_SENTIMENT_MODEL": "linear",
         }
         with running_worker(kafka_broker, tmp_path, "itc", env) as (settings, worker):
             yield settings, worker, hook

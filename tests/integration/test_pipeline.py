@@ -109,6 +109,8 @@ async def test_every_input_lands_exactly_once(pipeline: tuple[Settings, WorkerPr
     assert {e["sentiment"] for e in enriched} <= {"negative", "neutral", "positive"}
     assert len({e["sentiment"] for e in enriched}) == 3
     assert all(abs(sum(e["sentiment_scores"].values()) - 1) < 1e-3 for e in enriched)
+    # ... the default one: the fine-tuned e5 model (the lag never reaches the fallback here)
+    assert {e["sentiment_model"] for e in enriched} == {"e5-small-sentiment"}
 
     # mentions.untagged holds exactly the mentions with an untagged brand.
     untagged_ids = Counter(orjson.loads(r.value)["id"] for r in out["untagged"])
@@ -142,6 +144,10 @@ async def test_every_input_lands_exactly_once(pipeline: tuple[Settings, WorkerPr
     assert m["buzzwire_event_to_processed_seconds_count"] == N_VALID
     scored = sum(v for k, v in m.items() if k.startswith("buzzwire_sentiment_scored_total{"))
     assert scored == N_VALID
-    assert any(k.startswith("buzzwire_sentiment_model_info{") for k in m)
+    info = [k for k in m if k.startswith("buzzwire_sentiment_model_info{")]
+    assert len(info) == 1
+    assert 'primary="e5-small-sentiment"' in info[0]
+    assert 'fallback="linear-hashed-ngram-lr"' in info[0]
+    assert m['buzzwire_sentiment_scored_total{model="e5-small-sentiment"}'] == N_VALID
     assert any(k.startswith("faust_messages_received") for k in m)
     assert worker.proc is not None and worker.proc.poll() is None  # never crashed

@@ -161,6 +161,9 @@ def stack(kafka_broker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             "BUZZWIRE_ALERT_DELIVERY_ATTEMPTS": "2",
             "BUZZWIRE_ALERT_DELIVERY_BACKOFF_SECONDS": "0.1",
             "IT_HOOK_SECRET": "it-secret",
+            # windows, alerts and metrics are the subject here, replayed far faster than one
+            # worker's e5 rate: score with the linear model (test_pipeline runs the default e5)
+            "BUZZWIRE_SENTIMENT_MODEL": "linear",
         }
         with running_worker(kafka_broker, tmp, "itp", env) as (settings, worker):
             prometheus = promstack.LocalPrometheus(
