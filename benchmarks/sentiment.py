@@ -1,6 +1,7 @@
 """Sentiment benchmark: quality on the validation split and speed at several batch sizes.
 
-    python benchmarks/sentiment.py [--model linear|linear:DIR|HF-NAME-OR-DIR] [--threads 2]
+    python benchmarks/sentiment.py [--model e5|e5:DIR|linear|linear:DIR|HF-NAME-OR-DIR]
+                                   [--quantize int8|none] [--threads 2]
                                    [--batches 1,32,64,128] [--limit 2048] [--no-eval]
 
 Prints per-language macro-F1 (x100) on ``shared/data/sentiment/val.jsonl``, the UMSAB-8 average
@@ -27,7 +28,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("--model", default="linear")
+    ap.add_argument("--model", default="e5")
+    ap.add_argument("--quantize", choices=("int8", "none"), default="int8", help="e5 models")
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batches", default="1,32,64,128")
@@ -50,7 +52,9 @@ def main() -> int:
     except ImportError:
         device = "cpu"
     started = time.perf_counter()
-    model = load_sentiment_model(args.model, device=os.environ.get("BUZZWIRE_SENTIMENT_DEVICE"))
+    model = load_sentiment_model(
+        args.model, device=os.environ.get("BUZZWIRE_SENTIMENT_DEVICE"), quantize=args.quantize
+    )
     load_s = time.perf_counter() - started
     rows = read_jsonl(args.data)
     print(
