@@ -344,6 +344,8 @@ async def test_429_retry_after_is_honoured(
     h = await harness([webhook("bus", rec.url())], backoff_max=5.0)
     h.deliverer.submit(ALERT)
     await eventually(lambda: len(rec.delivered) == 1)
+    # the receiver has the request before the deliverer has read its answer
+    await eventually(lambda: len(h.results.outcomes()) == 2)
     first, second = rec.requests
     assert second.at - first.at >= 0.9  # the backoff alone would be ~0.01 s
     assert h.results.outcomes() == ["retry", "delivered"]
