@@ -42,6 +42,13 @@ fi
 stamp=.venv/.buzzwire-installed
 want=$(cat pyproject.toml scripts/bootstrap.sh | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  # PyPI's Linux torch wheel brings its CUDA libraries: a fresh .venv takes about 6.5 GB.
+  free_mb=$(df -Pm .venv | awk 'NR==2 {print $4}')
+  if [ -n "$free_mb" ] && [ "$free_mb" -lt 8000 ]; then
+    echo "bootstrap: only ${free_mb} MB free where .venv lives ($(pwd)/.venv); installing" \
+      "torch and the other packages needs about 8000 MB: free some disk space first" >&2
+    exit 1
+  fi
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e ".[dev]"
   echo "$want" > "$stamp"
