@@ -95,11 +95,20 @@ async def _feed(settings: Settings, now: float) -> int:
         id_prefix=f"itp{now:.0f}",
     )
     # Initech a day and a week back too: the benchmarks' previous 24 h and 7 d periods have
-    # data, so every velocity ratio exists.
+    # data, so every velocity ratio exists.  The posts 30 h back are polar: they are inside the
+    # newest 7 d window at any time of day, so its net sentiment exists even in the first hour
+    # after a 6 h boundary, when that window (due an hour of lateness after its end) ends
+    # before the six hours of history begin.
+    polar = (
+        "@initech thank you, great help with my account, I love it",
+        "@initech terrible service, my account is broken again, awful",
+    )
     old = [
         {
             "id": f"itp-old-{now:.0f}-{back}-{i}",
-            "text": f"@initech question number {i} about my account",
+            "text": polar[i]
+            if back == 30 and i < 2
+            else f"@initech question number {i} about my account",
             "created_at": now - back * 3600 - i * 60,
         }
         for back in (8 * 24, 30)
