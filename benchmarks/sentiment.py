@@ -53,7 +53,10 @@ def main() -> int:
         device = "cpu"
     started = time.perf_counter()
     model = load_sentiment_model(
-        args.model, device=os.environ.get("BUZZWIRE_SENTIMENT_DEVICE"), quantize=args.quantize
+        args.model,
+        device=os.environ.get("BUZZWIRE_SENTIMENT_DEVICE"),
+        quantize=args.quantize,
+        threads=args.threads,
     )
     load_s = time.perf_counter() - started
     rows = read_jsonl(args.data)

@@ -91,7 +91,7 @@ class Settings(BaseSettings):
     sentiment_label_map: str | None = None
     sentiment_device: str | None = None
     sentiment_quantize: Literal["int8", "none"] = Field(
-        default="int8", description="e5 models: int8 Linear layers (faster) or float32"
+        default="int8", description="e5 models: int8 on ONNX Runtime (faster) or float32 torch"
     )
     sentiment_threads: int | None = Field(
         default=None, ge=1, le=256, description="torch intra-op threads; default: torch's own"

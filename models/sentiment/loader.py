@@ -19,10 +19,16 @@ def load_linear(path: Path | None = None) -> SentimentModel:
     return LinearSentiment.load(path or SHIPPED_LINEAR)
 
 
-def load_e5(path: Path | None = None, *, quantize: str = "int8") -> SentimentModel:
+def load_e5(
+    path: Path | None = None, *, quantize: str = "int8", threads: int | None = None
+) -> SentimentModel:
     from models.sentiment.e5_sentiment import E5Sentiment
 
-    return E5Sentiment.load(path or SHIPPED_E5, quantize=quantize)  # type: ignore[arg-type]
+    return E5Sentiment.load(
+        path or SHIPPED_E5,
+        quantize=quantize,  # type: ignore[arg-type]
+        threads=threads,
+    )
 
 
 def load_sentiment_model(
@@ -37,7 +43,8 @@ def load_sentiment_model(
     ``models.sentiment.train_e5``), ``linear`` (the shipped linear model), ``linear:FOLDER``
     (one trained with ``models.sentiment.train_linear``), or a Hugging Face model name or
     local folder.  ``quantize`` applies to the e5 models, ``threads`` (torch's intra-op
-    threads for this process) to every torch model."""
+    threads for this process, and ONNX Runtime's for the int8 e5 model) to every torch
+    model."""
     if spec == "linear":
         return load_linear()
     if spec.startswith("linear:"):
@@ -47,9 +54,9 @@ def load_sentiment_model(
 
         torch.set_num_threads(threads)
     if spec == "e5":
-        return load_e5(quantize=quantize)
+        return load_e5(quantize=quantize, threads=threads)
     if spec.startswith("e5:"):
-        return load_e5(Path(spec.split(":", 1)[1]), quantize=quantize)
+        return load_e5(Path(spec.split(":", 1)[1]), quantize=quantize, threads=threads)
     from models.sentiment.hf import HuggingFaceSentiment
 
     return HuggingFaceSentiment(spec, label_map=label_map, device=device)
