@@ -178,9 +178,16 @@ def share_of_voice(
     """Each member's share of the set's volume for the window ending at ``end``.
 
     ``volumes`` maps a member to its recent reports, window end (as a string: table values are
-    JSON) -> mentions; a member with no report for this end counts as silent (0) until it
-    reports. None while the set has no volume.
+    JSON) -> mentions.  Members report from their own partitions, whose clocks differ: a
+    member that has reported before but not yet up to ``end`` holds the shares back (None), so
+    that a gauge never reads 0 for a brand whose partition is merely behind.  A member that
+    never reported counts 0, and so does one that has reported a later end but not this one
+    (it skipped it after a gap).  None also while the set has no volume.
     """
+    for m in members:
+        reports = volumes.get(m)
+        if reports and str(end) not in reports and max(int(k) for k in reports) < end:
+            return None
     counts = {m: int(volumes.get(m, {}).get(str(end), 0)) for m in members}
     total = sum(counts.values())
     if not total:

@@ -93,6 +93,24 @@ def test_competitor_sets_and_share_of_voice() -> None:
     shares = logic.share_of_voice(sets["acme"], vols, end)
     assert shares == {"acme": 0.75, "globex": 0.25, "initech": 0.0}
     assert logic.share_of_voice(sets["acme"], vols, end + 300) is None
+    # a member whose partition is behind holds the shares back until it reports
+    behind = {
+        "acme": logic.record_volume({}, end, 30),
+        "globex": logic.record_volume({}, end - 300, 9),
+    }
+    assert logic.share_of_voice(sets["acme"], behind, end) is None
+    behind["globex"] = logic.record_volume(behind["globex"], end, 10)
+    assert logic.share_of_voice(sets["acme"], behind, end) == shares
+    # one that has moved past this end without reporting it counts 0 for it
+    skipped = {
+        "acme": logic.record_volume({}, end, 30),
+        "globex": logic.record_volume({}, end + 300, 5),
+    }
+    assert logic.share_of_voice(sets["acme"], skipped, end) == {
+        "acme": 1.0,
+        "globex": 0.0,
+        "initech": 0.0,
+    }
     kept = {}
     for i in range(10):
         kept = logic.record_volume(kept, end + i, i)
