@@ -195,17 +195,25 @@ def _export_float(classifier: torch.nn.Module, out: Path) -> dict[str, int]:
 
 
 def _quantize(src: Path, out: Path, exclude: Sequence[str]) -> None:
+    import logging
+
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(
-        str(src),
-        str(out),
-        weight_type=QuantType.QInt8,
-        per_channel=True,
-        nodes_to_exclude=list(exclude),
-        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
-    )
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # ORT logs "consider pre-processing" on the root logger each time
+    try:
+        quantize_dynamic(
+            str(src),
+            str(out),
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            nodes_to_exclude=list(exclude),
+            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+        )
+    finally:
+        root.setLevel(level)
 
 
 def _probs(sess: Any, word_embeddings: np.ndarray, ids: Sequence[Sequence[int]], pad: int) -> Any:

@@ -1,7 +1,7 @@
 """Fine-tune multilingual-e5-small into the shipped sentiment model (``weights/e5/``).
 
     python -m models.sentiment.train_e5 [--data ../shared/data/sentiment] [--out FOLDER]
-        [--seeds 13,14] [--layers 12] [--epochs 4] [--lr 6e-5] [--blend auto] ...
+        [--seeds 13,14,15] [--layers 12] [--epochs 4] [--lr 6e-5] [--blend auto] ...
     python -m models.sentiment.train_e5 --retune-blend FOLDER   # after retraining linear
     python -m models.sentiment.train_e5 --export-int8 FOLDER    # the int8 ONNX file again
 
@@ -22,7 +22,7 @@ Recipe (each choice is in the card):
 * AdamW, linear warm-up then linear decay, layer-wise learning-rate decay (``--llrd``: lower
   layers move less), a larger learning rate for the new head, gradient clipping at 1;
 * bfloat16 autocast where the CPU supports it (``--bf16 auto``: AVX-512 BF16 or AMX, or a GPU);
-* one run per seed (``--seeds 13,14``), validation every half epoch (recorded, not used to pick:
+* one run per seed (``--seeds 13,14,15``), validation every half epoch (recorded, not used to pick:
   ``--select last``), and the runs' final states averaged into one model (a uniform "model
   soup": same pretrained start, so the average is itself a good model, with less seed noise);
 * the int8 model the worker runs (``encoder-int8.onnx``, ``e5_onnx.export_int8``) is exported
@@ -366,7 +366,8 @@ def reexport_int8(folder: Path, data: Path, blend: str) -> int:
     it and update the card."""
     card_path = folder / "model_card.json"
     card = json.loads(card_path.read_text())
-    card["int8"] = export_int8(folder, read_jsonl(data / "train.jsonl"))
+    seeds = card.get("settings", {}).get("seeds") or [0]
+    card["int8"] = export_int8(folder, read_jsonl(data / "train.jsonl"), seed=int(seeds[0]))
     card["size_bytes"] = sum(p.stat().st_size for p in folder.iterdir() if p.name != card_path.name)
     card_path.write_text(json.dumps(card, indent=2, sort_keys=True) + "\n")
     return retune_blend(folder, data, blend)
@@ -393,7 +394,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
     ap.add_argument(
         "--seeds",
-        default="13,14",
+        default="13,14,15",
         help="comma-separated; with several, one run per seed and their states averaged",
     )
     ap.add_argument("--layers", type=int, default=12)
