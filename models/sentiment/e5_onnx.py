@@ -217,15 +217,10 @@ def _quantize(src: Path, out: Path, exclude: Sequence[str]) -> None:
 
 
 def _probs(sess: Any, word_embeddings: np.ndarray, ids: Sequence[Sequence[int]], pad: int) -> Any:
-    from models.sentiment.e5_sentiment import pad_ids_np
+    from models.sentiment.e5_sentiment import pad_ids_np, probs_by_length
 
     runner = OnnxClassifier(sess, word_embeddings)
-    out = np.zeros((len(ids), 3), dtype=np.float64)
-    order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-    for s in range(0, len(order), 16):
-        idx = order[s : s + 16]
-        out[idx] = runner(*pad_ids_np([ids[i] for i in idx], pad))
-    return out
+    return probs_by_length(ids, 16, lambda chunk: runner(*pad_ids_np(chunk, pad)))
 
 
 def export_int8(

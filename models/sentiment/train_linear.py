@@ -54,6 +54,11 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def write_json(path: Path, doc: Any) -> None:
+    """A config or model card as written next to shipped weights (sorted keys, indented)."""
+    path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+
+
 def sample_weights(rows: Sequence[dict[str, Any]], scheme: str) -> np.ndarray | None:
     """Per-example weights, mean 1.
 
@@ -207,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "size_bytes": size,
         "environment": {"python": platform.python_version(), "platform": sys.platform},
     }
-    (out / "model_card.json").write_text(json.dumps(card, indent=2, sort_keys=True) + "\n")
+    write_json(out / "model_card.json", card)
     print(json.dumps({"out": os.fspath(out), "version": model.version, **result}, indent=2))
     return 0
 
