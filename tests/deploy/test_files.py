@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -447,6 +448,52 @@ def test_dockerfile_copies_what_exists_and_runs_the_buzzwire_command() -> None:
     # the build proves the default models are inside: it scores posts offline
     runs = [rest for instruction, rest in instructions if instruction == "RUN"]
     assert any("buzzwire analyze" in rest for rest in runs)
+
+
+def _package_files() -> list[str]:
+    """The files of streams/ and models/ that the repository holds (git's list where there is
+    one, else a walk without bytecode)."""
+    try:
+        out = subprocess.run(
+            ["git", "ls-files", "--", "streams", "models"],
+            cwd=ROOT, capture_output=True, text=True, check=True, timeout=30,
+        ).stdout  # fmt: skip
+        files = [line for line in out.splitlines() if line]
+    except (OSError, subprocess.SubprocessError):
+        files = []
+    if not files:
+        files = [
+            p.relative_to(ROOT).as_posix()
+            for top in ("streams", "models")
+            for p in (ROOT / top).rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts
+        ]
+    return files
+
+
+def test_the_installed_package_carries_every_shipped_file(tmp_path: Path) -> None:
+    """``pip install .`` (the Dockerfile's install) must carry the models and data files, not
+    only the code: a missing ``encoder-int8.onnx`` made every worker re-export the int8 model at
+    start.  Builds the real wheel from the files the Dockerfile copies."""
+    import zipfile
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, src / name)
+    for top in ("streams", "models"):
+        shutil.copytree(ROOT / top, src / top, ignore=shutil.ignore_patterns("__pycache__"))
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(tmp_path / "wheel"), str(src)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stderr[-2000:]
+    (wheel,) = (tmp_path / "wheel").glob("buzzwire-*.whl")
+    inside = set(zipfile.ZipFile(wheel).namelist())
+    expected = set(_package_files())
+    assert any(f.endswith(".onnx") for f in expected)  # the int8 e5 model is tracked
+    assert expected - inside == set()
 
 
 # --------------------------------------------------------------------------- Kubernetes
