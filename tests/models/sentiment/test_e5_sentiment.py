@@ -359,14 +359,13 @@ def test_layer_wise_learning_rates(shipped_fp32: E5Sentiment) -> None:
     assert decay_of[id(model.encoder.encoder.layer[0].output.LayerNorm.weight)] == 0.0
 
 
-def test_training_run_writes_a_loadable_model(tmp_path: Path) -> None:
-    """A tiny run end to end: 1 layer, a few steps; files, card, and the model loads."""
-    data = tmp_path / "data"
-    data.mkdir()
+def _tiny_data(folder: Path) -> Path:
+    """A small labelled train/val set that a 1-layer model learns in a few steps."""
+    folder.mkdir()
     rng = random.Random(0)
     words = {"positive": "love great", "negative": "hate awful", "neutral": "table monday"}
     for split, n in (("train", 96), ("val", 30)):
-        with (data / f"{split}.jsonl").open("w") as fh:
+        with (folder / f"{split}.jsonl").open("w") as fh:
             for i in range(n):
                 label = LABELS[i % 3]
                 lang = rng.choice(["en", "es", "id"])
@@ -374,11 +373,29 @@ def test_training_run_writes_a_loadable_model(tmp_path: Path) -> None:
                 text = f"{words[label]} {i}"
                 fh.write(json.dumps({"text": text, "label": label, "lang": lang, "source": source}))
                 fh.write("\n")
-    out = tmp_path / "out"
-    code = train_e5.main(
-        ["--data", str(data), "--out", str(out), "--layers", "1", "--epochs", "1",
-         "--batch", "16", "--evals-per-epoch", "1", "--bf16", "off", "--seeds", "1,2"]
-    )  # fmt: skip
+    return folder
+
+
+TINY = ["--layers", "1", "--epochs", "1", "--batch", "16", "--evals-per-epoch", "1"]
+TINY += ["--bf16", "off"]
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _tiny_data(tmp_path_factory.mktemp("tiny") / "data")
+
+
+@pytest.fixture(scope="module")
+def tiny_soup(tiny_data: Path) -> tuple[int, Path]:
+    """A tiny two-seed training run: (exit code, its folder)."""
+    out = tiny_data.parent / "soup-1-2"
+    code = train_e5.main(["--data", str(tiny_data), "--out", str(out), *TINY, "--seeds", "1,2"])
+    return code, out
+
+
+def test_training_run_writes_a_loadable_model(tiny_soup: tuple[int, Path]) -> None:
+    """A tiny run end to end: 1 layer, a few steps; files, card, and the model loads."""
+    code, out = tiny_soup
     assert code == 0
     card = json.loads((out / "model_card.json").read_text())
     assert card["settings"]["num_layers"] == 1
@@ -386,6 +403,9 @@ def test_training_run_writes_a_loadable_model(tmp_path: Path) -> None:
     steps = card["settings"]["total_steps"]
     assert [(h["seed"], h["step"]) for h in card["history"][:-1]] == [(1, steps), (2, steps)]
     assert card["history"][-1]["seed"] == "soup"
+    assert card["history"][-1]["seeds"] == [1, 2]
+    assert card["settings"]["bf16_by_seed"] == {"1": False, "2": False}
+    assert "extended" not in card
     assert set(card["val"]) >= {"float32", "int8", "blend_weight", "blend_sweep_int8"}
     assert 0 <= card["val"]["blend_weight"] <= 0.6
     assert (out / ONNX_FILE).exists()
@@ -396,6 +416,51 @@ def test_training_run_writes_a_loadable_model(tmp_path: Path) -> None:
     assert isinstance(model.model, OnnxClassifier)
     assert model.version.startswith(card["version"])
     assert_valid(model.predict(["love great", "hate awful"]), 2)
+
+
+def test_extend_adds_seeds_to_a_soup_with_its_recipe(
+    tiny_data: Path, tiny_soup: tuple[int, Path]
+) -> None:
+    """``--extend``: seed 2 added to a one-seed model gives the two-seed soup (up to float16
+    rounding), trained with the first model's recipe whatever the command line says."""
+    from safetensors.numpy import load_file
+
+    assert tiny_soup[0] == 0
+    one, two = tiny_data.parent / "seed-1", tiny_data.parent / "extended"
+    assert train_e5.main(["--data", str(tiny_data), "--out", str(one), *TINY, "--seeds", "1"]) == 0
+    with pytest.raises(SystemExit):  # a seed the folder has already
+        train_e5.main(["--data", str(tiny_data), "--extend", str(one), "--seeds", "1"])
+    code = train_e5.main(
+        ["--data", str(tiny_data), "--out", str(two), "--extend", str(one), "--seeds", "2",
+         "--epochs", "3", "--lr", "0.01", "--bf16", "off", "--evals-per-epoch", "1"]
+    )  # fmt: skip
+    assert code == 0
+    first = json.loads((one / "model_card.json").read_text())
+    card = json.loads((two / "model_card.json").read_text())
+    assert card["settings"]["seeds"] == [1, 2]
+    assert card["settings"]["epochs"] == 1 and card["settings"]["lr"] == first["settings"]["lr"]
+    assert card["settings"]["total_steps"] == first["settings"]["total_steps"]
+    assert card["extended"][0]["from_version"] == first["version"]
+    assert card["extended"][0]["seeds_added"] == [2]
+    assert [h["seed"] for h in card["history"]] == [1, 2, "soup"]
+    assert card["history"][-1]["seeds"] == [1, 2]
+    assert card["train_seconds"] > first["train_seconds"]
+    extended = load_file(str(two / "weights.safetensors"))
+    both = load_file(str(tiny_soup[1] / "weights.safetensors"))
+    assert set(extended) == set(both)
+    for name, value in both.items():
+        np.testing.assert_allclose(extended[name], value, rtol=5e-3, atol=5e-4, err_msg=name)
+    assert E5Sentiment.load(two).version.startswith(card["version"])
+
+
+def test_soup_with_a_prior_is_the_uniform_average_over_all_seeds() -> None:
+    import torch
+
+    a, b, c = (torch.tensor([1.0, 2.0]), torch.tensor([3.0, 6.0]), torch.tensor([8.0, 1.0]))
+    prior = train_e5.soup([{"w": a}, {"w": b}])
+    out = train_e5.soup([{"w": c}], prior=(prior, 2))
+    assert torch.allclose(out["w"], (a + b + c) / 3)
+    assert torch.equal(train_e5.soup([{"w": c}])["w"], c)
 
 
 def test_soup_is_the_uniform_average() -> None:
