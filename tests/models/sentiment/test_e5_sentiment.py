@@ -151,7 +151,9 @@ def test_romanised_hindi_no_worse_than_the_linear_model(
 
 @needs_val
 @pytest.mark.xfail(
-    strict=True, reason="issue 3: the shipped model's val UMSAB-8 average is 64.9, the bar is 65"
+    strict=True,
+    reason="issue 3: the shipped model's val UMSAB-8 average is 64.6 (float32 64.6 too), the "
+    "bar is 65",
 )
 def test_meets_the_quality_bar(val_scores: dict[str, Any]) -> None:
     assert val_scores["umsab8_avg"] >= 65.0
