@@ -34,7 +34,8 @@ Recipe (each choice is in the card):
   validation with the int8 model (``--blend auto``, ``BLEND_GRID``).
 
 On a 2-core AVX-512-BF16 machine a seed takes about 38 minutes (~50 texts/s trained); on a
-2-core AVX2 machine without bf16 (AMD EPYC, Zen 3) about 100 minutes in float32 (~18 texts/s).
+2-core AVX2 machine without bf16 (AMD EPYC, Zen 3) float32 training ran ~18 texts/s over its first
+700 steps, so about 100 minutes a seed.
 
 With ``--seed`` fixed the data order, dropout and head init are fixed; float arithmetic in
 threaded kernels may still differ across machines in the last bits.
