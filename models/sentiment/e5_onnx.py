@@ -94,17 +94,16 @@ class OnnxClassifier:
         sess = session(path, threads)
         names = [i.name for i in sess.get_inputs()]
         meta = sess.get_modelmeta().custom_metadata_map
-        ours = names == ["embeds", "mask"] and _META_SOURCE in meta
-        if ours and meta.get(_META_FORMAT) != FORMAT:
+        if names != ["embeds", "mask"] or _META_SOURCE not in meta:
+            raise ValueError(
+                f"{path} is not a buzzwire e5 int8 file of format {FORMAT} "
+                f"(inputs {names}, format {meta.get(_META_FORMAT)!r})"
+            )
+        if meta.get(_META_FORMAT) != FORMAT:
             raise ValueError(
                 f"{path} was exported by an older buzzwire (format {meta.get(_META_FORMAT)!r}, "
                 f"now {FORMAT}): re-export it with "
                 f"python -m models.sentiment.train_e5 --export-int8 {Path(path).parent}"
-            )
-        if names != ["embeds", "mask"] or meta.get(_META_FORMAT) != FORMAT:
-            raise ValueError(
-                f"{path} is not a buzzwire e5 int8 file of format {FORMAT} "
-                f"(inputs {names}, format {meta.get(_META_FORMAT)!r})"
             )
         return cls(sess, word_embeddings)
 

