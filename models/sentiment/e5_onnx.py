@@ -17,7 +17,11 @@
    so the same file gave other probabilities there than on VNNI/AMX CPUs (on an AVX2 EPYC: KL
    from float32 0.019 and 95.3% argmax agreement, against 0.007 and 97.0% on AVX-512 VNNI;
    German validation macro-F1 2 points off the card).  With 7-bit weights no sum can saturate
-   and every CPU computes the same integers (same machine: KL 0.010, 96.5% agreement).
+   and every CPU computes the same integer products (same machine: KL 0.010, 96.5% agreement);
+   the float ops around them still round per instruction set (validation of the four-seed
+   model: 64.89 on AVX2 Zen 3, 64.85 on AVX-512 VNNI Zen 4).  Activations get one scale per
+   run (a chunk of posts), so a post's int8 probabilities depend a little on its chunk-mates
+   (3.6% of validation labels changed between batches of 64 and of 256, before the blend).
    One matrix type is sensitive: the FFN output projections,
    whose input (the GELU activations) has outliers that a per-tensor activation scale crushes.
    ``choose_float_layers`` picks, greedily, the layers whose FFN output stays float32 -- judged
@@ -30,7 +34,8 @@ file is refused instead of silently mixing two models.
 
 Measured on 2 cores, batch 64, chunks of 16: ~320-360 texts/s for the encoder on an AVX-512
 VNNI machine (against ~225 for torch's dynamic int8 of the same layers and ~75 for float32
-torch); ~95 texts/s on an AVX2-only AMD EPYC (Zen 3).
+torch); ~185-200 on an AMD EPYC Zen 4 (AVX-512 VNNI); ~95 texts/s on an AVX2-only AMD EPYC
+(Zen 3).
 """
 
 from __future__ import annotations

@@ -33,9 +33,10 @@ Recipe (each choice is in the card):
 * the probabilities are averaged with the shipped linear model's, the weight chosen on
   validation with the int8 model (``--blend auto``, ``BLEND_GRID``).
 
-On a 2-core AVX-512-BF16 machine a seed takes about 38 minutes (~50 texts/s trained); on a
-2-core AVX2 machine without bf16 (AMD EPYC, Zen 3) float32 training runs ~18 texts/s, about
-100 minutes a seed (seed 16 of the shipped soup was trained there).
+On a 2-core AVX-512-BF16 machine a seed takes about 38 minutes (~50 texts/s trained), on a
+2-core AMD EPYC Zen 4 (bf16) about 75 minutes (~30 texts/s); on a 2-core AVX2 machine without
+bf16 (AMD EPYC, Zen 3) float32 training runs ~18 texts/s, about 100 minutes a seed (seed 16 of
+the shipped soup was trained there).
 
 With ``--seed`` fixed the data order, dropout and head init are fixed; float arithmetic in
 threaded kernels may still differ across machines in the last bits.

@@ -152,8 +152,8 @@ def test_romanised_hindi_no_worse_than_the_linear_model(
 @needs_val
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 3: the shipped model's val UMSAB-8 average is 64.89 (float32 64.93), the "
-    "bar is 65",
+    reason="issue 3: the shipped model's val UMSAB-8 average is 64.89 on AVX2, 64.85 on AVX-512 "
+    "VNNI (float32 64.93), the bar is 65; a fifth seed did not raise it",
 )
 def test_meets_the_quality_bar(val_scores: dict[str, Any]) -> None:
     assert val_scores["umsab8_avg"] >= 65.0
