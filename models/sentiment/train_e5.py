@@ -28,15 +28,21 @@ Recipe (each choice is in the card):
   soup": same pretrained start, so the average is itself a good model, with less seed noise);
   ``--extend FOLDER`` trains more seeds with the recipe in FOLDER's card and adds them to its
   soup (``n`` earlier seeds weigh ``n``), so a soup grows without retraining the seeds it has;
+* ``--teacher FOLDER --distill A`` (how the shipped model was made, ``A`` = 0.5): the targets
+  mix the gold label with a trained model's probabilities (FOLDER's shipped predictor, int8
+  and blended, run once over the training texts): ``(1 - A) * CE(gold) + A * CE(teacher)``; the
+  card records the teacher's version, and ``--extend`` of a distilled folder needs the same
+  teacher;
 * the int8 model the worker runs (``encoder-int8.onnx``, ``e5_onnx.export_int8``) is exported
   from the saved weights, its float32 layers chosen on ``CALIBRATION_TEXTS`` training texts;
 * the probabilities are averaged with the shipped linear model's, the weight chosen on
   validation with the int8 model (``--blend auto``, ``BLEND_GRID``).
 
-On a 2-core AVX-512-BF16 machine a seed takes about 38 minutes (~50 texts/s trained), on a
+On a 2-core AMD EPYC Zen 5 (bf16) a seed takes about 45 minutes (~43 texts/s trained); on a
+2-core AVX-512-BF16 machine about 38 minutes (~50 texts/s trained), on a
 2-core AMD EPYC Zen 4 (bf16) about 75 minutes (~30 texts/s); on a 2-core AVX2 machine without
 bf16 (AMD EPYC, Zen 3) float32 training runs ~18 texts/s, about 100 minutes a seed (seed 16 of
-the shipped soup was trained there).
+the teacher soup was trained there).
 
 With ``--seed`` fixed the data order, dropout and head init are fixed; float arithmetic in
 threaded kernels may still differ across machines in the last bits.
@@ -150,6 +156,18 @@ def param_groups(
     return [{"params": ps, "lr": r, "weight_decay": d} for (r, d), ps in groups.items()]
 
 
+def row_losses(logits: Any, gold: Any, soft: Any | None, alpha: float) -> Any:
+    """Per-row training loss: cross-entropy with the gold labels, or with ``soft`` (a teacher's
+    probabilities) given: ``(1 - alpha) * CE(gold) + alpha * CE(soft)``."""
+    import torch
+
+    logp = torch.log_softmax(logits.float(), dim=-1)
+    hard = torch.nn.functional.nll_loss(logp, gold, reduction="none")
+    if soft is None or alpha <= 0:
+        return hard
+    return (1 - alpha) * hard - alpha * (soft * logp).sum(dim=-1)
+
+
 class _Eval:
     """The model in training, behind the ``SentimentModel`` interface (for ``evaluate``)."""
 
@@ -175,8 +193,12 @@ def train_seed(
     rows: Sequence[dict[str, Any]],
     val_rows: Sequence[dict[str, Any]],
     bf16: bool,
+    soft: np.ndarray | None = None,
 ) -> dict[str, Any]:
-    """One fine-tuning run; returns its kept state (``--select``), history and timings."""
+    """One fine-tuning run; returns its kept state (``--select``), history and timings.
+
+    ``soft``: a teacher's ``(len(rows), 3)`` probabilities; the loss is then
+    ``(1 - args.distill) * CE(gold) + args.distill * CE(teacher)`` per row."""
     import torch
 
     random.seed(seed)
@@ -199,6 +221,8 @@ def train_seed(
     y = torch.tensor([label_index[r["label"]] for r in rows], dtype=torch.long)
     weights = sample_weights(rows, "source")
     w = torch.tensor(weights if weights is not None else np.ones(len(rows)), dtype=torch.float32)
+    alpha = float(getattr(args, "distill", 0.0)) if soft is not None else 0.0
+    targets = torch.tensor(soft, dtype=torch.float32) if soft is not None else None
 
     per_epoch = len(epoch_indices(rows, args.other_cap, random.Random(0)))
     steps_per_epoch = math.ceil(per_epoch / args.batch)
@@ -236,7 +260,9 @@ def train_seed(
             input_ids, mask = pad_ids([ids[i] for i in batch], pad)
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
                 logits = model(input_ids, mask)
-            per_row = torch.nn.functional.cross_entropy(logits.float(), y[batch], reduction="none")
+            per_row = row_losses(
+                logits, y[batch], None if targets is None else targets[batch], alpha
+            )
             wb = w[batch]
             loss = (per_row * wb).sum() / wb.sum()
             loss.backward()
@@ -443,6 +469,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "a number, or 0",
     )
     ap.add_argument(
+        "--teacher",
+        type=Path,
+        metavar="FOLDER",
+        help="distil from FOLDER's shipped predictor (int8, with its blend): its probabilities "
+        "on the training texts are mixed into the targets with weight --distill",
+    )
+    ap.add_argument("--distill", type=float, default=0.5, help="weight of --teacher's targets")
+    ap.add_argument(
         "--retune-blend", type=Path, metavar="FOLDER", help="only tune the blend of FOLDER"
     )
     ap.add_argument(
@@ -482,11 +516,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.limit:
         rows = random.Random(seeds[0]).sample(rows, min(args.limit, len(rows)))
     t_start = time.perf_counter()
-    runs = [train_seed(args, seed, rows, val_rows, bf16) for seed in seeds]
+    soft, args.teacher_version = teacher_probs(args.teacher, rows) if args.teacher else (None, None)
+    if base is not None:
+        known_teacher = (base[0]["settings"].get("teacher") or {}).get("version")
+        if known_teacher != args.teacher_version:
+            ap.error(
+                f"--extend: {args.extend} was distilled from teacher {known_teacher}, "
+                f"not {args.teacher_version}: pass --teacher with that model"
+            )
+    runs = [train_seed(args, seed, rows, val_rows, bf16, soft) for seed in seeds]
     return write_model(
         args, runs, bf16=bf16, train_path=train_path, val_path=val_path, rows=rows,
         val_rows=val_rows, t_start=t_start, base=base,
     )  # fmt: skip
+
+
+def teacher_probs(folder: Path, rows: Sequence[dict[str, Any]]) -> tuple[np.ndarray, str]:
+    """The probabilities of ``folder``'s shipped predictor (int8, blended) on ``rows``, and its
+    version."""
+    teacher = E5Sentiment.load(folder, quantize="int8")
+    texts = [r["text"] for r in rows]
+    t0 = time.perf_counter()
+    out = np.concatenate(
+        [teacher.predict_proba(texts[i : i + 256]) for i in range(0, len(texts), 256)]
+    )
+    print(f"teacher {teacher.version}: {len(texts)} texts in {time.perf_counter() - t0:.0f}s")
+    return out, teacher.version
 
 
 #: ``args`` attribute -> model-card ``settings`` key: the recipe, which ``--extend`` takes from
@@ -504,6 +559,7 @@ RECIPE = {
     "dropout": "dropout",
     "other_cap": "other_cap",
     "select": "select",
+    "distill": "distill",
 }
 
 
@@ -524,6 +580,8 @@ def load_base(folder: Path) -> tuple[dict[str, Any], dict[str, Any]]:
 def take_recipe(args: argparse.Namespace, settings: dict[str, Any]) -> None:
     """Set ``args``' recipe from a card's ``settings`` (``RECIPE``)."""
     for attr, key in RECIPE.items():
+        if key == "distill" and key not in settings:  # cards from before distillation
+            settings = {**settings, key: 0.0}
         setattr(args, attr, settings[key])
 
 
@@ -591,6 +649,12 @@ def write_model(
         "dropout": args.dropout,
         "other_cap": args.other_cap,
         "class_weighting": "source",
+        "distill": args.distill if args.teacher else 0.0,
+        "teacher": (
+            {"version": args.teacher_version, "predictor": "int8, blended as shipped"}
+            if args.teacher
+            else None
+        ),
         "bf16": all(bf16_of.values()),
         "bf16_by_seed": bf16_of,
         "seeds": all_seeds,

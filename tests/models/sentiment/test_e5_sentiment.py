@@ -455,6 +455,62 @@ def test_extend_adds_seeds_to_a_soup_with_its_recipe(
     assert E5Sentiment.load(two).version.startswith(card["version"])
 
 
+def test_row_losses_mix_gold_and_teacher_targets() -> None:
+    """alpha 0 (or no teacher) is plain cross-entropy with the gold labels, alpha 1 is
+    cross-entropy with the teacher's probabilities, and in between a linear mix of the two."""
+    import torch
+
+    logits = torch.tensor([[2.0, 0.5, -1.0], [0.0, 0.0, 3.0]])
+    gold = torch.tensor([0, 1])
+    soft = torch.tensor([[0.6, 0.3, 0.1], [0.1, 0.2, 0.7]])
+    ce = torch.nn.functional.cross_entropy(logits, gold, reduction="none")
+    logp = torch.log_softmax(logits, dim=-1)
+    teacher_ce = -(soft * logp).sum(dim=-1)
+    assert torch.allclose(train_e5.row_losses(logits, gold, None, 0.5), ce)
+    assert torch.allclose(train_e5.row_losses(logits, gold, soft, 0.0), ce)
+    assert torch.allclose(train_e5.row_losses(logits, gold, soft, 1.0), teacher_ce)
+    mixed = train_e5.row_losses(logits, gold, soft, 0.25)
+    assert torch.allclose(mixed, 0.75 * ce + 0.25 * teacher_ce)
+    # The second row's gold label (neutral) disagrees with its teacher (positive): the teacher
+    # term lowers that row's loss, since the logits favour positive.
+    assert mixed[1] < ce[1]
+
+
+def test_distilled_training_records_its_teacher_and_extends_only_with_it(
+    tiny_data: Path, tiny_soup: tuple[int, Path]
+) -> None:
+    """``--teacher``: the card names the teacher's version and the distillation weight; a
+    distilled folder is extended only with the same teacher, and the new seed is distilled."""
+    assert tiny_soup[0] == 0
+    teacher = tiny_soup[1]
+    teacher_version = E5Sentiment.load(teacher).version
+    one, two = tiny_data.parent / "distilled", tiny_data.parent / "distilled-2"
+    args = ["--data", str(tiny_data), *TINY, "--teacher", str(teacher), "--distill", "0.7"]
+    assert train_e5.main([*args, "--out", str(one), "--seeds", "3"]) == 0
+    card = json.loads((one / "model_card.json").read_text())
+    assert card["settings"]["distill"] == 0.7
+    assert card["settings"]["teacher"]["version"] == teacher_version
+    assert_valid(E5Sentiment.load(one).predict(["love great", "hate awful"]), 2)
+    with pytest.raises(SystemExit):  # extending a distilled model without its teacher
+        train_e5.main(["--data", str(tiny_data), "--extend", str(one), "--seeds", "4"])
+    with pytest.raises(SystemExit):  # ... or with another one
+        train_e5.main(
+            ["--data", str(tiny_data), "--extend", str(one), "--seeds", "4", "--teacher", str(one)]
+        )
+    code = train_e5.main(
+        ["--data", str(tiny_data), "--extend", str(one), "--seeds", "4", "--out", str(two),
+         "--teacher", str(teacher), "--distill", "0.1"]
+    )  # fmt: skip
+    assert code == 0
+    extended = json.loads((two / "model_card.json").read_text())
+    assert extended["settings"]["seeds"] == [3, 4]
+    assert extended["settings"]["distill"] == 0.7  # the recipe of the folder, not the flag
+    assert extended["settings"]["teacher"] == card["settings"]["teacher"]
+    # Folders trained without a teacher record none.
+    plain = json.loads((teacher / "model_card.json").read_text())
+    assert plain["settings"]["distill"] == 0.0 and plain["settings"]["teacher"] is None
+
+
 def test_soup_with_a_prior_is_the_uniform_average_over_all_seeds() -> None:
     import torch
 
