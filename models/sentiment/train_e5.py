@@ -221,7 +221,7 @@ def train_seed(
     y = torch.tensor([label_index[r["label"]] for r in rows], dtype=torch.long)
     weights = sample_weights(rows, "source")
     w = torch.tensor(weights if weights is not None else np.ones(len(rows)), dtype=torch.float32)
-    alpha = float(getattr(args, "distill", 0.0)) if soft is not None else 0.0
+    alpha = float(args.distill) if soft is not None else 0.0
     targets = torch.tensor(soft, dtype=torch.float32) if soft is not None else None
 
     per_epoch = len(epoch_indices(rows, args.other_cap, random.Random(0)))
@@ -516,14 +516,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.limit:
         rows = random.Random(seeds[0]).sample(rows, min(args.limit, len(rows)))
     t_start = time.perf_counter()
-    soft, args.teacher_version = teacher_probs(args.teacher, rows) if args.teacher else (None, None)
-    if base is not None:
+    teacher = E5Sentiment.load(args.teacher, quantize="int8") if args.teacher else None
+    args.teacher_version = teacher.version if teacher is not None else None
+    if base is not None:  # checked before the teacher's (minutes-long) pass over the data
         known_teacher = (base[0]["settings"].get("teacher") or {}).get("version")
         if known_teacher != args.teacher_version:
             ap.error(
                 f"--extend: {args.extend} was distilled from teacher {known_teacher}, "
                 f"not {args.teacher_version}: pass --teacher with that model"
             )
+    soft = teacher_probs(teacher, rows) if teacher is not None else None
     runs = [train_seed(args, seed, rows, val_rows, bf16, soft) for seed in seeds]
     return write_model(
         args, runs, bf16=bf16, train_path=train_path, val_path=val_path, rows=rows,
@@ -531,17 +533,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     )  # fmt: skip
 
 
-def teacher_probs(folder: Path, rows: Sequence[dict[str, Any]]) -> tuple[np.ndarray, str]:
-    """The probabilities of ``folder``'s shipped predictor (int8, blended) on ``rows``, and its
-    version."""
-    teacher = E5Sentiment.load(folder, quantize="int8")
+def teacher_probs(teacher: E5Sentiment, rows: Sequence[dict[str, Any]]) -> np.ndarray:
+    """A teacher's probabilities (its shipped predictor: int8, blended) on ``rows``, in batches
+    of 256 like the worker's largest."""
     texts = [r["text"] for r in rows]
     t0 = time.perf_counter()
     out = np.concatenate(
         [teacher.predict_proba(texts[i : i + 256]) for i in range(0, len(texts), 256)]
     )
     print(f"teacher {teacher.version}: {len(texts)} texts in {time.perf_counter() - t0:.0f}s")
-    return out, teacher.version
+    return out
 
 
 #: ``args`` attribute -> model-card ``settings`` key: the recipe, which ``--extend`` takes from
@@ -561,6 +562,8 @@ RECIPE = {
     "select": "select",
     "distill": "distill",
 }
+#: Values of ``RECIPE`` keys that cards written before the key existed lack.
+RECIPE_DEFAULTS = {"distill": 0.0}
 
 
 def load_base(folder: Path) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -580,9 +583,7 @@ def load_base(folder: Path) -> tuple[dict[str, Any], dict[str, Any]]:
 def take_recipe(args: argparse.Namespace, settings: dict[str, Any]) -> None:
     """Set ``args``' recipe from a card's ``settings`` (``RECIPE``)."""
     for attr, key in RECIPE.items():
-        if key == "distill" and key not in settings:  # cards from before distillation
-            settings = {**settings, key: 0.0}
-        setattr(args, attr, settings[key])
+        setattr(args, attr, settings[key] if key in settings else RECIPE_DEFAULTS[key])
 
 
 def write_model(
