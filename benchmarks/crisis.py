@@ -3,9 +3,9 @@
     python benchmarks/crisis.py [--days N] [--window 60,300] [--set detector.FIELD=VALUE ...]
 
 Each simulated run is two days of two brands with seasonal, overdispersed traffic
-(``streams.synthetic.crisis_day``) at a given size (mentions per hour), and for one of them a
-negative crisis of a given strength (extra angry posts per hour, as a multiple of its normal
-rate) at a random hour of the second day (the first is the detector's cold start).
+(``streams.devstack.synthetic.crisis_day``) at a given size (mentions per hour), and for one
+of them a negative crisis of a given strength (extra angry posts per hour, as a multiple of its
+normal rate) at a random hour of the second day (the first is the detector's cold start).
 Sentiment is drawn (20% negative normally; crisis posts negative), the windows, detectors and
 alert threads run exactly as in the worker (``EpisodeTracker``). Printed per window width,
 brand size and crisis strength: the share of crises detected (a thread opened while the crisis
@@ -32,16 +32,15 @@ if str(REPO) not in sys.path:
 
 from streams.crisis import logic  # noqa: E402
 from streams.crisis.logic import AlertConfig, EpisodeTracker  # noqa: E402
+from streams.devstack.synthetic import crisis_day  # noqa: E402
 from streams.mentions.logic import parse_created_at  # noqa: E402
-from streams.synthetic import crisis_day  # noqa: E402
+from streams.windowing.events import BrandEvent  # noqa: E402
 
 DAY0 = 1_790_000_000 - 1_790_000_000 % 86400
 HOURS = 48
 
 
-def simulate(
-    config: AlertConfig, per_hour: float, strength: float, seed: int
-) -> dict[str, Any]:
+def simulate(config: AlertConfig, per_hour: float, strength: float, seed: int) -> dict[str, Any]:
     rng = random.Random(seed)
     width = config.window_seconds
     at_hour = 24 + rng.uniform(6, 20)
@@ -55,34 +54,44 @@ def simulate(
         crisis_per_hour=strength * per_hour,
         seed=seed,
     )
-    wins: dict[tuple[str, int], dict[str, Any]] = {}
+    spec = logic.window_spec(config)
+    crises = {"acme": logic.BrandCrisis(), "globex": logic.BrandCrisis()}
+    for crisis in crises.values():
+        crisis.windows.last_end = DAY0
     for m in day.mentions:
         ts = parse_created_at(m["created_at"])
         brand = m["id"].split("-")[-3]
         negative = m["id"] in day.crisis_ids or rng.random() < 0.2
-        ev = {
-            "id": m["id"],
-            "ts": ts,
-            "created_at": m["created_at"],
-            "sentiment": "negative" if negative else rng.choice(["positive", "neutral"]),
-            "lang": "en",
-            "followers": m["author"]["followers"],
-            "engagement": 0,
-            "url": m["url"],
-            "text": "",
-            "tagged": False,
-        }
-        key = (brand, logic.window_start(ts, width))
-        logic.add_to_window(wins.setdefault(key, logic.new_window()), ev, config.samples)
+        ev = BrandEvent.from_json(
+            {
+                "brand": brand,
+                "id": m["id"],
+                "ts": ts,
+                "created_at": m["created_at"],
+                "sentiment": "negative" if negative else rng.choice(["positive", "neutral"]),
+                "lang": "en",
+                "followers": m["author"]["followers"],
+                "engagement": 0,
+                "url": m["url"],
+                "text": "",
+                "tagged": False,
+            }
+        )
+        crises[brand].add(spec, ev, config.samples)
     tracker = EpisodeTracker(config)
     alerts: dict[str, list[dict[str, Any]]] = {"acme": [], "globex": []}
     for brand in alerts:
-        state = logic.new_brand_state(DAY0)
-        for _ in range(int(HOURS * 3600) // width):
-            window = wins.pop((brand, state["cursor"]), None) or logic.new_window()
-            closed = tracker.close(state, window, brand=brand, brand_name=brand, wall_now=0)
-            alerts[brand].extend(closed.alerts)
-    onset = logic.window_start(day.onset_ts, width)
+        closed = crises[brand].close_due(
+            tracker,
+            DAY0 + HOURS * 3600,
+            int(HOURS * 3600) // width,
+            brand=brand,
+            brand_name=brand,
+            wall_now=0,
+        )
+        for window in closed:
+            alerts[brand].extend(window.alerts)
+    onset = spec.bucket(day.onset_ts)
     end = day.end_ts
     opened = [
         (b, parse_created_at(a["window"]["start"]), a["id"])
@@ -113,8 +122,10 @@ def main() -> int:
     args = ap.parse_args()
 
     started = time.perf_counter()
-    print(f"{'window':>6} {'size/h':>6} {'crisis':>6} {'detected':>9} {'delay p50':>9} "
-          f"{'max':>4} {'thr/cr':>6} {'ev/thr':>6} {'false/brand-day':>15}")
+    print(
+        f"{'window':>6} {'size/h':>6} {'crisis':>6} {'detected':>9} {'delay p50':>9} "
+        f"{'max':>4} {'thr/cr':>6} {'ev/thr':>6} {'false/brand-day':>15}"
+    )
     for width in (int(w) for w in args.window.split(",")):
         config = _config(width, args.set)
         for size in (float(s) for s in args.sizes.split(",")):

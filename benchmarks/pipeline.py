@@ -35,11 +35,11 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from streams.admin import PIPELINE_TOPICS, create_topics, delete_topics_with_prefix  # noqa: E402
 from streams.config import Settings  # noqa: E402
+from streams.devstack.synthetic import generate  # noqa: E402
+from streams.devstack.workerproc import WorkerProcess, free_port, worker_env  # noqa: E402
 from streams.mentions.logic import parse_created_at  # noqa: E402
-from streams.synthetic import generate  # noqa: E402
-from streams.workerproc import WorkerProcess, free_port, worker_env  # noqa: E402
+from streams.pipeline.admin import PIPELINE_TOPICS, create_topics, delete_topics_with_prefix  # noqa: E402
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -200,7 +200,7 @@ def main() -> int:
     ap.add_argument("--profile-out", type=Path, default=None, help="keep py-spy's raw stacks here")
     args = ap.parse_args()
 
-    from streams.localkafka import LocalKafka
+    from streams.devstack.localkafka import LocalKafka
 
     tmp = Path(tempfile.mkdtemp(prefix="buzzwire-bench-"))
     broker = None

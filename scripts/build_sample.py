@@ -136,36 +136,94 @@ NEAR_MISSES: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 
 NAMES: dict[str, list[tuple[list[str], list[str]]]] = {
-    "en": [(["James", "Emma", "Olivia", "Liam", "Noah", "Ava", "Mia", "Ethan", "Chloe", "Jack"],
-            ["Carter", "Hughes", "Patel", "Brooks", "Reed", "Turner", "Ward", "Kelly", "Price"])],
-    "de": [(["Lukas", "Anna", "Jonas", "Lea", "Felix", "Marie", "Paul", "Sophie", "Tim", "Laura"],
-            ["Müller", "Schneider", "Fischer", "Weber", "Becker", "Hoffmann", "Schäfer", "Koch"])],
-    "fr": [(["Lucas", "Chloé", "Hugo", "Léa", "Louis", "Manon", "Jules", "Camille", "Théo"],
-            ["Martin", "Bernard", "Dubois", "Moreau", "Laurent", "Lefèvre", "Girard", "Roux"])],
-    "es": [(["Alejandro", "Lucía", "Pablo", "Sofía", "Javier", "Carmen", "Diego", "Elena"],
-            ["García", "Martínez", "López", "Sánchez", "Romero", "Navarro", "Torres", "Ruiz"])],
-    "it": [(["Luca", "Giulia", "Marco", "Chiara", "Matteo", "Sara", "Andrea", "Francesca"],
-            ["Rossi", "Russo", "Ferrari", "Esposito", "Bianchi", "Romano", "Colombo", "Ricci"])],
-    "pt": [(["João", "Ana", "Pedro", "Beatriz", "Lucas", "Mariana", "Rafael", "Camila"],
-            ["Silva", "Santos", "Oliveira", "Souza", "Pereira", "Costa", "Almeida", "Ferreira"])],
-    "hi": [(["Aarav", "Priya", "Rahul", "Ananya", "Vikram", "Neha", "Arjun", "Pooja", "Rohan"],
-            ["Sharma", "Verma", "Gupta", "Singh", "Mehta", "Iyer", "Reddy", "Kapoor", "Joshi"])],
-    "id": [(["Budi", "Siti", "Agus", "Dewi", "Rizky", "Putri", "Andi", "Ayu", "Dimas", "Rina"],
-            ["Santoso", "Wijaya", "Saputra", "Lestari", "Hidayat", "Pratama", "Kusuma"])],
-    "lv": [(["Jānis", "Mārtiņš", "Andris", "Kristaps", "Edgars", "Raivis"],
-            ["Bērziņš", "Kalniņš", "Ozoliņš", "Jansons", "Vītols", "Kļaviņš"]),
-           (["Anna", "Līga", "Ilze", "Laura", "Elīna", "Dace"],
-            ["Bērziņa", "Kalniņa", "Ozoliņa", "Liepiņa", "Krūmiņa", "Zariņa"])],
-    "hr": [(["Ivan", "Ana", "Marko", "Petra", "Luka", "Ivana", "Josip", "Marija", "Lucija"],
-            ["Horvat", "Kovačević", "Babić", "Marić", "Jurić", "Novak", "Knežević", "Vuković"])],
+    "en": [
+        (
+            ["James", "Emma", "Olivia", "Liam", "Noah", "Ava", "Mia", "Ethan", "Chloe", "Jack"],
+            ["Carter", "Hughes", "Patel", "Brooks", "Reed", "Turner", "Ward", "Kelly", "Price"],
+        )
+    ],
+    "de": [
+        (
+            ["Lukas", "Anna", "Jonas", "Lea", "Felix", "Marie", "Paul", "Sophie", "Tim", "Laura"],
+            ["Müller", "Schneider", "Fischer", "Weber", "Becker", "Hoffmann", "Schäfer", "Koch"],
+        )
+    ],
+    "fr": [
+        (
+            ["Lucas", "Chloé", "Hugo", "Léa", "Louis", "Manon", "Jules", "Camille", "Théo"],
+            ["Martin", "Bernard", "Dubois", "Moreau", "Laurent", "Lefèvre", "Girard", "Roux"],
+        )
+    ],
+    "es": [
+        (
+            ["Alejandro", "Lucía", "Pablo", "Sofía", "Javier", "Carmen", "Diego", "Elena"],
+            ["García", "Martínez", "López", "Sánchez", "Romero", "Navarro", "Torres", "Ruiz"],
+        )
+    ],
+    "it": [
+        (
+            ["Luca", "Giulia", "Marco", "Chiara", "Matteo", "Sara", "Andrea", "Francesca"],
+            ["Rossi", "Russo", "Ferrari", "Esposito", "Bianchi", "Romano", "Colombo", "Ricci"],
+        )
+    ],
+    "pt": [
+        (
+            ["João", "Ana", "Pedro", "Beatriz", "Lucas", "Mariana", "Rafael", "Camila"],
+            ["Silva", "Santos", "Oliveira", "Souza", "Pereira", "Costa", "Almeida", "Ferreira"],
+        )
+    ],
+    "hi": [
+        (
+            ["Aarav", "Priya", "Rahul", "Ananya", "Vikram", "Neha", "Arjun", "Pooja", "Rohan"],
+            ["Sharma", "Verma", "Gupta", "Singh", "Mehta", "Iyer", "Reddy", "Kapoor", "Joshi"],
+        )
+    ],
+    "id": [
+        (
+            ["Budi", "Siti", "Agus", "Dewi", "Rizky", "Putri", "Andi", "Ayu", "Dimas", "Rina"],
+            ["Santoso", "Wijaya", "Saputra", "Lestari", "Hidayat", "Pratama", "Kusuma"],
+        )
+    ],
+    "lv": [
+        (
+            ["Jānis", "Mārtiņš", "Andris", "Kristaps", "Edgars", "Raivis"],
+            ["Bērziņš", "Kalniņš", "Ozoliņš", "Jansons", "Vītols", "Kļaviņš"],
+        ),
+        (
+            ["Anna", "Līga", "Ilze", "Laura", "Elīna", "Dace"],
+            ["Bērziņa", "Kalniņa", "Ozoliņa", "Liepiņa", "Krūmiņa", "Zariņa"],
+        ),
+    ],
+    "hr": [
+        (
+            ["Ivan", "Ana", "Marko", "Petra", "Luka", "Ivana", "Josip", "Marija", "Lucija"],
+            ["Horvat", "Kovačević", "Babić", "Marić", "Jurić", "Novak", "Knežević", "Vuković"],
+        )
+    ],
 }
 # Arabic display names with a Latin spelling for the handle.
-AR_FIRST = (("محمد", "mohammed"), ("أحمد", "ahmed"), ("فاطمة", "fatima"), ("نور", "nour"),
-            ("عمر", "omar"), ("ليلى", "layla"), ("يوسف", "youssef"), ("سارة", "sara"),
-            ("خالد", "khaled"), ("مريم", "maryam"))
-AR_LAST = (("العلي", "alali"), ("الحسن", "alhassan"), ("الشمري", "alshammari"),
-           ("المصري", "almasri"), ("حداد", "haddad"), ("الزهراني", "alzahrani"),
-           ("سليمان", "suleiman"), ("الخطيب", "alkhatib"))
+AR_FIRST = (
+    ("محمد", "mohammed"),
+    ("أحمد", "ahmed"),
+    ("فاطمة", "fatima"),
+    ("نور", "nour"),
+    ("عمر", "omar"),
+    ("ليلى", "layla"),
+    ("يوسف", "youssef"),
+    ("سارة", "sara"),
+    ("خالد", "khaled"),
+    ("مريم", "maryam"),
+)
+AR_LAST = (
+    ("العلي", "alali"),
+    ("الحسن", "alhassan"),
+    ("الشمري", "alshammari"),
+    ("المصري", "almasri"),
+    ("حداد", "haddad"),
+    ("الزهراني", "alzahrani"),
+    ("سليمان", "suleiman"),
+    ("الخطيب", "alkhatib"),
+)
 # Fictional news outlets per language: (name, handle).
 OUTLETS: dict[str, tuple[tuple[str, str], ...]] = {
     "en": (("The Daily Ledger", "@dailyledger"), ("Metro Wire", "@metrowire_news")),
@@ -251,14 +309,16 @@ class Matcher:
             tags = "|".join(re.escape(fold(h)) for h in brand.hashtags)
             handles = "|".join(re.escape(fold(h)) for h in brand.handles)
             excludes = "|".join(re.escape(_normalize(e)) for e in brand.exclude)
-            self._rules.append((
-                brand.id,
-                re.compile(rf"(?<![\w@])(?:{words})(?!\w)"),
-                re.compile(rf"(?<![\w#@])(?:{tags})(?!\w)") if tags else None,
-                re.compile(rf"(?<![\w@#])(?:{handles})(?![\w]|\.\w)") if handles else None,
-                {fold(h) for h in brand.handles},
-                re.compile(rf"(?<!\w)(?:{excludes})(?!\w)") if excludes else None,
-            ))
+            self._rules.append(
+                (
+                    brand.id,
+                    re.compile(rf"(?<![\w@])(?:{words})(?!\w)"),
+                    re.compile(rf"(?<![\w#@])(?:{tags})(?!\w)") if tags else None,
+                    re.compile(rf"(?<![\w@#])(?:{handles})(?![\w]|\.\w)") if handles else None,
+                    {fold(h) for h in brand.handles},
+                    re.compile(rf"(?<!\w)(?:{excludes})(?!\w)") if excludes else None,
+                )
+            )
 
     def match(self, text: str, reply_to: str | None = None) -> dict[str, bool]:
         """Brand id -> tagged (by @handle in the text or by replying to the brand)."""
@@ -371,8 +431,11 @@ def make_authors(rng: random.Random, brands: dict[str, Brand]) -> dict[str, list
                 first, last = _ascii(first), _ascii(last)
             style = rng.randrange(6)
             base = (
-                f"{first}{last}", f"{first}_{last}", f"{first[0]}{last}",
-                f"{last}{rng.randrange(10, 99)}", f"{first}{rng.randrange(1970, 2008)}",
+                f"{first}{last}",
+                f"{first}_{last}",
+                f"{first[0]}{last}",
+                f"{last}{rng.randrange(10, 99)}",
+                f"{first}{rng.randrange(1970, 2008)}",
                 f"{first}.{last}"[:15].replace(".", "_"),
             )[style]
             handle = "@" + base[:15]
@@ -647,8 +710,11 @@ def build(
 
     # Near-misses go to "none" events of a fitting language, spread over the stream.
     for langs_ok, frame in NEAR_MISSES:
-        fitting = [ev for ev in originals if ev.category == "none" and not ev.near_miss
-                   and not ev.crisis and ev.lang in langs_ok]
+        fitting = [
+            ev
+            for ev in originals
+            if ev.category == "none" and not ev.near_miss and not ev.crisis and ev.lang in langs_ok
+        ]
         rng.choice(fitting).near_miss = frame
 
     handles_by_lang: dict[str, list[str]] = {lang: [] for lang in LANGS}
@@ -753,7 +819,8 @@ def _original(
     elif ev.category == "two_brands":
         first, second = choose_pair(rng, lang, brands)
         refs = [
-            brand_handle(rng, brands[first]) if rng.random() < 0.35
+            brand_handle(rng, brands[first])
+            if rng.random() < 0.35
             else brand_reference(rng, brands[first], lang),
             brand_reference(rng, brands[second], lang),
         ]
@@ -779,12 +846,18 @@ def _reshare(
     ev.lang = original.lang
     ev.source = original.source
     orig = original.record
-    people = [a for a in authors[ev.lang]
-              if a.platform == orig["platform"] and a.handle != orig["author"]["handle"]]
+    people = [
+        a
+        for a in authors[ev.lang]
+        if a.platform == orig["platform"] and a.handle != orig["author"]["handle"]
+    ]
     if not people:
         people = [a for a in authors[ev.lang] if a.handle != orig["author"]["handle"]]
-    author = pick_author(rng, people, news=False) if any(
-        a.platform != NEWS[0] for a in people) else rng.choice(people)
+    author = (
+        pick_author(rng, people, news=False)
+        if any(a.platform != NEWS[0] for a in people)
+        else rng.choice(people)
+    )
     text = orig["text"]
     if author.platform in ("twitter", "x"):
         text = f"RT {orig['author']['handle']}: {text}"
@@ -917,24 +990,40 @@ def attribution(stats: dict[str, Any], *, seed: int, count: int) -> str:
         return f"{n} ({100 * n / valid:.0f}%)"
 
     source_rows = [
-        ("umsab", "ar de en es fr hi it pt",
-         "UMSAB, the Unified Multilingual Sentiment Analysis Benchmark: tweets, `hi` in "
-         "romanised Hindi", "[cardiffnlp/xlm-t](https://github.com/cardiffnlp/xlm-t), "
-         "`data/sentiment`", "Apache-2.0; the tweets remain subject to the Twitter/X terms"),
-        ("smsa", "id", "SmSA: Indonesian reviews and posts",
-         "[IndoNLP/indonlu](https://github.com/IndoNLP/indonlu), `smsa_doc-sentiment-prosa`",
-         "Apache-2.0"),
-        ("ltec", "lv", "Latvian Twitter Eater Corpus: Latvian tweets",
-         "[Usprogis/Latvian-Twitter-Eater-Corpus]"
-         "(https://github.com/Usprogis/Latvian-Twitter-Eater-Corpus)", "MIT"),
-        ("mozetic", "hr",
-         "Croatian tweets annotated by Mozetič, Grčar and Smailović, *Multilingual Twitter "
-         "Sentiment Classification: The Role of Human Annotators*, PLoS ONE 11(5), 2016",
-         "annotations (tweet ids and labels): CLARIN.SI, hdl:11356/1054; texts retrieved by "
-         "[joemzhao/tweets-retriever](https://github.com/joemzhao/tweets-retriever), "
-         "`retrieved_dataset/hrv.txt`",
-         "as published with the annotations (see the CLARIN.SI record); the tweets remain "
-         "subject to the Twitter/X terms"),
+        (
+            "umsab",
+            "ar de en es fr hi it pt",
+            "UMSAB, the Unified Multilingual Sentiment Analysis Benchmark: tweets, `hi` in "
+            "romanised Hindi",
+            "[cardiffnlp/xlm-t](https://github.com/cardiffnlp/xlm-t), `data/sentiment`",
+            "Apache-2.0; the tweets remain subject to the Twitter/X terms",
+        ),
+        (
+            "smsa",
+            "id",
+            "SmSA: Indonesian reviews and posts",
+            "[IndoNLP/indonlu](https://github.com/IndoNLP/indonlu), `smsa_doc-sentiment-prosa`",
+            "Apache-2.0",
+        ),
+        (
+            "ltec",
+            "lv",
+            "Latvian Twitter Eater Corpus: Latvian tweets",
+            "[Usprogis/Latvian-Twitter-Eater-Corpus]"
+            "(https://github.com/Usprogis/Latvian-Twitter-Eater-Corpus)",
+            "MIT",
+        ),
+        (
+            "mozetic",
+            "hr",
+            "Croatian tweets annotated by Mozetič, Grčar and Smailović, *Multilingual Twitter "
+            "Sentiment Classification: The Role of Human Annotators*, PLoS ONE 11(5), 2016",
+            "annotations (tweet ids and labels): CLARIN.SI, hdl:11356/1054; texts retrieved by "
+            "[joemzhao/tweets-retriever](https://github.com/joemzhao/tweets-retriever), "
+            "`retrieved_dataset/hrv.txt`",
+            "as published with the annotations (see the CLARIN.SI record); the tweets remain "
+            "subject to the Twitter/X terms",
+        ),
     ]
     sources = "\n".join(
         f"| `{key}` | {langs} | {what} | {origin} | {licence} | {s['sources'].get(key, 0)} |"
@@ -942,8 +1031,8 @@ def attribution(stats: dict[str, Any], *, seed: int, count: int) -> str:
     )
     return f"""# The bundled sample stream
 
-`sample_mentions.jsonl` is the stream that `buzzwire demo` replays: {s['lines']:,} lines, one
-mention a line, about two hours of posts ({s['first_created_at']} to {s['last_created_at']}) in
+`sample_mentions.jsonl` is the stream that `buzzwire demo` replays: {s["lines"]:,} lines, one
+mention a line, about two hours of posts ({s["first_created_at"]} to {s["last_created_at"]}) in
 11 languages, with bursts (one of them a complaint storm about Acme), brand mentions tagged and
 untagged, near-misses that must not match a brand, about 1.5% broken lines for the dead-letter
 topic, and a few re-deliveries that the pipeline must process once.
@@ -979,38 +1068,43 @@ deterministic for a given source, brands file, seed and count, so regenerate it 
 
 ## Counts
 
-Lines: **{s['lines']}** — valid mentions: **{valid}**, broken on purpose: **{s['bad_lines']}**,
-re-deliveries: **{s['duplicate_lines']}**.
+Lines: **{s["lines"]}** — valid mentions: **{valid}**, broken on purpose: **{s["bad_lines"]}**,
+re-deliveries: **{s["duplicate_lines"]}**.
 
 Valid mentions per language (all 11 languages):
 
-{_table(("lang", "mentions"), s['languages'].items())}
+{_table(("lang", "mentions"), s["languages"].items())}
 
 Brand mix of the valid mentions (tagged: a brand `@handle` in the text or a reply to one;
 untagged: name, alias or hashtag only; two brands: a brand and a competitor):
 
-{_table(("kind", "mentions"), [
-    ("tagged", pct(mix['tagged'])),
-    ("untagged", pct(mix['untagged'])),
-    ("two brands", pct(mix['two_brands'])),
-    ("no brand", pct(mix['none'])),
-    ("of which near-misses (must not match)", s['near_misses']),
-    ("branded mentions in the crisis burst", s['crisis_burst_mentions']),
-    ("replies to a brand handle", s['replies_to_brand']),
-    ("replies to a person", s['replies_to_people']),
-    ("reshares (`reshare_of` set)", s['reshares']),
-])}
+{
+        _table(
+            ("kind", "mentions"),
+            [
+                ("tagged", pct(mix["tagged"])),
+                ("untagged", pct(mix["untagged"])),
+                ("two brands", pct(mix["two_brands"])),
+                ("no brand", pct(mix["none"])),
+                ("of which near-misses (must not match)", s["near_misses"]),
+                ("branded mentions in the crisis burst", s["crisis_burst_mentions"]),
+                ("replies to a brand handle", s["replies_to_brand"]),
+                ("replies to a person", s["replies_to_people"]),
+                ("reshares (`reshare_of` set)", s["reshares"]),
+            ],
+        )
+    }
 
 Platforms:
 
-{_table(("platform", "mentions"), s['platforms'].items())}
+{_table(("platform", "mentions"), s["platforms"].items())}
 
-Followers: median {s['followers']['median']}, 99th percentile {s['followers']['p99']:,},
-max {s['followers']['max']:,}.
+Followers: median {s["followers"]["median"]}, 99th percentile {s["followers"]["p99"]:,},
+max {s["followers"]["max"]:,}.
 
 Broken lines, by kind (spread through the file):
 
-{_table(("kind", "lines"), s['bad_by_kind'].items())}
+{_table(("kind", "lines"), s["bad_by_kind"].items())}
 
 - `not_json`: a truncated object; `not_object`: a JSON array;
 - `missing_text` (absent or empty), `missing_id`, `missing_created_at`;
@@ -1021,7 +1115,7 @@ Broken lines, by kind (spread through the file):
 
 Re-deliveries, by kind (each repeats the id of an earlier valid line):
 
-{_table(("kind", "lines"), s['duplicates_by_kind'].items())}
+{_table(("kind", "lines"), s["duplicates_by_kind"].items())}
 
 <details><summary>The same counts, machine-readable</summary>
 

@@ -26,7 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from streams import promstack
+from streams.devstack import promstack
 
 COLUMNS = 3
 MAX_LEGEND = 8

@@ -18,7 +18,7 @@ from typing import IO, Any
 import orjson
 
 from streams.mentions.logic import _LANG_CODE
-from streams.runtime import Runtime
+from streams.pipeline.runtime import Runtime
 
 
 @dataclass

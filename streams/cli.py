@@ -26,8 +26,8 @@ def _cmd_worker(args: argparse.Namespace) -> int:
     # Importing the app reads the settings; validate them and the brands file before Faust
     # starts, so a broken brands file stops the worker with a clear message.
     try:
-        from streams import runtime
-        from streams.app import app, metrics, settings
+        from streams.pipeline import runtime
+        from streams.pipeline.app import app, metrics, settings
 
         runtime.install(runtime.build_runtime(settings, metrics))
     except (BrandsFileError, RoutesFileError) as exc:
@@ -48,7 +48,7 @@ def _declare_topics(settings: Settings) -> None:
     Faust declares only the topics it consumes; output topics would otherwise be auto-created
     by the broker with its own default partition count.
     """
-    from streams.admin import create_pipeline_topics
+    from streams.pipeline.admin import create_pipeline_topics
 
     try:
         asyncio.run(asyncio.wait_for(create_pipeline_topics(settings), timeout=60))
@@ -57,7 +57,7 @@ def _declare_topics(settings: Settings) -> None:
 
 
 def _cmd_kafka(args: argparse.Namespace) -> int:
-    from streams import localkafka
+    from streams.devstack import localkafka
 
     return localkafka.run(args)
 
@@ -88,8 +88,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
     from streams.analyze import analyze_file
     from streams.config import get_settings
-    from streams.metrics import Metrics
-    from streams.runtime import build_runtime
+    from streams.pipeline.metrics import Metrics
+    from streams.pipeline.runtime import build_runtime
 
     settings = get_settings()
     runtime = build_runtime(settings, Metrics.create(CollectorRegistry()))
@@ -109,7 +109,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from streams.demo import run_demo
+    from streams.devstack.demo import run_demo
 
     return run_demo(
         duration=args.duration,
@@ -128,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker.set_defaults(func=_cmd_worker)
 
     kafka = sub.add_parser("kafka", help="manage the local single-node Kafka broker")
-    from streams import localkafka
+    from streams.devstack import localkafka
 
     localkafka.add_arguments(kafka)
     kafka.set_defaults(func=_cmd_kafka)

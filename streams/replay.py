@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from streams.mentions.logic import iso_utc
+from streams.kernel.timestamps import iso_utc
 
 _INT_COLUMNS = frozenset(
     {"author.followers", "engagement.likes", "engagement.shares", "engagement.replies"}

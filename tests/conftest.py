@@ -16,7 +16,7 @@ from contextlib import ExitStack
 
 import pytest
 
-from streams.localkafka import LocalKafka, RemoteKafka
+from streams.devstack.localkafka import LocalKafka, RemoteKafka
 
 
 def free_ports(count: int) -> list[int]:

@@ -43,7 +43,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
-from streams.yamlfile import (
+from streams.kernel.yamlfile import (
     Problem,
     Problems,
     describe_error,

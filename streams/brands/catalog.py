@@ -34,7 +34,7 @@ from streams.brands.logic import (
     normalize_hashtag,
     token_end,
 )
-from streams.yamlfile import (
+from streams.kernel.yamlfile import (
     Problem,
     Problems,
     describe_error,

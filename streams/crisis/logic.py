@@ -1,153 +1,37 @@
-"""Crisis detection, pure functions: per-brand windows, the stream clock, alert episodes.
+"""Crisis detection, pure: a brand's tumbling windows and the alert threads they drive.
 
-Everything here works on plain JSON-able dicts (they live in Faust tables with changelogs) and
-takes the time as an argument, so it is tested without Kafka and replayed deterministically.
+Everything here takes the time as an argument and keeps its state in plain JSON-able values
+(they live in a Faust table with a changelog), so it is tested without Kafka and replayed
+deterministically. The windows and the clock are the shared engine of ``streams.windowing``.
 
 The flow for one brand:
 
-1. every brand match of an enriched mention becomes a compact *brand event* (``brand_events``),
-   keyed by brand, so that all of a brand's mentions meet on one partition;
-2. the event is added to the brand's event-time window (``add_to_window``) unless that window is
-   already closed (then it is *late* and counted, not added);
-3. a window closes once the partition's *stream time* (``stream_time``: the newest event time
-   seen, moved on by the wall clock while nothing arrives) is past its end plus the lateness
-   tolerance. Closed windows feed two detectors (``streams.crisis.detector``): mention volume and
-   negative mentions. A window with no mentions is a window of zeros;
-4. ``EpisodeTracker.step`` turns the detections into alert events: one crisis is one alert
-   thread (``opened`` -> ``updated`` ... -> ``resolved``; a trigger within the cooldown after a
+1. each brand event is counted into the brand's tumbling window (``BrandCrisis.add``) unless
+   that window is already closed (then it is *late*: counted as such, not added);
+2. a window closes once the partition's watermark (``streams.windowing.clock``) passes its end;
+   ``BrandCrisis.close_due`` closes them in order, a window with no mentions as zeros. Closed
+   windows feed two detectors (``streams.crisis.detector``): mention volume and negative
+   mentions;
+3. ``EpisodeTracker`` turns the detections into alert events: one crisis is one alert thread
+   (``opened`` -> ``updated`` ... -> ``resolved``; a trigger within the cooldown after a
    resolve ``reopened`` the same thread).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from streams.crisis.detector import DEFAULT_CONFIG, Detection, Detector, DetectorConfig
-from streams.mentions.logic import iso_utc
+from streams.kernel.timestamps import iso_utc
+from streams.windowing.events import BrandEvent
+from streams.windowing.windows import Buckets, Hopping, Tally, keep_top, tumbling
 
-#: Longest text kept in a brand event (alert samples show a snippet; the full post has a link).
-SAMPLE_TEXT_CHARS = 500
-#: Languages kept per window and per alert (the rest are summed as "other").
+#: Languages kept per alert (the rest are summed as "other").
 MAX_LANGS = 8
 SIGNALS = ("volume", "negative")
 SEVERITIES = ("warning", "major", "critical")
-
-
-# ----------------------------------------------------------------------------- brand events
-def brand_events(
-    enriched: Mapping[str, Any], created_ts: float
-) -> list[tuple[str, dict[str, Any]]]:
-    """One compact event per brand matched in an enriched mention: ``(brand_id, event)``."""
-    author = enriched.get("author") or {}
-    engagement = enriched.get("engagement") or {}
-    eng = sum(int(engagement.get(k) or 0) for k in ("likes", "shares", "replies"))
-    text = enriched.get("text") or ""
-    out = []
-    for match in enriched.get("brands") or ():
-        out.append(
-            (
-                match["id"],
-                {
-                    "brand": match["id"],
-                    "tagged": bool(match["tagged"]),
-                    "id": enriched["id"],
-                    "ts": float(created_ts),
-                    "created_at": enriched["created_at"],
-                    "sentiment": enriched.get("sentiment"),
-                    "lang": enriched.get("lang") or "und",
-                    "followers": int(author.get("followers") or 0),
-                    "engagement": eng,
-                    "author": author.get("handle"),
-                    "url": enriched.get("url"),
-                    "text": text[:SAMPLE_TEXT_CHARS],
-                },
-            )
-        )
-    return out
-
-
-def parse_brand_event(value: bytes | None) -> dict[str, Any]:
-    """A message of ``mentions.by-brand``: a brand event or a clock tick ``{"tick": ts}``.
-
-    Raises ValueError (or orjson's JSONDecodeError, a ValueError) on anything else.
-    """
-    data = orjson.loads(value or b"")
-    if not isinstance(data, dict):
-        raise ValueError("not a JSON object")
-    if "tick" in data:
-        float(data["tick"])
-        return data
-    for name in ("brand", "id", "ts"):
-        if name not in data:
-            raise ValueError(f"brand event without {name!r}")
-    data["ts"] = float(data["ts"])
-    return data
-
-
-def reach(event: Mapping[str, Any]) -> int:
-    """How many people a post may have reached: its author's followers plus its engagement."""
-    return int(event.get("followers") or 0) + int(event.get("engagement") or 0)
-
-
-# ----------------------------------------------------------------------------- windows
-def window_start(ts: float, width: int) -> int:
-    return int(math.floor(ts / width) * width)
-
-
-def new_window() -> dict[str, Any]:
-    return {
-        "mentions": 0,
-        "negative": 0,
-        "neutral": 0,
-        "positive": 0,
-        "untagged": 0,
-        "followers": 0,
-        "engagement": 0,
-        "langs": {},
-        "samples": [],
-        "negative_samples": [],
-    }
-
-
-def _sample(event: Mapping[str, Any]) -> dict[str, Any]:
-    keys = ("id", "url", "text", "author", "followers", "engagement", "sentiment", "lang")
-    sample = {k: event.get(k) for k in keys}
-    sample["created_at"] = event.get("created_at")
-    sample["reach"] = reach(event)
-    return sample
-
-
-def _keep_top(samples: list[dict[str, Any]], new: dict[str, Any], k: int) -> list[dict[str, Any]]:
-    """The ``k`` samples of highest reach (ties: earlier first), one per mention id."""
-    if any(s["id"] == new["id"] for s in samples):
-        return samples
-    merged = [*samples, new]
-    merged.sort(key=lambda s: (-int(s["reach"]), str(s.get("created_at") or "")))
-    return merged[:k]
-
-
-def add_to_window(window: dict[str, Any], event: Mapping[str, Any], top_k: int) -> None:
-    """Count one brand event into ``window`` (in place) and keep it if it is a top sample."""
-    window["mentions"] += 1
-    sentiment = event.get("sentiment")
-    if sentiment in ("negative", "neutral", "positive"):
-        window[sentiment] += 1
-    if not event.get("tagged"):
-        window["untagged"] += 1
-    window["followers"] += int(event.get("followers") or 0)
-    window["engagement"] += int(event.get("engagement") or 0)
-    langs = window["langs"]
-    lang = str(event.get("lang") or "und")
-    langs[lang] = langs.get(lang, 0) + 1
-    sample = _sample(event)
-    window["samples"] = _keep_top(window["samples"], sample, top_k)
-    if sentiment == "negative":
-        window["negative_samples"] = _keep_top(window["negative_samples"], sample, top_k)
 
 
 def merge_langs(into: dict[str, int], langs: Mapping[str, int], limit: int = MAX_LANGS) -> None:
@@ -159,36 +43,6 @@ def merge_langs(into: dict[str, int], langs: Mapping[str, int], limit: int = MAX
         kept["other"] = kept.get("other", 0) + sum(n for _, n in ranked[limit - 1 :])
         into.clear()
         into.update(kept)
-
-
-# ----------------------------------------------------------------------------- stream clock
-def advance_clock(
-    clock: Mapping[str, float] | None, event_ts: float, wall_now: float, max_skew: float = 60.0
-) -> dict[str, float]:
-    """The partition clock after seeing an event at ``event_ts`` (epoch seconds).
-
-    An event stamped further in the future than ``max_skew`` does not move the clock (one bad
-    timestamp must not close every open window).
-    """
-    ts = min(event_ts, wall_now + max_skew)
-    if clock is None or ts > clock["event_ts"]:
-        return {"event_ts": ts, "wall": wall_now}
-    return dict(clock)
-
-
-def stream_time(clock: Mapping[str, float], wall_now: float) -> float:
-    """Newest event time seen, moved on by the wall-clock time since it was seen.
-
-    Live, that is the wall clock; replaying history, it follows the events.
-    """
-    return clock["event_ts"] + max(0.0, wall_now - clock["wall"])
-
-
-def due_windows(cursor: int, width: int, lateness: float, now_stream: float, limit: int) -> int:
-    """How many windows from ``cursor`` on are closed at stream time ``now_stream``."""
-    if now_stream < cursor + width + lateness:
-        return 0
-    return min(limit, int((now_stream - lateness - cursor) // width))
 
 
 # ----------------------------------------------------------------------------- episodes
@@ -222,15 +76,10 @@ class AlertConfig:
     detector: DetectorConfig = STREAM_DETECTOR
 
 
-def new_brand_state(cursor: int) -> dict[str, Any]:
-    return {
-        "cursor": cursor,
-        "detectors": {},
-        "neg_share": None,
-        "episode": None,
-        "last_resolved": None,
-        "last": {},
-    }
+def new_alerting_state() -> dict[str, Any]:
+    """A brand's detector states, baseline negative share and alert threads, before any
+    window closed."""
+    return {"detectors": {}, "neg_share": None, "episode": None, "last_resolved": None}
 
 
 def _severity(observed: float, expected: float) -> str:
@@ -256,8 +105,8 @@ def _rise(det: Detection, cfg: AlertConfig) -> bool:
     return det.alert or (det.warm and ratio >= cfg.obvious_ratio)
 
 
-def _share(window: Mapping[str, Any]) -> float | None:
-    return window["negative"] / window["mentions"] if window["mentions"] else None
+def _share(window: Tally) -> float | None:
+    return window.negative / window.mentions if window.mentions else None
 
 
 @dataclass(frozen=True)
@@ -280,17 +129,18 @@ class EpisodeTracker:
     def close(
         self,
         state: dict[str, Any],
-        window: Mapping[str, Any],
+        window: Tally,
+        start: int,
         *,
         brand: str,
         brand_name: str,
         wall_now: float,
     ) -> ClosedWindow:
-        """Close the window at ``state['cursor']`` (in place: state moves to the next window)."""
+        """Close the window starting at ``start``; ``state`` (``new_alerting_state``) learns
+        from it in place."""
         cfg = self.config
-        start = int(state["cursor"])
         detections: dict[str, Detection] = {}
-        values = {"volume": float(window["mentions"]), "negative": float(window["negative"])}
+        values = {"volume": float(window.mentions), "negative": float(window.negative)}
         for signal in SIGNALS:
             saved = state["detectors"].get(signal)
             det = (
@@ -302,12 +152,11 @@ class EpisodeTracker:
             state["detectors"][signal] = det.to_state()
         share = _share(window)
         expected_share = state.get("neg_share")
-        alerts = self._step(state, window, detections, share, brand, brand_name, wall_now)
+        alerts = self._step(state, window, start, detections, share, brand, brand_name, wall_now)
         if state["episode"] is None and share is not None:
             # the baseline share learns from windows outside an episode only
             prev = share if expected_share is None else expected_share
             state["neg_share"] = prev + cfg.share_alpha * (share - prev)
-        state["cursor"] = start + cfg.window_seconds
         return ClosedWindow(start, detections, share, expected_share, alerts)
 
     # -- the episode state machine
@@ -345,7 +194,8 @@ class EpisodeTracker:
     def _step(
         self,
         state: dict[str, Any],
-        window: Mapping[str, Any],
+        window: Tally,
+        start: int,
         d: Mapping[str, Detection],
         share: float | None,
         brand: str,
@@ -353,7 +203,6 @@ class EpisodeTracker:
         wall_now: float,
     ) -> list[dict[str, Any]]:
         cfg = self.config
-        start = int(state["cursor"])
         expected_share = state.get("neg_share")
         kind = self._trigger(d, share, expected_share)
         ep = state["episode"]
@@ -428,7 +277,7 @@ class EpisodeTracker:
         return [alert]
 
     def _absorb(
-        self, ep: dict[str, Any], window: Mapping[str, Any], d: Mapping[str, Detection], kind: str
+        self, ep: dict[str, Any], window: Tally, d: Mapping[str, Detection], kind: str
     ) -> None:
         """Fold a triggering window into the episode: kind escalates, severity only rises."""
         cfg = self.config
@@ -441,18 +290,18 @@ class EpisodeTracker:
             ep["severity"] = sev
         ep["peak_score"] = max(float(ep["peak_score"]), float(det.score))
         ep["windows"] += 1
-        pool = window["negative_samples"] if signal == "negative" else window["samples"]
+        pool = window.negative_samples if signal == "negative" else window.samples
         samples = ep["samples"]
         for s in pool:
-            samples = _keep_top(samples, s, cfg.samples)
+            samples = keep_top(samples, s, cfg.samples)
         ep["samples"] = samples
-        merge_langs(ep["langs"], window["langs"])
+        merge_langs(ep["langs"], window.langs)
 
     def _emit(
         self,
         ep: dict[str, Any],
         event: str,
-        window: Mapping[str, Any],
+        window: Tally,
         d: Mapping[str, Detection],
         share: float | None,
         expected_share: float | None,
@@ -514,3 +363,65 @@ def describe(alert: Mapping[str, Any]) -> str:
         f"({alert['severity']}): {alert['observed']:g} {unit} in {span} "
         f"vs {alert['expected']:g} expected, score {alert['score']:.2f}"
     )
+
+
+@dataclass(slots=True)
+class BrandCrisis:
+    """A brand's open crisis windows and its alerting state (``new_alerting_state``)."""
+
+    windows: Buckets = field(default_factory=Buckets)
+    alerting: dict[str, Any] = field(default_factory=new_alerting_state)
+
+    def add(self, spec: Hopping, event: BrandEvent, top_k: int) -> bool:
+        """Count ``event`` into its window; False when that window is closed already (late).
+
+        The brand's first event opens its first window: nothing before it is closed.
+        """
+        if self.windows.last_end is None:
+            self.windows.last_end = spec.bucket(event.ts)
+        return self.windows.add(spec, event, top_k)
+
+    def close_due(
+        self,
+        tracker: EpisodeTracker,
+        watermark: float,
+        limit: int,
+        *,
+        brand: str,
+        brand_name: str,
+        wall_now: float,
+    ) -> list[ClosedWindow]:
+        """Close, in order, up to ``limit`` windows that ``watermark`` has passed."""
+        spec = window_spec(tracker.config)
+        if self.windows.last_end is None:
+            return []
+        closed = []
+        for end in spec.closed_ends(self.windows.last_end, watermark)[:limit]:
+            start = end - spec.size
+            window = self.windows.pop(start)
+            closed.append(
+                tracker.close(
+                    self.alerting,
+                    window,
+                    start,
+                    brand=brand,
+                    brand_name=brand_name,
+                    wall_now=wall_now,
+                )
+            )
+            self.windows.last_end = end
+        return closed
+
+    def to_json(self) -> dict[str, Any]:
+        return {"windows": self.windows.to_json(), "alerting": self.alerting}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> BrandCrisis:
+        if not data:
+            return cls()
+        return cls(Buckets.from_json(data.get("windows")), dict(data["alerting"]))
+
+
+def window_spec(config: AlertConfig) -> Hopping:
+    """The tumbling window of crisis detection."""
+    return tumbling("crisis", config.window_seconds)

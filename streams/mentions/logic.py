@@ -17,6 +17,7 @@ from typing import Any, NamedTuple, Protocol
 
 import orjson
 
+from streams.kernel.timestamps import iso_utc, parse_timestamp
 from streams.mentions.records import (
     Author,
     Engagement,
@@ -27,8 +28,6 @@ from streams.mentions.records import (
 
 # Earliest plausible post time: anything before is a broken clock or a unit mix-up.
 MIN_CREATED_AT = datetime(2000, 1, 1, tzinfo=UTC).timestamp()
-# Epoch values above this are milliseconds (1e11 s is the year 5138).
-EPOCH_MS_THRESHOLD = 1e11
 MAX_ID_CHARS = 256
 MAX_SHORT_FIELD_CHARS = 2048
 MAX_COUNT = 10**12
@@ -80,41 +79,10 @@ class ParsedMention(NamedTuple):
 
 def parse_created_at(value: Any) -> float:
     """Event time as epoch seconds. Accepts ISO 8601 strings and epoch seconds or ms."""
-    if isinstance(value, bool):
-        raise InvalidMention(Reason.INVALID_TIMESTAMP, "created_at is a boolean")
-    if isinstance(value, int | float):
-        ts = float(value)
-    elif isinstance(value, str):
-        raw = value.strip()
-        if not raw:
-            raise InvalidMention(Reason.INVALID_TIMESTAMP, "created_at is empty")
-        try:
-            ts = float(raw)
-        except ValueError:
-            try:
-                parsed = datetime.fromisoformat(raw.replace("z", "Z"))
-            except ValueError:
-                raise InvalidMention(
-                    Reason.INVALID_TIMESTAMP,
-                    f"created_at {raw[:64]!r} is neither ISO 8601 nor an epoch number",
-                ) from None
-            if parsed.tzinfo is None:  # naive timestamps are taken as UTC
-                parsed = parsed.replace(tzinfo=UTC)
-            ts = parsed.timestamp()
-    else:
-        raise InvalidMention(
-            Reason.INVALID_TIMESTAMP, f"created_at has type {type(value).__name__}"
-        )
-    if not math.isfinite(ts):
-        raise InvalidMention(Reason.INVALID_TIMESTAMP, "created_at is not a finite number")
-    if abs(ts) >= EPOCH_MS_THRESHOLD:
-        ts /= 1000.0
-    return ts
-
-
-def iso_utc(ts: float) -> str:
-    dt = datetime.fromtimestamp(ts, tz=UTC)
-    return dt.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    try:
+        return parse_timestamp(value, "created_at")
+    except ValueError as exc:
+        raise InvalidMention(Reason.INVALID_TIMESTAMP, str(exc)) from None
 
 
 def _is_binary(text: str) -> bool:

@@ -7,30 +7,29 @@ milliseconds; it is normalised to ISO 8601 UTC on output.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-import faust
 
-
-class Author(faust.Record, include_metadata=False):
+@dataclass(frozen=True, slots=True)
+class Author:
     id: str | None = None
     handle: str | None = None
     name: str | None = None
     followers: int = 0
 
 
-class Engagement(faust.Record, include_metadata=False):
+@dataclass(frozen=True, slots=True)
+class Engagement:
     likes: int = 0
     shares: int = 0
     replies: int = 0
 
 
-class BrandMatch(faust.Record, include_metadata=False):
-    id: str
-    tagged: bool
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A validated input mention (``streams.mentions.logic.validate_mention`` builds it)."""
 
-
-class Mention(faust.Record, include_metadata=False):
     id: str
     text: str
     created_at: str
@@ -41,23 +40,6 @@ class Mention(faust.Record, include_metadata=False):
     reshare_of: str | None = None
     engagement: Engagement | None = None
     lang: str | None = None
-
-
-class EnrichedMention(faust.Record, include_metadata=False):
-    """A valid mention plus what the pipeline found out about it."""
-
-    id: str
-    text: str
-    created_at: str
-    platform: str
-    author: Author
-    url: str | None
-    reply_to_handle: str | None
-    reshare_of: str | None
-    engagement: Engagement
-    lang: str
-    lang_confidence: float
-    brands: list[BrandMatch]
 
 
 def author_to_dict(author: Author | None) -> dict[str, Any]:

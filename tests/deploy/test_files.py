@@ -23,10 +23,10 @@ import yaml
 from faust.sensors.prometheus import FaustMetrics
 from prometheus_client import CollectorRegistry
 
-from streams import promstack
 from streams.config import Settings
-from streams.localkafka import KAFKA_VERSION
-from streams.metrics import Metrics
+from streams.devstack import promstack
+from streams.devstack.localkafka import KAFKA_VERSION
+from streams.pipeline.metrics import Metrics
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"

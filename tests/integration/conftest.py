@@ -14,9 +14,9 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 
-from streams.admin import PIPELINE_TOPICS, create_topics, delete_topics_with_prefix
 from streams.config import Settings
-from streams.workerproc import WorkerProcess, free_port, worker_env
+from streams.devstack.workerproc import WorkerProcess, free_port, worker_env
+from streams.pipeline.admin import PIPELINE_TOPICS, create_topics, delete_topics_with_prefix
 
 
 @contextmanager

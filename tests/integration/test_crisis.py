@@ -15,11 +15,11 @@ import pytest
 
 from streams.alerts.delivery import verify
 from streams.config import Settings
-from streams.crisis.logic import window_start
+from streams.windowing.windows import tumbling
+from streams.devstack.synthetic import crisis_day
+from streams.devstack.workerproc import WorkerProcess
 from streams.mentions.logic import parse_created_at
 from streams.replay import replay_history
-from streams.synthetic import crisis_day
-from streams.workerproc import WorkerProcess
 from tests.integration.conftest import (
     WebhookServer,
     read_topics,
@@ -45,7 +45,7 @@ def crisis_pipeline(
             "BUZZWIRE_CRISIS_WINDOW_SECONDS": str(WIDTH),
             # the test replays a day in ~30 s: a whole hour of event time is ~1 s of skew
             # between input partitions
-            "BUZZWIRE_CRISIS_LATENESS_SECONDS": "3600",
+            "BUZZWIRE_WINDOW_LATENESS_SECONDS": "3600",
             "BUZZWIRE_CRISIS_TICK_SECONDS": "1",
             "BUZZWIRE_ALERT_ROUTES": str(routes),
             "IT_HOOK_SECRET": SECRET,
@@ -75,7 +75,7 @@ async def test_one_alert_thread_for_the_crisis_and_none_for_the_other_brand(
     now = time.time()
     # yesterday, midnight to midnight UTC: the daily cycle and the crisis hour are the same
     # whatever time the test runs
-    start = window_start(now - 86400, 86400)
+    start = tumbling("1d", 86400).bucket(now - 86400)
     day = crisis_day(start_ts=start, hours=24, id_prefix=f"itc{now:.0f}")
     produce = asyncio.create_task(
         replay_history(
@@ -96,7 +96,7 @@ async def test_one_alert_thread_for_the_crisis_and_none_for_the_other_brand(
     assert len({a["id"] for a in alerts}) == 1  # one crisis, one thread
     opened, resolved = alerts[0], alerts[-1]
     assert opened["event"] == "opened" and opened["kind"] == "negative_surge"
-    onset = window_start(day.onset_ts, WIDTH)
+    onset = tumbling("w", WIDTH).bucket(day.onset_ts)
     assert onset <= parse_created_at(opened["window"]["start"]) < onset + 3 * WIDTH
     assert opened["observed"] > 2 * opened["expected"]
     samples = opened["samples"]

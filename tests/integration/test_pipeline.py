@@ -15,8 +15,8 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from streams.config import Settings
-from streams.synthetic import bad_messages, generate
-from streams.workerproc import WorkerProcess
+from streams.devstack.synthetic import bad_messages, generate
+from streams.devstack.workerproc import WorkerProcess
 from tests.integration.conftest import read_topics, running_worker
 
 pytestmark = pytest.mark.integration

@@ -25,12 +25,12 @@ import orjson
 import pytest
 import yaml
 
-from streams import promstack
 from streams.config import Settings, sample_stream_path
-from streams.crisis.logic import window_start
+from streams.windowing.windows import tumbling
+from streams.devstack import promstack
+from streams.devstack.synthetic import crisis_day
+from streams.devstack.workerproc import WorkerProcess
 from streams.replay import replay, replay_history
-from streams.synthetic import crisis_day
-from streams.workerproc import WorkerProcess
 from tests.integration.conftest import WebhookServer, running_worker, webhook_routes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,7 +86,7 @@ def _metric_sum(metrics: dict[str, float], name: str, **labels: str) -> float:
 async def _feed(settings: Settings, now: float) -> int:
     """History with a crisis (window by window), the live sample, then late mentions."""
     day = crisis_day(
-        start_ts=window_start(now - 6 * 3600, WIDTH),
+        start_ts=tumbling("w", WIDTH).bucket(now - 6 * 3600),
         hours=6.0,
         per_hour=150.0,
         crisis_at_hour=3.5,
@@ -164,7 +164,7 @@ def stack(kafka_broker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             "BUZZWIRE_CRISIS_WINDOW_SECONDS": str(WIDTH),
             # six hours of history in ~10 s: an hour of event time is well over the skew
             # between input partitions
-            "BUZZWIRE_CRISIS_LATENESS_SECONDS": "3600",
+            "BUZZWIRE_WINDOW_LATENESS_SECONDS": "3600",
             "BUZZWIRE_CRISIS_TICK_SECONDS": "1",
             "BUZZWIRE_ALERT_ROUTES": str(routes),
             "BUZZWIRE_ALERT_DELIVERY_ATTEMPTS": "2",

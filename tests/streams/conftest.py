@@ -18,8 +18,8 @@ from streams.brands.catalog import load_brands
 from streams.brands.logic import BrandMatcher
 from streams.config import Settings
 from streams.mentions.logic import Limits
-from streams.metrics import Metrics
-from streams.runtime import Runtime
+from streams.pipeline.metrics import Metrics
+from streams.pipeline.runtime import Runtime
 
 POSITIVE = [
     "I love it, great service, thank you",
@@ -68,37 +68,51 @@ def small_runtime(small_linear_model: LinearSentiment) -> Iterator[Runtime]:
     )
 
 
-def capture_sends(
-    monkeypatch: pytest.MonkeyPatch,
-    topics: dict[str, faust.TopicT],
-    tables: Iterable[faust.Table] = (),
-    *,
-    with_partition: bool = False,
-) -> dict[str, list[tuple[Any, ...]]]:
-    """Captures what agents produce (there is no broker under test_context()).
+class RecordingProducer:
+    """Records what agents produce under Faust's ``test_context()``, which has no broker.
 
-    ``topics`` names the topics of interest; each captured send is ``(key, JSON value)``, or
-    ``(key, JSON value, partition)``. The tables' changelog writes are swallowed and their data
-    cleared.
+    ``watch`` names the topics of interest and returns a dict that fills as the agents send:
+    ``name -> [(key, JSON value)]``, or ``(key, JSON value, partition)`` with partitions.
     """
-    from streams.app import app
 
-    by_name = {topic.get_topic_name(): name for name, topic in topics.items()}
-    captured: dict[str, list[tuple[Any, ...]]] = {name: [] for name in topics}
+    def __init__(self) -> None:
+        self._names: dict[str, str] = {}
+        self._captured: dict[str, list[tuple[Any, ...]]] = {}
+        self._with_partition = False
 
-    async def fake_send(
-        topic: str, key: bytes | None, value: bytes, partition: Any, ts: Any, headers: Any
+    def watch(
+        self, topics: dict[str, faust.TopicT], *, with_partition: bool = False
+    ) -> dict[str, list[tuple[Any, ...]]]:
+        self._names = {topic.get_topic_name(): name for name, topic in topics.items()}
+        self._captured = {name: [] for name in topics}
+        self._with_partition = with_partition
+        return self._captured
+
+    async def send(
+        self, topic: str, key: bytes | None, value: bytes, partition: int | None
     ) -> asyncio.Future[None]:
-        sent = (
-            (key, orjson.loads(value), partition) if with_partition else (key, orjson.loads(value))
-        )
-        captured[by_name[topic]].append(sent)
+        name = self._names.get(topic)
+        if name is not None:
+            data = orjson.loads(value)
+            sent = (key, data, partition) if self._with_partition else (key, data)
+            self._captured[name].append(sent)
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         done.set_result(None)
         return done
 
-    monkeypatch.setattr(app.producer, "send", fake_send)
+
+@pytest.fixture
+def recording_producer() -> Iterator[RecordingProducer]:
+    """Agents send to a ``RecordingProducer`` for the test's duration."""
+    from streams.pipeline.producer import using_transport
+
+    recorder = RecordingProducer()
+    with using_transport(recorder.send):
+        yield recorder
+
+
+def fresh_tables(monkeypatch: pytest.MonkeyPatch, tables: Iterable[faust.Table]) -> None:
+    """Empty ``tables`` and swallow their changelog writes (no broker under test_context())."""
     for table in tables:
         monkeypatch.setattr(table, "send_changelog", MagicMock())
         table.data.clear()
-    return captured

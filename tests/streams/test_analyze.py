@@ -5,7 +5,7 @@ import io
 import orjson
 
 from streams.analyze import analyze_stream
-from streams.runtime import Runtime
+from streams.pipeline.runtime import Runtime
 
 
 def run(runtime: Runtime, data: bytes, batch_size: int = 3) -> tuple[list[dict], str, object]:

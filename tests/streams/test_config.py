@@ -42,7 +42,7 @@ def test_default_brands_file_ships_with_the_package() -> None:
 
 
 async def test_worker_consumers_wait_at_most_the_configured_fetch_time() -> None:
-    from streams.app import app, set_fetch_max_wait
+    from streams.pipeline.app import app, set_fetch_max_wait
 
     set_fetch_max_wait(0.25)
     try:
@@ -52,3 +52,18 @@ async def test_worker_consumers_wait_at_most_the_configured_fetch_time() -> None
         set_fetch_max_wait(Settings().consumer_fetch_max_wait_seconds)
     consumer = app.consumer._thread._create_worker_consumer(app.transport)
     assert consumer._fetch_max_wait_ms == 100
+
+
+def test_the_default_detector_threshold_is_the_detectors_own() -> None:
+    """Settings import nothing from the domains, so the default is written twice: keep them
+    equal."""
+    from streams.crisis.detector import DEFAULT_CONFIG
+
+    assert Settings().alert_detector_threshold == DEFAULT_CONFIG.alert_threshold
+
+
+def test_window_lateness_reads_its_earlier_name_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BUZZWIRE_CRISIS_LATENESS_SECONDS", "900")
+    assert Settings().window_lateness_seconds == 900
+    monkeypatch.setenv("BUZZWIRE_WINDOW_LATENESS_SECONDS", "60")
+    assert Settings().window_lateness_seconds == 60

@@ -1,4 +1,4 @@
-"""Crisis logic without Kafka: windows, the stream clock, alert threads over a synthetic day."""
+"""Crisis logic without Kafka: a brand's windows and alert threads over a synthetic day."""
 
 from __future__ import annotations
 
@@ -10,20 +10,23 @@ import orjson
 import pytest
 
 from streams.crisis import logic
-from streams.crisis.logic import AlertConfig, EpisodeTracker
+from streams.crisis.logic import AlertConfig, BrandCrisis, EpisodeTracker, new_alerting_state
+from streams.devstack.synthetic import crisis_day
+from streams.kernel.timestamps import iso_utc
 from streams.mentions.logic import parse_created_at
-from streams.synthetic import crisis_day
+from streams.windowing.events import BrandEvent
+from streams.windowing.windows import Tally
 
 DAY0 = 1_790_000_000 - 1_790_000_000 % 86400  # a UTC midnight
 
 
-def event(mid: str, ts: float, sentiment: str = "neutral", **extra: Any) -> dict[str, Any]:
+def event(mid: str, ts: float, sentiment: str = "neutral", **extra: Any) -> BrandEvent:
     base = {
         "brand": "acme",
         "tagged": False,
         "id": mid,
         "ts": ts,
-        "created_at": logic.iso_utc(ts),
+        "created_at": iso_utc(ts),
         "sentiment": sentiment,
         "lang": "en",
         "followers": 10,
@@ -32,72 +35,13 @@ def event(mid: str, ts: float, sentiment: str = "neutral", **extra: Any) -> dict
         "url": f"https://x/{mid}",
         "text": "t",
     }
-    return {**base, **extra}
-
-
-# ----------------------------------------------------------------------------- brand events
-def test_brand_events_one_per_brand_with_reach_and_snippet() -> None:
-    enriched = {
-        "id": "m1",
-        "text": "x" * 2000,
-        "created_at": "2026-11-01T12:00:00.000Z",
-        "author": {"handle": "@ana", "followers": 120},
-        "engagement": {"likes": 3, "shares": 2, "replies": 1},
-        "url": "https://x/m1",
-        "lang": "hr",
-        "sentiment": "negative",
-        "brands": [{"id": "acme", "tagged": True}, {"id": "globex", "tagged": False}],
-    }
-    out = logic.brand_events(enriched, 1_790_000_000.5)
-    assert [b for b, _ in out] == ["acme", "globex"]
-    acme, globex = (e for _, e in out)
-    assert acme["tagged"] is True and globex["tagged"] is False
-    assert acme["ts"] == 1_790_000_000.5 and acme["engagement"] == 6
-    assert logic.reach(acme) == 126
-    assert len(acme["text"]) == logic.SAMPLE_TEXT_CHARS
-    assert logic.brand_events({**enriched, "brands": []}, 0.0) == []
-
-
-def test_window_counts_and_keeps_top_samples_by_reach() -> None:
-    window = logic.new_window()
-    for i, (sentiment, followers) in enumerate(
-        [("negative", 5), ("positive", 500), ("negative", 900), ("neutral", 50), ("negative", 70)]
-    ):
-        logic.add_to_window(
-            window, event(f"m{i}", 0.0, sentiment, followers=followers, lang="es"), top_k=2
-        )
-    logic.add_to_window(window, event("m2", 0.0, "negative", followers=900), top_k=2)  # dup id
-    assert window["mentions"] == 6 and window["negative"] == 4 and window["positive"] == 1
-    assert [s["id"] for s in window["samples"]] == ["m2", "m1"]
-    assert [s["id"] for s in window["negative_samples"]] == ["m2", "m4"]
-    assert window["langs"] == {"es": 5, "en": 1}
-    assert window["untagged"] == 6
-    orjson.dumps(window)  # lives in a table: JSON only
+    return BrandEvent.from_json({**base, **extra})
 
 
 def test_merge_langs_keeps_the_biggest_and_sums_the_rest() -> None:
     langs: dict[str, int] = {}
     logic.merge_langs(langs, {f"l{i}": i + 1 for i in range(12)}, limit=4)
     assert langs == {"l11": 12, "l10": 11, "l9": 10, "other": sum(range(1, 10))}
-
-
-# ----------------------------------------------------------------------------- clock
-def test_stream_clock_follows_events_then_the_wall() -> None:
-    clock = logic.advance_clock(None, 1000.0, wall_now=5000.0)
-    clock = logic.advance_clock(clock, 990.0, wall_now=5001.0)  # older event: no change
-    assert clock == {"event_ts": 1000.0, "wall": 5000.0}
-    assert logic.stream_time(clock, 5030.0) == 1030.0
-    # a timestamp from the far future does not move the clock beyond the allowed skew
-    clock = logic.advance_clock(clock, 99_999.0, wall_now=5040.0, max_skew=60.0)
-    assert clock["event_ts"] == 5100.0
-
-
-@pytest.mark.parametrize(
-    ("now", "expected"), [(1000 + 60 + 119, 0), (1000 + 60 + 120, 1), (1000 + 600 + 120, 10)]
-)
-def test_windows_close_after_their_end_plus_lateness(now: float, expected: int) -> None:
-    assert logic.due_windows(1000, 60, 120.0, now, limit=100) == expected
-    assert logic.due_windows(1000, 60, 120.0, 10**9, limit=7) == 7
 
 
 # ----------------------------------------------------------------------------- alert threads
@@ -112,24 +56,36 @@ def run_day(
 ) -> dict[str, list[dict[str, Any]]]:
     """Feed brand events through windows and trackers the way the agent does (one partition)."""
     tracker = EpisodeTracker(config)
+    spec = logic.window_spec(config)
     width = config.window_seconds
-    wins: dict[tuple[str, int], dict[str, Any]] = {}
-    for m in mentions:
-        ts = parse_created_at(m["created_at"])
-        brand = m["id"].split("-")[-3]
-        ev = event(m["id"], ts, sentiment_of[m["id"]], brand=brand)
-        key = (brand, logic.window_start(ts, width))
-        logic.add_to_window(wins.setdefault(key, logic.new_window()), ev, config.samples)
+    crises = {b: BrandCrisis() for b in brands}
+    for crisis in crises.values():
+        crisis.windows.last_end = int(start)  # the first window opens at ``start``
+    events = sorted(
+        (
+            event(m["id"], ts, sentiment_of[m["id"]], brand=m["id"].split("-")[-3])
+            for m in mentions
+            for ts in [parse_created_at(m["created_at"])]
+        ),
+        key=lambda e: e.ts,
+    )
     alerts: dict[str, list[dict[str, Any]]] = {b: [] for b in brands}
-    states = {b: logic.new_brand_state(int(start)) for b in brands}
-    for _ in range(int(hours * 3600 // width)):
+    fed = 0
+    for i in range(int(hours * 3600 // width)):
+        watermark = start + (i + 1) * width  # one more window closes at each step
+        while fed < len(events) and events[fed].ts < watermark:
+            ev = events[fed]
+            assert crises[ev.brand].add(spec, ev, config.samples)
+            fed += 1
         for brand in brands:
-            state = states[brand]
-            window = wins.pop((brand, state["cursor"]), None) or logic.new_window()
-            closed = tracker.close(state, window, brand=brand, brand_name=brand.title(), wall_now=0)
-            alerts[brand].extend(closed.alerts)
+            closed = crises[brand].close_due(
+                tracker, watermark, 1, brand=brand, brand_name=brand.title(), wall_now=0
+            )
+            assert len(closed) == 1
+            alerts[brand].extend(closed[0].alerts)
             # the state survives a trip through the table's JSON changelog
-            states[brand] = orjson.loads(orjson.dumps(state))
+            saved = orjson.loads(orjson.dumps(crises[brand].to_json()))
+            crises[brand] = BrandCrisis.from_json(saved)
     return alerts
 
 
@@ -170,7 +126,7 @@ def test_a_negative_crisis_is_one_thread_opened_early_and_resolved(
     assert len({a["id"] for a in acme}) == 1  # one crisis, one thread
     first, last = acme[0], acme[-1]
     assert first["event"] == "opened" and first["kind"] == "negative_surge"
-    onset_window = logic.window_start(day.onset_ts, width)
+    onset_window = logic.window_spec(config).bucket(day.onset_ts)
     opened_window = parse_created_at(first["window"]["start"])
     assert onset_window <= opened_window < onset_window + 3 * width
     assert first["observed"] > first["expected"]
@@ -203,16 +159,17 @@ def test_a_day_without_crisis_raises_nothing_even_while_learning(
 def test_a_volume_spike_with_a_normal_negative_share_is_not_a_negative_surge() -> None:
     config = AlertConfig(window_seconds=300)
     tracker = EpisodeTracker(config)
-    state = logic.new_brand_state(DAY0)
+    state = new_alerting_state()
     rng = random.Random(1)
     kinds = []
     for i in range(24 * 12):
         n = 120 if 14 * 12 <= i < 15 * 12 else rng.randint(8, 14)
-        window = logic.new_window()
+        window = Tally()
         for j in range(n):
             sentiment = "negative" if j % 5 == 0 else "positive"
-            logic.add_to_window(window, event(f"m{i}-{j}", DAY0 + i * 300.0, sentiment), 5)
-        closed = tracker.close(state, window, brand="acme", brand_name="Acme", wall_now=0)
+            window.add(event(f"m{i}-{j}", DAY0 + i * 300.0, sentiment), 5)
+        start = DAY0 + i * 300
+        closed = tracker.close(state, window, start, brand="acme", brand_name="Acme", wall_now=0)
         kinds += [(a["event"], a["kind"]) for a in closed.alerts]
     assert kinds[0] == ("opened", "volume_spike")
     assert kinds[-1] == ("resolved", "volume_spike")
@@ -221,17 +178,18 @@ def test_a_volume_spike_with_a_normal_negative_share_is_not_a_negative_surge() -
 def test_a_new_trigger_within_the_cooldown_reopens_the_same_thread() -> None:
     config = AlertConfig(window_seconds=300, resolve_windows=2, cooldown_seconds=3 * 3600)
     tracker = EpisodeTracker(config)
-    state = logic.new_brand_state(DAY0)
+    state = new_alerting_state()
     rng = random.Random(2)
     events = []
     # the same burst again two hours later: a second crisis the same day must be heard
     bursts = {14 * 12: 150, 14 * 12 + 1: 150, 16 * 12: 150, 16 * 12 + 1: 150}
     for i in range(24 * 12):
         n = bursts.get(i) or rng.randint(8, 14)
-        window = logic.new_window()
+        window = Tally()
         for j in range(n):
-            logic.add_to_window(window, event(f"m{i}-{j}", DAY0 + i * 300.0, "negative"), 5)
-        closed = tracker.close(state, window, brand="acme", brand_name="Acme", wall_now=0)
+            window.add(event(f"m{i}-{j}", DAY0 + i * 300.0, "negative"), 5)
+        start = DAY0 + i * 300
+        closed = tracker.close(state, window, start, brand="acme", brand_name="Acme", wall_now=0)
         events += closed.alerts
     assert [a["event"] for a in events][:4] == ["opened", "resolved", "reopened", "resolved"]
     assert len({a["id"] for a in events}) == 1

@@ -1,0 +1,384 @@
+"""``buzzwire demo``: local broker, a worker, the bundled sample stream, a live summary.
+
+Each run uses its own topic prefix and app id, so counts start from zero; its topics are
+deleted at the end. The broker is started only when ``BROKER_URL`` is not set, and stopped
+at the end only if this run started it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+from rich.console import Console, Group
+from rich.live import Live
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+
+from streams.config import Settings, sample_stream_path
+from streams.crisis.logic import describe
+from streams.devstack.workerproc import WorkerProcess, worker_env
+from streams.pipeline.admin import PIPELINE_TOPICS, create_topics, delete_topics_with_prefix
+
+
+@dataclass
+class Summary:
+    replayed: int = 0
+    replay_done: bool = False
+    enriched: int = 0
+    untagged: int = 0
+    deadletters: int = 0
+    duplicates: int = 0
+    latency_p50: float | None = None
+    brands: Counter[tuple[str, bool]] = field(default_factory=Counter)
+    sentiment: Counter[tuple[str, str]] = field(default_factory=Counter)
+    langs: Counter[str] = field(default_factory=Counter)
+    reasons: Counter[str] = field(default_factory=Counter)
+    inbox: list[str] = field(default_factory=list)
+    history_sent: int = 0
+    history_total: int = 0
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+
+    def add_enriched(self, value: bytes) -> None:
+        obj = orjson.loads(value)
+        self.enriched += 1
+        self.langs[obj["lang"]] += 1
+        for brand in obj["brands"]:
+            self.brands[(brand["id"], bool(brand["tagged"]))] += 1
+            self.sentiment[(brand["id"], obj.get("sentiment") or "none")] += 1
+
+    def add_untagged(self, value: bytes) -> None:
+        obj = orjson.loads(value)
+        self.untagged += 1
+        ids = ",".join(b["id"] for b in obj["brands"] if not b["tagged"])
+        text = " ".join(obj["text"].split())[:90]
+        self.inbox = [escape(f"[{obj['lang']}] {ids}: {text}"), *self.inbox[:4]]
+
+    def add_alert(self, value: bytes) -> None:
+        self.alerts.append(orjson.loads(value))
+
+    def add_deadletter(self, value: bytes) -> None:
+        self.deadletters += 1
+        self.reasons[orjson.loads(value)["reason"]] += 1
+
+    @property
+    def accounted(self) -> int:
+        return self.enriched + self.deadletters + self.duplicates
+
+
+def _alerts_panel(s: Summary) -> Panel:
+    table = Table(expand=True, show_edge=False)
+    for col in ("window", "brand", "alert", "event", "observed vs expected", "top post"):
+        table.add_column(col, overflow="fold" if col == "top post" else "ellipsis")
+    for alert in s.alerts[-6:]:
+        sample = (alert.get("samples") or [{}])[0]
+        text = " ".join(str(sample.get("text") or "").split())[:70]
+        table.add_row(
+            alert["window"]["start"][11:16],
+            alert["brand"],
+            f"{alert['kind']} ({alert['severity']})",
+            alert["event"],
+            f"{alert['observed']:g} vs {alert['expected']:g} (score {alert['score']:.2f})",
+            escape(f"[{sample.get('lang', '')}] {text}") if text else "-",
+        )
+    history = (
+        f"history replayed {s.history_sent}/{s.history_total} mentions"
+        if s.history_total
+        else "no history replayed"
+    )
+    body: Table | str = table if s.alerts else "no alert yet"
+    return Panel(body, title=f"crisis alerts ({len(s.alerts)} events)", subtitle=history)
+
+
+def render(s: Summary, metrics_url: str, elapsed: float) -> Group:
+    head = Table.grid(padding=(0, 2))
+    p50 = f"{s.latency_p50:.2f}s" if s.latency_p50 is not None else "-"
+    head.add_row(
+        f"[b]replayed[/b] {s.replayed}{' (done)' if s.replay_done else ''}",
+        f"[b]enriched[/b] {s.enriched}",
+        f"[b]untagged[/b] {s.untagged}",
+        f"[b]dead letters[/b] {s.deadletters}",
+        f"[b]duplicates skipped[/b] {s.duplicates}",
+        f"[b]p50 latency[/b] {p50}",
+        f"{elapsed:.0f}s",
+    )
+    brands = Table(title="mentions per brand", expand=False)
+    for col in ("brand", "tagged", "untagged", "neg", "pos"):
+        brands.add_column(col, justify="right" if col != "brand" else "left")
+    for brand in sorted({b for b, _ in s.brands}):
+        total = s.brands[(brand, True)] + s.brands[(brand, False)]
+        share = {
+            k: f"{100 * s.sentiment[(brand, k)] / total:.0f}%" for k in ("negative", "positive")
+        }
+        brands.add_row(
+            brand,
+            str(s.brands[(brand, True)]),
+            str(s.brands[(brand, False)]),
+            share["negative"],
+            share["positive"],
+        )
+    langs = Table(title="languages")
+    langs.add_column("lang")
+    langs.add_column("mentions", justify="right")
+    for lang, n in s.langs.most_common(14):
+        langs.add_row(lang, str(n))
+    dead = Table(title="dead letters")
+    dead.add_column("reason")
+    dead.add_column("n", justify="right")
+    for reason, n in s.reasons.most_common():
+        dead.add_row(reason, str(n))
+    row = Table.grid(padding=(0, 3))
+    row.add_row(brands, langs, dead)
+    inbox = "\n".join(s.inbox) or "-"
+    return Group(
+        Panel(head, title="buzzwire demo", subtitle=f"metrics: {metrics_url}"),
+        row,
+        _alerts_panel(s),
+        Panel(inbox, title="untagged inbox (latest)"),
+    )
+
+
+def _histogram_p50(metrics: dict[str, float], name: str) -> float | None:
+    buckets = []
+    for key, value in metrics.items():
+        if key.startswith(f"{name}_bucket{{") and 'le="' in key:
+            le = key.split('le="', 1)[1].split('"', 1)[0]
+            buckets.append((float("inf") if le == "+Inf" else float(le), value))
+    buckets.sort()
+    if not buckets or buckets[-1][1] == 0:
+        return None
+    half = buckets[-1][1] / 2
+    return next(le for le, count in buckets if count >= half)
+
+
+async def _consume(settings: Settings, summary: Summary, stop: asyncio.Event) -> None:
+    from aiokafka import AIOKafkaConsumer
+
+    handlers = {
+        settings.topic("mentions.enriched"): summary.add_enriched,
+        settings.topic("mentions.untagged"): summary.add_untagged,
+        settings.topic("mentions.deadletter"): summary.add_deadletter,
+        settings.topic("alerts"): summary.add_alert,
+    }
+    consumer = AIOKafkaConsumer(
+        *handlers,
+        bootstrap_servers=settings.bootstrap_servers,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
+    )
+    await consumer.start()
+    try:
+        while not stop.is_set():
+            batches = await consumer.getmany(timeout_ms=300)
+            for tp, records in batches.items():
+                for record in records:
+                    if record.value is not None:
+                        handlers[tp.topic](record.value)
+    finally:
+        await consumer.stop()
+
+
+#: The demo's compressed history: 30 hours of two brands, a negative crisis for Acme at 26 h
+#: (after the detector's first day, when it only alerts on the clearest anomalies).
+HISTORY_HOURS = 30.0
+
+
+def history(now: float) -> list[dict[str, Any]]:
+    """Past mentions for the demo (synthetic, seasonal), ending now, with a crisis in them."""
+    from streams.devstack.synthetic import crisis_day
+
+    start = now - HISTORY_HOURS * 3600
+    start -= start % 60
+    day = crisis_day(
+        start_ts=start,
+        hours=HISTORY_HOURS,
+        per_hour=300.0,
+        crisis_at_hour=26.0,
+        crisis_minutes=40.0,
+        crisis_per_hour=2400.0,
+        id_prefix=f"hist{now:.0f}",
+    )
+    return day.mentions
+
+
+async def _demo(
+    settings: Settings,
+    worker: WorkerProcess,
+    file: Path,
+    rate: float,
+    duration: float | None,
+    with_history: bool,
+) -> Summary:
+    from streams.replay import count_messages, replay, replay_history
+
+    summary = Summary()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    expected = count_messages(file)
+    consumer = asyncio.create_task(_consume(settings, summary, stop))
+
+    past = history(time.time()) if with_history else []
+    summary.history_total = len(past)
+    expected += len(past)
+
+    async def _replay() -> None:
+        if past:
+            # history first (window by window, compressed), then the live sample: live posts
+            # would otherwise move the stream clock to now and make the history late
+            summary.history_sent = await replay_history(
+                past,
+                bootstrap_servers=settings.bootstrap_servers,
+                topic=settings.topic("mentions.raw"),
+                window_seconds=settings.crisis_window_seconds,
+                pause_seconds=0.01,
+                stop=stop,
+            )
+        stats = await replay(
+            file,
+            bootstrap_servers=settings.bootstrap_servers,
+            topic=settings.topic("mentions.raw"),
+            rate=rate,
+            live=True,
+            progress=False,
+        )
+        summary.replayed = stats.sent
+        summary.replay_done = True
+
+    replayer = asyncio.create_task(_replay())
+    started = time.monotonic()
+    live_started: float | None = None
+    # Piped output (CI, logs) gets a width that fits the tables instead of 80 columns.
+    console = Console(width=None if sys.stdout.isatty() else 130)
+    last_line = 0.0
+    with Live(console=console, refresh_per_second=4, transient=False) as live:
+        while not stop.is_set():
+            elapsed = time.monotonic() - started
+            if summary.history_sent >= summary.history_total and live_started is None:
+                live_started = elapsed
+            if not summary.replay_done and live_started is not None:
+                summary.replayed = min(expected, int((elapsed - live_started) * rate))
+            with contextlib.suppress(OSError):
+                m = worker.metrics()
+                summary.duplicates = int(m.get("buzzwire_duplicates_total", 0))
+                summary.latency_p50 = _histogram_p50(m, "buzzwire_event_to_processed_seconds")
+            live.update(render(summary, worker.metrics_url, elapsed))
+            if not console.is_terminal and elapsed - last_line >= 5:
+                last_line = elapsed
+                print(
+                    f"[{elapsed:5.0f}s] replayed={summary.replayed} enriched={summary.enriched} "
+                    f"untagged={summary.untagged} deadletters={summary.deadletters} "
+                    f"duplicates={summary.duplicates} alerts={len(summary.alerts)}",
+                    flush=True,
+                )
+            if worker.proc is not None and worker.proc.poll() is not None:
+                print(f"worker exited unexpectedly:\n{worker.log_tail()}", file=sys.stderr)
+                break
+            if duration is not None and elapsed >= duration:
+                break
+            if duration is None and summary.replay_done and summary.accounted >= expected:
+                await asyncio.sleep(1.0)  # let the last metrics scrape settle
+                live.update(render(summary, worker.metrics_url, elapsed))
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=0.5)
+    stop.set()
+    replayer.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await replayer
+    await consumer
+    return summary
+
+
+def run_demo(
+    *, duration: float | None, rate: float, file: Path | None, with_history: bool = True
+) -> int:
+    from streams.devstack.localkafka import LocalKafka
+
+    run_id = datetime.now().strftime("demo-%Y%m%d-%H%M%S")
+    own_broker = "BROKER_URL" not in os.environ
+    broker = LocalKafka() if own_broker else None  # port: BUZZWIRE_KAFKA_PORT, default 9092
+    started_broker = broker is not None and not broker.status().running
+    settings: Settings | None = None
+    worker: WorkerProcess | None = None
+    code = 0
+    try:
+        if broker is not None:
+            print(
+                f"starting local Kafka broker on {broker.bootstrap} ..."
+                if started_broker
+                else f"using the running local broker on {broker.bootstrap}",
+                flush=True,
+            )
+            broker.start()
+            os.environ["BROKER_URL"] = broker.url
+        settings = Settings(
+            topic_prefix=f"{run_id}.",
+            app_id=f"buzzwire-{run_id}",
+            data_dir=Path(".buzzwire") / run_id,
+        )
+        worker = WorkerProcess(
+            # the history arrives compressed (a day in seconds): allow half an hour of event
+            # time between input partitions before a mention counts as late
+            env={**worker_env(settings), "BUZZWIRE_WINDOW_LATENESS_SECONDS": "1800"},
+            log_path=Path(".buzzwire") / f"{run_id}-worker.log",
+            web_port=settings.web_port,
+        )
+        asyncio.run(
+            create_topics(
+                settings.bootstrap_servers,
+                [settings.topic(t) for t in PIPELINE_TOPICS],
+                settings.topic_partitions,
+            )
+        )
+        print(f"starting worker (log: {worker.log_path}) ...", flush=True)
+        worker.start()
+        worker.wait_ready()
+        print(f"worker ready; metrics at {worker.metrics_url}", flush=True)
+        summary = asyncio.run(
+            _demo(settings, worker, file or sample_stream_path(), rate, duration, with_history)
+        )
+        print(
+            f"\ndemo done: {summary.replayed} replayed, {summary.enriched} enriched, "
+            f"{summary.untagged} untagged, {summary.deadletters} dead letters "
+            f"({dict(summary.reasons)}), {summary.duplicates} duplicates skipped, "
+            f"{len(summary.alerts)} alert events"
+        )
+        for alert in summary.alerts:
+            print(f"  alert {alert['window']['start']}: {describe(alert)}")
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+    except Exception as exc:
+        print(f"demo failed: {exc}", file=sys.stderr)
+        code = 1
+    finally:
+        # A second Ctrl-C must not leave a worker or a broker behind.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if worker is not None:
+            print("stopping worker ...", flush=True)
+            worker.stop()
+        if settings is not None:
+            with contextlib.suppress(Exception):
+                asyncio.run(
+                    delete_topics_with_prefix(
+                        settings.bootstrap_servers, [settings.topic_prefix, settings.app_id]
+                    )
+                )
+        if broker is not None and started_broker:
+            print("stopping local Kafka broker ...", flush=True)
+            broker.stop()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    return code

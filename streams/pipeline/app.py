@@ -1,0 +1,117 @@
+"""The one Faust app of buzzwire, with explicit autodiscovery of the domain packages.
+
+Run a worker with ``buzzwire worker`` (or ``faust -A streams.pipeline.app worker``).
+"""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+import faust
+from faust import web
+from faust.sensors.prometheus import setup_prometheus_sensors
+from prometheus_client import CollectorRegistry
+
+from streams.config import Settings, get_settings
+from streams.pipeline.metrics import Metrics
+
+#: Packages scanned for agents and timers (topics and tables are imported by them).
+AGENT_PACKAGES = ["streams.pipeline.agents"]
+
+
+def _credentials(settings: Settings) -> Any:
+    if settings.kafka_sasl_mechanism is None:
+        return faust.SSLCredentials(ssl.create_default_context()) if settings.kafka_ssl else None
+    password = settings.kafka_password.get_secret_value() if settings.kafka_password else ""
+    return faust.SASLCredentials(
+        username=settings.kafka_username or "",
+        password=password,
+        mechanism=settings.kafka_sasl_mechanism,
+        ssl_context=ssl.create_default_context() if settings.kafka_ssl else None,
+    )
+
+
+class Worker(faust.Worker):
+    """Faust's worker without its terminal spinner.
+
+    At log levels above INFO the spinner lowers the root logger to DEBUG so that it can spin on
+    every record: every debug line of aiokafka (one per message sent) is then built and
+    filtered (measured: ~5% of the worker's CPU). Workers run unattended; no spinner needed.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.spinner = None
+
+
+def set_fetch_max_wait(seconds: float) -> None:
+    """Make the workers' Kafka consumers wait at most ``seconds`` in a fetch request.
+
+    Faust creates its aiokafka consumer with ``fetch_max_wait_ms=1500`` and no setting to change
+    it. aiokafka leaves partitions that still have unread records out of the next fetch, so
+    that fetch often asks only for idle partitions (re-keyed mentions, changelogs, a quiet
+    brand) and the broker holds it for the whole wait: mentions arriving meanwhile wait too.
+    Measured at 500 mentions/s: p50 latency 1.1 s with 1.5 s, 95 ms with 0.1 s.
+    """
+    from faust.transport.drivers import aiokafka as driver
+
+    thread = driver.AIOKafkaConsumerThread
+    original = getattr(thread, "_buzzwire_original", thread._create_worker_consumer)
+
+    def create(self: Any, transport: Any) -> Any:
+        consumer = original(self, transport)
+        consumer._fetch_max_wait_ms = max(1, int(seconds * 1000))
+        return consumer
+
+    thread._buzzwire_original = original  # type: ignore[attr-defined]
+    thread._create_worker_consumer = create  # type: ignore[method-assign]
+
+
+def create_app(settings: Settings) -> faust.App:
+    set_fetch_max_wait(settings.consumer_fetch_max_wait_seconds)
+    # BROKER_URL and WEB_PORT are read by Settings from the very env vars Faust reads, so the
+    # explicit kwargs below and Faust's env override always carry the same values.
+    return faust.App(
+        settings.app_id,
+        broker=settings.broker_url,
+        broker_credentials=_credentials(settings),
+        web_port=settings.web_port,
+        web_bind=settings.web_bind,
+        web_enabled=True,
+        store=settings.table_store,
+        topic_partitions=settings.topic_partitions,
+        datadir=str(settings.data_dir),
+        autodiscover=AGENT_PACKAGES,
+        Worker=Worker,
+        origin="streams",
+        # Our input topics carry raw bytes that we validate ourselves; never let Faust crash
+        # on them.
+        value_serializer="raw",
+        key_serializer="raw",
+        # Replaying history must start from the beginning of the topics.
+        consumer_auto_offset_reset="earliest",
+        producer_max_request_size=4 * 1024 * 1024,
+        # Faust's defaults (no linger, 16 KiB batches) send one produce request per message.
+        producer_linger=settings.producer_linger_seconds,
+        producer_max_batch_size=settings.producer_max_batch_bytes,
+        broker_max_poll_records=2000,
+        stream_buffer_maxsize=8192,
+    )
+
+
+settings = get_settings()
+app = create_app(settings)
+registry = CollectorRegistry(auto_describe=True)
+metrics = Metrics.create(registry)
+# Faust's own sensor metrics (messages in/out, commit latency, rebalances, ...) and ours share
+# one registry, served at /metrics on the worker's web port.
+setup_prometheus_sensors(app, pattern="/metrics", registry=registry, name_prefix="faust")
+
+
+@app.page("/ready")
+async def ready(self: web.View, request: web.Request) -> web.Response:
+    """Readiness: 200 once partitions are assigned and table recovery is done, else 503."""
+    recovery = app.tables.recovery  # type: ignore[attr-defined]
+    ok = recovery.completed.is_set() and not app.rebalancing
+    return self.json({"ready": ok}, status=200 if ok else 503)

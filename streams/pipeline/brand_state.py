@@ -1,0 +1,46 @@
+"""A brand's whole window state, as one value of the ``brand-windows`` table (pure, no Faust).
+
+Crisis windows, alerting state and benchmark buckets of a brand live in one value, written in
+one changelog record together with ``offset``: the offset, on the brand's partition of
+``mentions.by-brand``, of the last event applied. An event at or below it was applied already
+(a replay after a crash or a rebalance) and is skipped, so that windows count every event
+once. All of a brand's events come from one partition (the topic is keyed by brand), so one
+offset suffices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from streams.crisis.logic import BrandCrisis
+from streams.rollups.logic import BrandRollups
+
+
+@dataclass(slots=True)
+class BrandState:
+    offset: int = -1
+    crisis: BrandCrisis = field(default_factory=BrandCrisis)
+    rollups: BrandRollups = field(default_factory=BrandRollups)
+
+    def applied(self, offset: int) -> bool:
+        """Whether the event at ``offset`` is counted in this state already."""
+        return offset <= self.offset
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "offset": self.offset,
+            "crisis": self.crisis.to_json(),
+            "rollups": self.rollups.to_json(),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> BrandState:
+        if not data:
+            return cls()
+        return cls(
+            offset=int(data.get("offset", -1)),
+            crisis=BrandCrisis.from_json(data.get("crisis")),
+            rollups=BrandRollups.from_json(data.get("rollups")),
+        )
