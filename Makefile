@@ -9,6 +9,8 @@ demo: setup
 
 lint: setup
 	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports
 	.venv/bin/mypy
 
 unit: setup
