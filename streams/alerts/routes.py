@@ -43,6 +43,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
+from streams.alerts.redaction import redact_url
 from streams.kernel.yamlfile import (
     Problem,
     Problems,
@@ -126,23 +127,6 @@ def severity_rank(severity: object) -> int:
         return SEVERITIES.index(severity)
     except ValueError:
         return 0
-
-
-def redact_url(url: str) -> str:
-    """``scheme://host[:port]/…``: what may be shown of a URL (the path may hold a token)."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        port = parts.port
-    except ValueError:
-        return "<invalid url>"
-    if not parts.scheme or not host:
-        return "<redacted>"
-    if ":" in host:  # IPv6 literal
-        host = f"[{host}]"
-    netloc = f"{host}:{port}" if port is not None else host
-    rest = "/…" if (parts.path not in ("", "/") or parts.query or parts.fragment) else "/"
-    return f"{parts.scheme}://{netloc}{rest}"
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,13 @@ from typing import Any
 import orjson
 import pytest
 
-from streams.alerts.delivery import verify
+from streams.alerts.webhook import verify
 from streams.config import Settings
-from streams.windowing.windows import tumbling
 from streams.devstack.synthetic import crisis_day
 from streams.devstack.workerproc import WorkerProcess
 from streams.mentions.logic import parse_created_at
 from streams.replay import replay_history
+from streams.windowing.windows import tumbling
 from tests.integration.conftest import (
     WebhookServer,
     read_topics,

@@ -14,7 +14,7 @@ import orjson
 from faust.types import StreamT
 from mode.types.signals import BaseSignalT
 
-from streams.alerts.delivery import Deliverer
+from streams.alerts.deliverer import Deliverer
 from streams.pipeline import runtime as rt_mod
 from streams.pipeline.app import app, metrics, settings
 from streams.pipeline.producer import BatchProducer

@@ -1,73 +1,54 @@
-"""Alert delivery: formatting (generic signed webhook, Slack), sending with retries, dead letters.
+"""The Deliverer: sends alerts to their routes in the background, with retries and dead letters.
 
-:class:`Deliverer` is the only stateful piece. ``submit(alert)`` is synchronous, never blocks
-and never raises: it queues one delivery per matching route and returns. Per route, a small
-pool of worker tasks sends with an :class:`aiohttp.ClientSession`; deliveries of one alert id
-are sent strictly in order on each route (an ``updated`` never overtakes its ``opened``), while
-different alerts proceed concurrently. Connection errors, timeouts, HTTP 408/429 and 5xx are
-retried with exponential backoff and jitter (``Retry-After`` is honoured, capped at
-``backoff_max``); any other HTTP status is final. A delivery that cannot be made ends as a
-*dead letter* handed to ``on_dead_letter``::
+:class:`Deliverer` is the only stateful piece of alert delivery. ``submit(alert)`` is
+synchronous, never blocks and never raises: it queues one delivery per matching route and
+returns. Per route, a small pool of worker tasks sends with an :class:`aiohttp.ClientSession`;
+deliveries of one alert id are sent strictly in order on each route (an ``updated`` never
+overtakes its ``opened``), while different alerts proceed concurrently. Failed attempts are
+retried as :mod:`streams.alerts.retry` decides. A ``slack`` route gets
+:func:`streams.alerts.slack.slack_payload`, a ``webhook`` route the signed request of
+:mod:`streams.alerts.webhook`. A delivery that cannot be made ends as a *dead letter* handed to
+``on_dead_letter``::
 
     {"reason": "http_404" | "http_500" | "timeout" | "connection_error" | "queue_full"
                | "shutdown" | "bad_alert" | "internal_error",
      "error": "human readable detail (no secrets)",
      "route": {"name": ..., "format": "slack" | "webhook", "url": "https://host/…"},
      "attempts": 3, "delivery_id": "…", "alert": {...}, "dead_lettered_at": "…Z"}
-
-Generic webhook request: ``POST`` of the alert as compact UTF-8 JSON with the headers
-``Content-Type: application/json``, ``X-Buzzwire-Event`` (opened/updated/resolved),
-``X-Buzzwire-Alert-Id``, ``X-Buzzwire-Delivery`` (unique per delivery, the same on each retry:
-receivers de-duplicate on it) and, when the route has a secret, ``X-Buzzwire-Signature:
-sha256=<hex HMAC-SHA256 of the exact body>`` (check it with :func:`verify`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import hmac
 import logging
 import random
 import time
-import unicodedata
 import uuid
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import quote, urlsplit
 
 import aiohttp
 import orjson
 
-from streams.alerts.routes import Route, redact_url, routes_for
+from streams.alerts.redaction import scrub_url
+from streams.alerts.retry import (
+    backoff_delay,
+    honours_retry_after,
+    parse_retry_after,
+    retryable_status,
+)
+from streams.alerts.routes import Route, routes_for
+from streams.alerts.slack import slack_payload
+from streams.alerts.text import one_line, truncate
+from streams.alerts.webhook import base_headers, encode_alert, webhook_headers
+from streams.kernel.timestamps import now_iso
 
-__all__ = [
-    "OUTCOMES",
-    "SIGNATURE_HEADER",
-    "DeadLetterCallback",
-    "Deliverer",
-    "ResultCallback",
-    "encode_alert",
-    "parse_retry_after",
-    "sign",
-    "slack_escape",
-    "slack_payload",
-    "verify",
-    "webhook_headers",
-]
+__all__ = ["OUTCOMES", "DeadLetterCallback", "Deliverer", "ResultCallback", "SessionFactory"]
 
 logger = logging.getLogger(__name__)
-
-SIGNATURE_HEADER = "X-Buzzwire-Signature"
-EVENT_HEADER = "X-Buzzwire-Event"
-ALERT_ID_HEADER = "X-Buzzwire-Alert-Id"
-DELIVERY_HEADER = "X-Buzzwire-Delivery"
-USER_AGENT = "buzzwire-alerts/0.1"
 
 #: values passed as ``outcome`` to ``on_result``: one call per attempt ("delivered": 2xx;
 #: "retry": failed, will be retried; "failed": failed for good, dead-lettered), plus
@@ -81,332 +62,6 @@ SessionFactory = Callable[[], aiohttp.ClientSession]
 
 _RESPONSE_SNIPPET_BYTES = 300
 _MAX_THREADS = 10_000  # alert ids remembered for routing follow-ups
-
-
-# ---------------------------------------------------------------------------------------------
-# signing and the generic webhook
-
-
-def sign(body: bytes, secret: str) -> str:
-    """``"sha256=" + hex(HMAC-SHA256(secret, body))``: the value of ``X-Buzzwire-Signature``."""
-    digest = hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
-    return f"sha256={digest}"
-
-
-def verify(body: bytes, secret: str, header: str | None) -> bool:
-    """Whether ``header`` (the received ``X-Buzzwire-Signature``) signs ``body`` with ``secret``.
-
-    Constant-time comparison; for receivers (and tests). ``body`` must be the raw bytes received.
-    """
-    if not header:
-        return False
-    expected = sign(body, secret).encode("ascii")
-    return hmac.compare_digest(expected, header.strip().encode("utf-8", "surrogateescape"))
-
-
-def encode_alert(alert: Mapping[str, Any]) -> bytes:
-    """The alert as compact UTF-8 JSON (non-ASCII kept as is): the generic webhook body."""
-    return orjson.dumps(alert, default=str, option=orjson.OPT_NON_STR_KEYS)
-
-
-def _header_value(value: object) -> str:
-    """A value that is safe in an HTTP header (non-ASCII / control characters %-encoded)."""
-    text = str(value)
-    if text.isascii() and text.isprintable():
-        return text
-    return quote(text, safe=" !\"#$&'()*+,/:;=?@[]^`{|}~")
-
-
-def webhook_headers(
-    route: Route, body: bytes, *, event: str, alert_id: str, delivery_id: str
-) -> dict[str, str]:
-    """Request headers for a generic webhook delivery of ``body`` (signed if the route has a
-    secret). The route's extra headers come first; the buzzwire ones cannot be overridden."""
-    headers = {"User-Agent": USER_AGENT}
-    headers.update(route.headers)
-    headers["Content-Type"] = "application/json"
-    headers[EVENT_HEADER] = _header_value(event)
-    headers[ALERT_ID_HEADER] = _header_value(alert_id)
-    headers[DELIVERY_HEADER] = delivery_id
-    if route.secret is not None:
-        headers[SIGNATURE_HEADER] = sign(body, route.secret.get_secret_value())
-    return headers
-
-
-# ---------------------------------------------------------------------------------------------
-# Slack incoming-webhook format
-
-
-def slack_escape(text: str) -> str:
-    """Escape Slack's control characters (``&``, ``<``, ``>``); everything else is kept."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-_JOINERS = frozenset("\u200d\ufe0e\ufe0f")
-
-
-def _truncate(text: str, limit: int) -> str:
-    """At most ``limit`` characters (code points, not bytes), ending in "…" when cut; never
-    separates a combining mark, variation selector or zero-width joiner from its base."""
-    if len(text) <= limit:
-        return text
-    cut = max(limit - 1, 0)
-    while cut > 0 and (
-        unicodedata.combining(text[cut]) or text[cut] in _JOINERS or text[cut - 1] == "\u200d"
-    ):
-        cut -= 1
-    return text[:cut].rstrip() + "…"
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _num(value: object) -> str:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value) if value is not None else "?"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if value != value or value in (float("inf"), float("-inf")):  # NaN / inf
-        return str(value)
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    if abs(value) >= 1 or value == 0:
-        text = f"{value:.1f}"
-        return text[:-2] if text.endswith(".0") else text
-    return f"{value:.2f}"
-
-
-def _pct(value: object) -> str:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return "?"
-    return f"{value * 100:.0f}%"
-
-
-def _duration(seconds: object) -> str:
-    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
-        return "?"
-    s = float(seconds)
-    for unit, size in (("d", 86400.0), ("h", 3600.0), ("min", 60.0)):
-        if s >= size:
-            amount = s / size
-            text = f"{amount:.0f}" if amount.is_integer() or amount >= 10 else f"{amount:.1f}"
-            return f"{text} {unit}"
-    return f"{s:.0f} s"
-
-
-def _parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
-def _time_label(value: object) -> str:
-    parsed = _parse_time(value)
-    if parsed is None:
-        return slack_escape(str(value)) if value else "?"
-    return f"{parsed:%Y-%m-%d %H:%M} UTC"
-
-
-def _window_label(window: Mapping[str, Any]) -> str:
-    start, end = _parse_time(window.get("start")), _parse_time(window.get("end"))
-    if start is None or end is None:
-        return "?"
-    if start.date() == end.date():
-        return f"{start:%Y-%m-%d %H:%M} to {end:%H:%M} UTC"
-    return f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC"
-
-
-def _slack_link(url: object, label: str) -> str:
-    """``<url|label>`` for an http(s) URL (``label`` already escaped), else just ``label``."""
-    if not isinstance(url, str) or len(url) > 1000 or any(c.isspace() for c in url):
-        return label
-    try:
-        scheme = urlsplit(url).scheme
-    except ValueError:
-        return label
-    if scheme not in ("http", "https"):
-        return label
-    return f"<{slack_escape(url).replace('|', '%7C')}|{label}>"
-
-
-def _mapping(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-_SEVERITY_EMOJI = {"warning": ":warning:", "major": ":rotating_light:", "critical": ":sos:"}
-
-
-def slack_payload(
-    alert: Mapping[str, Any], *, max_samples: int = 3, sample_chars: int = 200
-) -> dict[str, Any]:
-    """The Slack incoming-webhook message for an alert: a ``text`` fallback plus ``blocks``.
-
-    ``opened``/``updated`` show observed vs expected, negative share, volume, top languages
-    and up to ``max_samples`` (at most 5) sample posts as links, their text truncated to
-    ``sample_chars`` characters; ``resolved`` is a short "back to normal" message. All
-    user-supplied text is Slack-escaped (``&``, ``<``, ``>``), so a post cannot ping
-    ``<!channel>`` or forge links; any script is kept as is.
-    """
-    event = str(alert.get("event") or "opened")
-    brand_plain = _one_line(str(alert.get("brand_name") or alert.get("brand") or "unknown brand"))
-    brand = slack_escape(brand_plain)
-    kind_plain = _one_line(str(alert.get("kind") or "alert").replace("_", " "))
-    kind = slack_escape(kind_plain)
-    severity_plain = _one_line(str(alert.get("severity") or "warning"))
-    severity = slack_escape(severity_plain)
-    signal = slack_escape(str(alert.get("signal") or "mentions").replace("_", " "))
-    window = _mapping(alert.get("window"))
-    span = _duration(window.get("seconds"))
-    observed, expected = _num(alert.get("observed")), _num(alert.get("expected"))
-    alert_id = slack_escape(str(alert.get("id") or "?"))
-
-    if event == "resolved":
-        opened_at = _parse_time(alert.get("opened_at"))
-        resolved_at = _parse_time(alert.get("resolved_at") or alert.get("updated_at"))
-        lasted = (
-            _duration((resolved_at - opened_at).total_seconds())
-            if opened_at is not None and resolved_at is not None
-            else "?"
-        )
-        text = (
-            f":white_check_mark: Resolved: {brand} — {kind} (was {severity}), "
-            f"back to normal after {lasted}"
-        )
-        body = (
-            f"Back to normal after *{lasted}* (opened {_time_label(alert.get('opened_at'))}, "
-            f"resolved {_time_label(alert.get('resolved_at') or alert.get('updated_at'))}). "
-            f"Severity was *{severity}*."
-        )
-        if alert.get("observed") is not None:
-            body += f"\nLast window: {observed} {signal} in {span} vs {expected} expected."
-        header = f":white_check_mark: Resolved: {brand_plain} — {kind_plain}"
-        blocks: list[dict[str, Any]] = [
-            {
-                "type": "header",
-                "text": {"type": "plain_text", "text": _truncate(header, 150), "emoji": True},
-            },
-            {"type": "section", "text": {"type": "mrkdwn", "text": _truncate(body, 3000)}},
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Alert `{alert_id}`"}]},
-        ]
-        return {"text": _truncate(text, 3000), "blocks": blocks}
-
-    emoji = _SEVERITY_EMOJI.get(severity_plain, ":rotating_light:")
-    prefix = {"updated": "Update: ", "reopened": "Reopened: "}.get(event, "")
-    text = (
-        f"{emoji} {prefix}{brand} — {kind} ({severity}): {observed} {signal} in {span} "
-        f"vs {expected} expected"
-    )
-    header = f"{emoji} {prefix}{brand_plain} — {kind_plain} ({severity_plain})"
-
-    fields = [
-        {"type": "mrkdwn", "text": f"*Observed*\n{observed} {signal} in {span}"},
-        {"type": "mrkdwn", "text": f"*Expected*\n{expected}"},
-    ]
-    share = _mapping(alert.get("negative_share"))
-    if share:
-        fields.append(
-            {
-                "type": "mrkdwn",
-                "text": f"*Negative share*\n{_pct(share.get('observed'))} "
-                f"(usually {_pct(share.get('expected'))})",
-            }
-        )
-    volume = _mapping(alert.get("volume"))
-    if volume:
-        fields.append(
-            {
-                "type": "mrkdwn",
-                "text": f"*Volume*\n{_num(volume.get('observed'))} mentions "
-                f"(usually {_num(volume.get('expected'))})",
-            }
-        )
-    languages = _mapping(alert.get("languages"))
-    counted = [
-        (str(k), v)
-        for k, v in languages.items()
-        if isinstance(v, int | float) and not isinstance(v, bool)
-    ]
-    if counted:
-        counted.sort(key=lambda kv: (-kv[1], kv[0]))
-        top = " · ".join(f"{slack_escape(k)} {_num(v)}" for k, v in counted[:3])
-        if len(counted) > 3:
-            top += f" · +{len(counted) - 3} more"
-        fields.append({"type": "mrkdwn", "text": f"*Languages*\n{_truncate(top, 1900)}"})
-
-    blocks = [
-        {
-            "type": "header",
-            "text": {"type": "plain_text", "text": _truncate(header, 150), "emoji": True},
-        },
-        {"type": "section", "fields": fields},
-    ]
-
-    samples = alert.get("samples")
-    lines: list[str] = []
-    if isinstance(samples, Sequence) and not isinstance(samples, str):
-        for sample in list(samples)[: max(0, min(max_samples, 5))]:
-            if not isinstance(sample, Mapping):
-                continue
-            author = slack_escape(_truncate(_one_line(str(sample.get("author") or "post")), 80))
-            meta = []
-            followers = sample.get("followers")
-            if isinstance(followers, int) and not isinstance(followers, bool):
-                meta.append(f"{followers:,} followers")
-            if sample.get("lang"):
-                meta.append(slack_escape(str(sample["lang"])))
-            post = slack_escape(_truncate(_one_line(str(sample.get("text") or "")), sample_chars))
-            about = f" ({', '.join(meta)})" if meta else ""
-            lines.append(f"• {_slack_link(sample.get('url'), author)}{about}: {post}")
-    section = "*Sample posts*"
-    for line in lines:  # whole lines only: a section holds at most 3000 characters
-        if len(section) + 1 + len(line) <= 3000:
-            section += "\n" + line
-    if section != "*Sample posts*":
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": section}})
-
-    context = [f"Alert `{alert_id}`"]
-    if _window_label(window) != "?":
-        context.append(f"window {_window_label(window)}")
-    score = alert.get("score")
-    if isinstance(score, int | float) and not isinstance(score, bool):
-        context.append(f"score {score:.2f}")
-    if event == "updated" and isinstance(alert.get("sequence"), int):
-        context.append(f"update #{alert['sequence'] - 1}")
-    blocks.append(
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(context)}]}
-    )
-    return {"text": _truncate(text, 3000), "blocks": blocks}
-
-
-# ---------------------------------------------------------------------------------------------
-# retries
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date), or ``None``."""
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - (now or datetime.now(UTC))).total_seconds()
-    if seconds != seconds:  # NaN
-        return None
-    return max(0.0, seconds)
 
 
 @dataclass(frozen=True)
@@ -444,10 +99,6 @@ class _Lane:
         self.ready: asyncio.Queue[str] = asyncio.Queue()
         self.size = 0  # deliveries waiting (not in flight)
         self.workers: list[asyncio.Task[None]] = []
-
-
-def _now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class Deliverer:
@@ -703,10 +354,7 @@ class Deliverer:
         route = delivery.route
         if route.format == "slack":
             message = slack_payload(orjson.loads(delivery.body), max_samples=self._max_samples)
-            headers = {"User-Agent": USER_AGENT}
-            headers.update(route.headers)
-            headers["Content-Type"] = "application/json"
-            return orjson.dumps(message), headers
+            return orjson.dumps(message), base_headers(route)
         headers = webhook_headers(
             route,
             delivery.body,
@@ -757,10 +405,9 @@ class Deliverer:
             await asyncio.sleep(delay)
 
     def _delay(self, attempts: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return min(retry_after, self._backoff_max)
-        ceiling = min(self._backoff_max, self._backoff_base * 2.0 ** (attempts - 1))
-        return ceiling / 2 + self._random.uniform(0, ceiling / 2)
+        return backoff_delay(
+            attempts, retry_after, base=self._backoff_base, cap=self._backoff_max, rng=self._random
+        )
 
     async def _attempt(self, delivery: _Delivery) -> _Attempt:
         route = delivery.route
@@ -779,18 +426,21 @@ class Deliverer:
                 snippet = await response.content.read(_RESPONSE_SNIPPET_BYTES)
                 if 200 <= status < 300:
                     return _Attempt(True)
-                text = _one_line(snippet.decode("utf-8", "replace"))
+                text = one_line(snippet.decode("utf-8", "replace"))
                 error = f"HTTP {status} {response.reason or ''}".rstrip()
                 if text:
-                    error += f": {_truncate(text, 200)}"
+                    error += f": {truncate(text, 200)}"
                 retry_after = (
                     parse_retry_after(response.headers.get("Retry-After"))
-                    if status in (429, 503)
+                    if honours_retry_after(status)
                     else None
                 )
-                retryable = status in (408, 429) or status >= 500
                 return _Attempt(
-                    False, retryable, f"http_{status}", _scrub(error, route), retry_after
+                    False,
+                    retryable_status(status),
+                    f"http_{status}",
+                    _scrub(error, route),
+                    retry_after,
                 )
         except TimeoutError:
             return _Attempt(
@@ -829,7 +479,7 @@ class Deliverer:
             "attempts": delivery.attempts,
             "delivery_id": delivery.delivery_id,
             "alert": alert,
-            "dead_lettered_at": _now_iso(),
+            "dead_lettered_at": now_iso(),
         }
         logger.log(
             logging.DEBUG if quiet else logging.WARNING,
@@ -873,18 +523,7 @@ class Deliverer:
 
 def _scrub(text: str, route: Route) -> str:
     """Remove the route's URL (and its path, which may be a token) from an error message."""
-    url = route.url.get_secret_value()
-    redacted = redact_url(url)
-    text = text.replace(url, redacted)
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return text
-    secret_part = parts.path + (f"?{parts.query}" if parts.query else "")
-    if len(secret_part) > 1:
-        text = text.replace(secret_part, "/…")
-        text = text.replace(quote(secret_part, safe="/?=&"), "/…")
-    return text
+    return scrub_url(text, route.url.get_secret_value())
 
 
 def _safe_id(alert: object) -> object:
