@@ -33,6 +33,8 @@ def _cmd_worker(args: argparse.Namespace) -> int:
     except (BrandsFileError, RoutesFileError) as exc:
         print(f"buzzwire worker: {exc}", file=sys.stderr)
         return 2
+    data_dir = prepare_data_dir(settings)
+    print(f"buzzwire worker: state in {data_dir}", file=sys.stderr)
     _declare_topics(settings)
     level = args.loglevel or settings.log_level
     argv = ["buzzwire", "worker", "-l", _FAUST_LEVELS.get(level, level)]
@@ -40,6 +42,14 @@ def _cmd_worker(args: argparse.Namespace) -> int:
     sys.argv = argv
     app.main()  # runs until SIGTERM/SIGINT, then shuts down cleanly
     return 0
+
+
+def prepare_data_dir(settings: Settings) -> Path:
+    """Create the worker's state directory with its parents (Faust creates only the last
+    part, so a fresh directory or a new absolute path crashed the worker at start)."""
+    path = Path(settings.data_dir).expanduser().resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def _declare_topics(settings: Settings) -> None:
@@ -63,14 +73,32 @@ def _cmd_kafka(args: argparse.Namespace) -> int:
 
 
 def _cmd_replay(args: argparse.Namespace) -> int:
-    from streams.config import get_settings
-    from streams.replay import replay
+    import time
 
+    from streams.config import get_settings, sample_stream_path
+    from streams.devstack.synthetic import demo_history
+    from streams.replay import replay, replay_history
+
+    if args.file is None and not args.history:
+        print("buzzwire replay: give a FILE, or --history", file=sys.stderr)
+        return 2
     settings = get_settings()
     topic = args.topic or settings.topic("mentions.raw")
+    if args.history:
+        sent = asyncio.run(
+            replay_history(
+                demo_history(time.time()),
+                bootstrap_servers=settings.bootstrap_servers,
+                topic=topic,
+                window_seconds=settings.crisis_window_seconds,
+                pause_seconds=0.01,
+            )
+        )
+        print(f"replayed {sent} mentions of history to {topic}", flush=True)
+    file = Path(args.file) if args.file is not None else sample_stream_path()
     stats = asyncio.run(
         replay(
-            Path(args.file),
+            file,
             bootstrap_servers=settings.bootstrap_servers,
             topic=topic,
             rate=args.rate,
@@ -102,12 +130,6 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_backtest(args: argparse.Namespace) -> int:
-    from streams.crisis import backtest
-
-    return backtest.main(list(args.args))
-
-
 def _cmd_demo(args: argparse.Namespace) -> int:
     from streams.devstack.demo import run_demo
 
@@ -134,7 +156,19 @@ def build_parser() -> argparse.ArgumentParser:
     kafka.set_defaults(func=_cmd_kafka)
 
     rep = sub.add_parser("replay", help="produce a JSONL or CSV file of mentions to mentions.raw")
-    rep.add_argument("file", help="a .jsonl (one mention per line) or .csv (dotted headers) file")
+    rep.add_argument(
+        "file",
+        nargs="?",
+        default=None,
+        help="a .jsonl (one mention per line) or .csv (dotted headers) file; with --history, "
+        "default: the bundled multilingual sample",
+    )
+    rep.add_argument(
+        "--history",
+        action="store_true",
+        help="first 30 hours of synthetic history for the sample brands, with a crisis, "
+        "compressed window by window (what the demo replays)",
+    )
     rep.add_argument("--rate", type=float, default=None, help="messages per second (default: max)")
     rep.add_argument("--live", action="store_true", help="set created_at to the send time")
     rep.add_argument("--limit", type=int, default=None, help="send at most this many")
@@ -149,13 +183,13 @@ def build_parser() -> argparse.ArgumentParser:
     ana.add_argument("--batch-size", type=int, default=256)
     ana.set_defaults(func=_cmd_analyze)
 
-    bt = sub.add_parser(
+    # listed here for the help text only: main() hands everything after "backtest" to the
+    # backtest's own parser (argparse would take its -h for ours)
+    sub.add_parser(
         "backtest",
         help="anomaly scores and alerts for a timestamp,value CSV (see buzzwire backtest -h)",
         add_help=False,
     )
-    bt.add_argument("args", nargs=argparse.REMAINDER)
-    bt.set_defaults(func=_cmd_backtest)
 
     demo = sub.add_parser("demo", help="local broker + worker + the bundled sample, live summary")
     demo.add_argument(
@@ -178,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["backtest"]:
-        # its own parser, options and help (argparse would take its -h for ours)
+        # its own parser, options and help
         from streams.crisis import backtest
 
         return backtest.main(argv[1:])

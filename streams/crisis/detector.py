@@ -1,6 +1,7 @@
 """Streaming anomaly detector for one time series (per-brand mention counts, NAB series...).
 
-Pure Python, one value at a time, O(1) per update (about 10 us), a JSON state of about 3 KB.
+Pure Python, one value at a time, O(1) per update, with a JSON state of a few KB (its speed:
+docs/performance.md).
 The stream and the backtest (:mod:`streams.crisis.backtest`) use this same code.
 
 Baselines (what is expected)
@@ -61,7 +62,7 @@ import math
 from dataclasses import dataclass, fields
 from typing import Any
 
-_STATE_VERSION = 1
+_STATE_VERSION = 2  # 2: fields named in full (level, seasonal_level, ...)
 _DAY = 86400.0
 
 
@@ -144,24 +145,24 @@ class Detector:
         self.integer = True  # all values so far are non-negative integers
         self.mag = 0.0  # typical |value|
         # level baseline
-        self.lvl = 0.0
-        self.lvl_mae = 0.0
+        self.level = 0.0
+        self.level_mae = 0.0
         # seasonal baseline
-        self.s_lvl = 0.0
-        self.s_mae = 0.0
+        self.seasonal_level = 0.0
+        self.seasonal_mae = 0.0
         self.season: list[float] = [0.0] * config.daily_buckets
         self.visits: list[int] = [0] * config.daily_buckets
         self.week: list[float] = [0.0] * (7 * config.weekly_blocks)
         self.wvisits: list[int] = [0] * (7 * config.weekly_blocks)
         # selection errors
-        self.sel_lvl = 0.0
-        self.sel_s = 0.0
+        self.level_select_error = 0.0
+        self.seasonal_select_error = 0.0
         # records of the surprise channels
-        self.peak = 0.0
-        self.peak_s = 0.0
+        self.level_peak = 0.0
+        self.seasonal_peak = 0.0
         self.shift = 0.0  # EW mean of the slow baseline's z
         self.peak_shift = 0.0
-        self.fpeak = self.fpeak_s = self.fpeak_shift = 0.0  # fast records
+        self.fast_peak = self.seasonal_fast_peak = self.fast_peak_shift = 0.0  # fast records
         self.episode = 0.0  # decaying peak of the combined surprise
         th = min(config.alert_threshold, 0.999)
         self._alert_u = config.record_margin + config.score_scale * th / (1.0 - th)
@@ -182,23 +183,23 @@ class Detector:
             "interval": self.interval,
             "integer": self.integer,
             "mag": self.mag,
-            "lvl": self.lvl,
-            "lvl_mae": self.lvl_mae,
-            "s_lvl": self.s_lvl,
-            "s_mae": self.s_mae,
+            "level": self.level,
+            "level_mae": self.level_mae,
+            "seasonal_level": self.seasonal_level,
+            "seasonal_mae": self.seasonal_mae,
             "season": list(self.season),
             "visits": list(self.visits),
             "week": list(self.week),
             "wvisits": list(self.wvisits),
-            "sel_lvl": self.sel_lvl,
-            "sel_s": self.sel_s,
-            "peak": self.peak,
-            "peak_s": self.peak_s,
+            "level_select_error": self.level_select_error,
+            "seasonal_select_error": self.seasonal_select_error,
+            "level_peak": self.level_peak,
+            "seasonal_peak": self.seasonal_peak,
             "shift": self.shift,
             "peak_shift": self.peak_shift,
-            "fpeak": self.fpeak,
-            "fpeak_s": self.fpeak_s,
-            "fpeak_shift": self.fpeak_shift,
+            "fast_peak": self.fast_peak,
+            "seasonal_fast_peak": self.seasonal_fast_peak,
+            "fast_peak_shift": self.fast_peak_shift,
             "episode": self.episode,
             "hi": self.hi,
             "lo": self.lo,
@@ -219,19 +220,19 @@ class Detector:
         d.integer = bool(state["integer"])
         for name in (
             "mag",
-            "lvl",
-            "lvl_mae",
-            "s_lvl",
-            "s_mae",
-            "sel_lvl",
-            "sel_s",
-            "peak",
-            "peak_s",
+            "level",
+            "level_mae",
+            "seasonal_level",
+            "seasonal_mae",
+            "level_select_error",
+            "seasonal_select_error",
+            "level_peak",
+            "seasonal_peak",
             "shift",
             "peak_shift",
-            "fpeak",
-            "fpeak_s",
-            "fpeak_shift",
+            "fast_peak",
+            "seasonal_fast_peak",
+            "fast_peak_shift",
             "episode",
             "hi",
             "lo",
@@ -275,7 +276,7 @@ class Detector:
         n = self.n
         self.n = n + 1
         if n == 0:
-            self.lvl = self.s_lvl = x
+            self.level = self.seasonal_level = x
             self.mag = abs(x)
             self.hi = self.lo = x
             self._learn_season(ts, x, x)
@@ -284,52 +285,63 @@ class Detector:
         seasonal = self.interval is not None and self.interval < _DAY and cfg.daily_buckets > 0
         bucket = self._bucket(ts) if seasonal else -1
         if seasonal and self.visits[bucket] > 0:
-            s_pred = self.s_lvl + self.season[bucket]
+            seasonal_pred = self.seasonal_level + self.season[bucket]
         else:
-            s_pred = self.s_lvl
+            seasonal_pred = self.seasonal_level
         wb = self._week_bucket(ts) if seasonal and cfg.weekly_blocks > 0 else -1
         w_off = 0.0
         if wb >= 0 and ts - self.t0 >= cfg.week_min_seconds and self.wvisits[wb] > 0:
             w_off = self.week[wb]
-            s_pred += w_off
-        l_pred = self.lvl
+            seasonal_pred += w_off
+        level_pred = self.level
 
         floor = cfg.rel_floor * self.mag + 1e-12
-        sig_l = max(1.25 * self.lvl_mae, floor)
-        sig_s = max(1.25 * self.s_mae, floor)
+        level_sigma = max(1.25 * self.level_mae, floor)
+        seasonal_sigma = max(1.25 * self.seasonal_mae, floor)
         if counts:
-            sig_l = max(sig_l, cfg.count_sigma)
-            sig_s = max(sig_s, cfg.count_sigma)
-        a_l = abs(x - l_pred) / sig_l
-        a_s = abs(x - s_pred) / sig_s
+            level_sigma = max(level_sigma, cfg.count_sigma)
+            seasonal_sigma = max(seasonal_sigma, cfg.count_sigma)
+        level_z = abs(x - level_pred) / level_sigma
+        seasonal_z = abs(x - seasonal_pred) / seasonal_sigma
         # calibration: each |z| against the decaying record of that baseline's surprises
-        u_l = a_l / max(self.peak, self.fpeak, cfg.min_record)
-        self.peak, self.fpeak = self._record(self.peak, self.fpeak, a_l, cfg.min_record)
-        if seasonal and ts - self.t0 >= cfg.season_min_seconds:
-            u_s = cfg.season_weight * a_s / max(self.peak_s, self.fpeak_s, cfg.min_record)
-            self.peak_s, self.fpeak_s = self._record(self.peak_s, self.fpeak_s, a_s, cfg.min_record)
-        else:
-            u_s = 0.0
-        use_season = (
-            u_s > u_l
-            if u_s > 1.0 or u_l > 1.0
-            else (seasonal and self.sel_s < cfg.select_margin * self.sel_lvl)
+        level_surprise = level_z / max(self.level_peak, self.fast_peak, cfg.min_record)
+        self.level_peak, self.fast_peak = self._record(
+            self.level_peak, self.fast_peak, level_z, cfg.min_record
         )
-        expected = s_pred if use_season else l_pred
-        u = max(u_l, u_s)
+        if seasonal and ts - self.t0 >= cfg.season_min_seconds:
+            seasonal_surprise = (
+                cfg.season_weight
+                * seasonal_z
+                / max(self.seasonal_peak, self.seasonal_fast_peak, cfg.min_record)
+            )
+            self.seasonal_peak, self.seasonal_fast_peak = self._record(
+                self.seasonal_peak, self.seasonal_fast_peak, seasonal_z, cfg.min_record
+            )
+        else:
+            seasonal_surprise = 0.0
+        use_season = (
+            seasonal_surprise > level_surprise
+            if seasonal_surprise > 1.0 or level_surprise > 1.0
+            else (
+                seasonal
+                and self.seasonal_select_error < cfg.select_margin * self.level_select_error
+            )
+        )
+        expected = seasonal_pred if use_season else level_pred
+        u = max(level_surprise, seasonal_surprise)
         # sustained shift: exponentially weighted mean of the slow baseline's clipped z
-        zs = max(-cfg.shift_clip, min(cfg.shift_clip, (x - s_pred) / sig_s))
+        zs = max(-cfg.shift_clip, min(cfg.shift_clip, (x - seasonal_pred) / seasonal_sigma))
         self.shift += cfg.shift_rate * (zs - self.shift)
         st = abs(self.shift) * self._shift_norm
         if ts - self.t0 >= cfg.shift_min_seconds:
-            norm = max(self.peak_shift, self.fpeak_shift, cfg.shift_min_record)
+            norm = max(self.peak_shift, self.fast_peak_shift, cfg.shift_min_record)
             u = max(u, cfg.shift_weight * st / norm)
-            self.peak_shift, self.fpeak_shift = self._record(
-                self.peak_shift, self.fpeak_shift, st, cfg.shift_min_record
+            self.peak_shift, self.fast_peak_shift = self._record(
+                self.peak_shift, self.fast_peak_shift, st, cfg.shift_min_record
             )
         if ts - self.t0 >= cfg.range_min_seconds and self.hi > self.lo:
             excess = max(x - self.hi, self.lo - x, 0.0)
-            tol = max(cfg.range_tol * (self.hi - self.lo), cfg.range_sigma * sig_l)
+            tol = max(cfg.range_tol * (self.hi - self.lo), cfg.range_sigma * level_sigma)
             if counts:
                 tol = max(tol, cfg.range_count_k * cfg.count_sigma)
             u = max(u, excess / tol)
@@ -359,28 +371,32 @@ class Detector:
         self.mag += srate * (abs(x) - self.mag)
 
         # level baseline
-        e = x - l_pred
-        lim = cfg.clip * max(1.25 * self.lvl_mae, floor) if n > 1 else abs(e)
+        e = x - level_pred
+        lim = cfg.clip * max(1.25 * self.level_mae, floor) if n > 1 else abs(e)
         ec = max(-lim, min(lim, e))
-        self.lvl += cfg.level_alpha * ec
-        self.lvl_mae += srate * (abs(ec) - self.lvl_mae)
-        self.sel_lvl += max(cfg.select_beta, 1.0 / n) * (abs(ec) - self.sel_lvl)
+        self.level += cfg.level_alpha * ec
+        self.level_mae += srate * (abs(ec) - self.level_mae)
+        self.level_select_error += max(cfg.select_beta, 1.0 / n) * (
+            abs(ec) - self.level_select_error
+        )
 
         # seasonal baseline
-        e = x - s_pred
-        lim = cfg.clip * max(1.25 * self.s_mae, floor) if n > 1 else abs(e)
+        e = x - seasonal_pred
+        lim = cfg.clip * max(1.25 * self.seasonal_mae, floor) if n > 1 else abs(e)
         ec = max(-lim, min(lim, e))
-        self.s_mae += srate * (abs(ec) - self.s_mae)
-        self.sel_s += max(cfg.select_beta, 1.0 / n) * (abs(ec) - self.sel_s)
+        self.seasonal_mae += srate * (abs(ec) - self.seasonal_mae)
+        self.seasonal_select_error += max(cfg.select_beta, 1.0 / n) * (
+            abs(ec) - self.seasonal_select_error
+        )
         if seasonal:
-            xc = s_pred + ec if self.visits[bucket] > 0 else x  # a first visit learns as is
-            self.s_lvl += cfg.season_alpha * ec
+            xc = seasonal_pred + ec if self.visits[bucket] > 0 else x  # a first visit learns as is
+            self.seasonal_level += cfg.season_alpha * ec
             if wb >= 0:
-                daily = self.s_lvl + self.season[bucket] if self.visits[bucket] > 0 else xc
+                daily = self.seasonal_level + self.season[bucket] if self.visits[bucket] > 0 else xc
                 self._learn_week(wb, xc - daily)
-            self._learn_season(ts, xc - w_off, self.s_lvl)
+            self._learn_season(ts, xc - w_off, self.seasonal_level)
         else:
-            self.s_lvl += cfg.level_alpha * ec
+            self.seasonal_level += cfg.level_alpha * ec
 
         if counts:
             expected = max(0.0, expected * expected / 4.0 - 0.375)

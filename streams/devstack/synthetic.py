@@ -316,3 +316,25 @@ def crisis_day(
         end_ts=last_crisis,
         crisis_ids=frozenset(crisis_ids),
     )
+
+
+#: The demo's compressed history: 30 hours of two brands, a negative crisis for Acme at 26 h
+#: (after the detector's first day, when it only alerts on the clearest anomalies).
+HISTORY_HOURS = 30.0
+
+
+def demo_history(now: float) -> list[dict[str, Any]]:
+    """Past mentions for the demo and ``buzzwire replay --history`` (synthetic, seasonal),
+    ending ``now``, with a crisis in them."""
+    start = now - HISTORY_HOURS * 3600
+    start -= start % 60
+    day = crisis_day(
+        start_ts=start,
+        hours=HISTORY_HOURS,
+        per_hour=300.0,
+        crisis_at_hour=26.0,
+        crisis_minutes=40.0,
+        crisis_per_hour=2400.0,
+        id_prefix=f"hist{now:.0f}",
+    )
+    return day.mentions

@@ -49,3 +49,13 @@ def test_help_lists_the_commands() -> None:
     assert result.returncode == 0
     for command in ("worker", "kafka", "replay", "demo"):
         assert command in result.stdout
+
+
+def test_the_worker_state_dir_is_created_with_its_parents(tmp_path: Path) -> None:
+    from streams.cli import prepare_data_dir
+    from streams.config import Settings
+
+    nested = tmp_path / "a" / "b" / "worker-data"
+    assert prepare_data_dir(Settings(data_dir=nested)) == nested.resolve()
+    assert nested.is_dir()
+    assert prepare_data_dir(Settings(data_dir=nested)) == nested.resolve()  # again: no error
