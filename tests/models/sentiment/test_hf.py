@@ -6,8 +6,11 @@ from pathlib import Path
 
 import pytest
 
-torch = pytest.importorskip("torch")
-transformers = pytest.importorskip("transformers")
+from tests.models.ci import require_module
+
+# The torch extra: a developer without it skips this module; in CI it is a failure.
+torch = require_module("torch")
+transformers = require_module("transformers")
 
 from models.sentiment.base import SentimentModel  # noqa: E402
 from models.sentiment.hf import HuggingFaceSentiment, infer_label_map, parse_label_map  # noqa: E402

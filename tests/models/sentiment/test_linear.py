@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from models.sentiment.linear import LABELS, FeatureConfig, LinearSentiment, SentimentResult
+from tests.models.ci import require_file
 
 SHIPPED = Path(__file__).resolve().parents[3] / "models" / "sentiment" / "weights" / "linear"
 
@@ -135,9 +136,13 @@ def test_load_never_unpickles(
 
 
 # ---------------------------------------------------------------- the shipped model
-shipped = pytest.mark.skipif(
-    not (SHIPPED / "weights.safetensors").exists(), reason="no trained model shipped"
-)
+@pytest.fixture(scope="module")
+def shipped_weights() -> Path:
+    """The shipped weights: git tracks them, so a missing file fails (never skips)."""
+    return require_file(SHIPPED / "weights.safetensors", "the shipped linear model")
+
+
+shipped = pytest.mark.usefixtures("shipped_weights")
 
 KNOWN_WEAK = "I hate waiting two hours for a cold pizza, awful service, never again."
 CLEAR = [
@@ -176,7 +181,7 @@ CLEAR = [
 
 
 @pytest.fixture(scope="module")
-def shipped_model() -> LinearSentiment:
+def shipped_model(shipped_weights: Path) -> LinearSentiment:
     return LinearSentiment.load(SHIPPED)
 
 
