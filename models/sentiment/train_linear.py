@@ -14,49 +14,30 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import json
 import os
 import platform
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from models.sentiment.base import LABELS, SentimentModel
+from models.sentiment.evaluation import evaluate
+from models.sentiment.fileio import read_jsonl, sha256_file, write_json
 from models.sentiment.linear import FeatureConfig, LinearSentiment
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "sentiment"
 DEFAULT_OUT = Path(__file__).resolve().parent / "weights" / "linear"
-UMSAB_LANGS = ("ar", "de", "en", "es", "fr", "hi", "it", "pt")
 WEIGHTINGS = ("none", "balanced", "source")
 DEFAULT_C = 10.0
 DEFAULT_WEIGHTING = "source"
 DEFAULT_LANG_FEATURE = False
-
-
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def write_json(path: Path, doc: Any) -> None:
-    """A config or model card as written next to shipped weights (sorted keys, indented)."""
-    path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
 
 
 def sample_weights(rows: Sequence[dict[str, Any]], scheme: str) -> np.ndarray | None:
@@ -88,46 +69,6 @@ def sample_weights(rows: Sequence[dict[str, Any]], scheme: str) -> np.ndarray | 
     else:
         raise ValueError(f"unknown weighting {scheme!r}; choose from {WEIGHTINGS}")
     return w / w.mean()
-
-
-def macro_f1(gold: Sequence[str], pred: Sequence[str], labels: Iterable[str]) -> float:
-    """Macro-F1 over ``labels`` (the classes present in the gold data of that language)."""
-    scores = []
-    for lab in labels:
-        tp = sum(g == lab and p == lab for g, p in zip(gold, pred, strict=True))
-        fp = sum(g != lab and p == lab for g, p in zip(gold, pred, strict=True))
-        fn = sum(g == lab and p != lab for g, p in zip(gold, pred, strict=True))
-        scores.append(0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn))
-    return float(np.mean(scores))
-
-
-def evaluate(
-    model: SentimentModel, rows: Sequence[dict[str, Any]], *, use_langs: bool
-) -> dict[str, Any]:
-    """Per-language macro-F1 (x100) on ``rows``, the UMSAB-8 average and the mean of all."""
-    texts = [r["text"] for r in rows]
-    langs = [r["lang"] for r in rows] if use_langs else None
-    return score_labels(rows, [r.label for r in model.predict(texts, langs)])
-
-
-def score_labels(rows: Sequence[dict[str, Any]], pred: Sequence[str]) -> dict[str, Any]:
-    """``evaluate``'s figures for predicted labels (one per row)."""
-    by_lang: dict[str, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
-    for r, p in zip(rows, pred, strict=True):
-        by_lang[r["lang"]][0].append(r["label"])
-        by_lang[r["lang"]][1].append(p)
-    per_lang = {}
-    for lang in sorted(by_lang):
-        gold, guess = by_lang[lang]
-        present = [lab for lab in LABELS if lab in set(gold)]
-        per_lang[lang] = round(100 * macro_f1(gold, guess, present), 2)
-    umsab = [per_lang[lang] for lang in UMSAB_LANGS if lang in per_lang]
-    return {
-        "macro_f1": per_lang,
-        "umsab8_avg": round(float(np.mean(umsab)), 2) if umsab else None,
-        "all_avg": round(float(np.mean(list(per_lang.values()))), 2),
-        "n": len(rows),
-    }
 
 
 def train(

