@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Set-up on a fresh machine, quick on a warm one: system tools (Java 17+, Maven, Prometheus) when
-# missing, a virtualenv at .venv with buzzwire and its dev tools. Re-runs pip only when pyproject changes.
+# missing, a virtualenv at .venv with buzzwire, its dev tools and the torch extra (the float32 and
+# training paths of the e5 model, Hugging Face models: `make test` tests them as well as the
+# default, torch-free int8 path). Re-runs pip only when pyproject changes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,14 +44,16 @@ fi
 stamp=.venv/.buzzwire-installed
 want=$(cat pyproject.toml scripts/bootstrap.sh | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  # PyPI's Linux torch wheel brings its CUDA libraries: a fresh .venv takes about 6.5 GB.
+  # The torch extra is most of it: PyPI's Linux torch wheel brings its CUDA libraries, and a
+  # fresh .venv with it takes about 6.3 GB (without it, `pip install .`, about 0.7 GB).
   free_mb=$(df -Pm .venv | awk 'NR==2 {print $4}')
   if [ -n "$free_mb" ] && [ "$free_mb" -lt 8000 ]; then
     echo "bootstrap: only ${free_mb} MB free where .venv lives ($(pwd)/.venv); installing" \
-      "torch and the other packages needs about 8000 MB: free some disk space first" >&2
+      "the dev tools and the torch extra (torch with its CUDA libraries) needs about 8000 MB" \
+      "while pip unpacks: free some disk space first" >&2
     exit 1
   fi
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[dev]"
+  .venv/bin/python -m pip install -q -e ".[dev,torch]"
   echo "$want" > "$stamp"
 fi
