@@ -36,8 +36,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from streams.config import Settings  # noqa: E402
+from streams.devstack.ports import free_port  # noqa: E402
 from streams.devstack.synthetic import generate  # noqa: E402
-from streams.devstack.workerproc import WorkerProcess, free_port, worker_env  # noqa: E402
+from streams.devstack.workerproc import WorkerProcess, worker_env  # noqa: E402
 from streams.mentions.logic import parse_created_at  # noqa: E402
 from streams.pipeline.admin import PIPELINE_TOPICS, create_topics, delete_topics_with_prefix  # noqa: E402
 

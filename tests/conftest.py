@@ -10,24 +10,12 @@ instead; then nothing is started. Either way the object has ``.bootstrap`` ("hos
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Iterator
-from contextlib import ExitStack
 
 import pytest
 
 from streams.devstack.localkafka import LocalKafka, RemoteKafka
-
-
-def free_ports(count: int) -> list[int]:
-    """``count`` distinct TCP ports that are free on 127.0.0.1 right now."""
-    with ExitStack() as stack:
-        ports = []
-        for _ in range(count):
-            sock = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
-            sock.bind(("127.0.0.1", 0))
-            ports.append(int(sock.getsockname()[1]))
-        return ports
+from streams.devstack.ports import free_ports
 
 
 @pytest.fixture(scope="session")

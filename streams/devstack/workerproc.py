@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from prometheus_client.metrics_core import Metric
+from prometheus_client.parser import text_string_to_metric_families
+
 from streams.config import Settings
-
-
-def free_port() -> int:
-    """A TCP port that is free on 127.0.0.1 right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from streams.devstack.processes import stop_group
 
 
 def worker_env(settings: Settings) -> dict[str, str]:
@@ -35,18 +30,32 @@ def worker_env(settings: Settings) -> dict[str, str]:
     }
 
 
+def _label_value(value: str) -> str:
+    """A label value escaped as the text format writes it."""
+    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+
+
+def sample_key(name: str, labels: Mapping[str, str]) -> str:
+    """``name{label="value",...}``: a sample as its line in ``/metrics`` names it."""
+    if not labels:
+        return name
+    inner = ",".join(f'{k}="{_label_value(v)}"' for k, v in labels.items())
+    return f"{name}{{{inner}}}"
+
+
+def metric_values(families: Iterable[Metric]) -> dict[str, float]:
+    """Every sample of ``families`` as ``{'name{labels}': value}`` (enough for tests and the
+    demo: a key is what the sample's line in ``/metrics`` starts with)."""
+    return {
+        sample_key(sample.name, sample.labels): float(sample.value)
+        for family in families
+        for sample in family.samples
+    }
+
+
 def parse_metrics(text: str) -> dict[str, float]:
-    """Prometheus text format -> {'name{labels}': value} (enough for tests and the demo)."""
-    out: dict[str, float] = {}
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        name, _, value = line.rpartition(" ")
-        try:
-            out[name] = float(value)
-        except ValueError:
-            continue
-    return out
+    """Prometheus text format -> {'name{labels}': value}, parsed by ``prometheus_client``."""
+    return metric_values(text_string_to_metric_families(text))
 
 
 @dataclass
@@ -84,9 +93,14 @@ class WorkerProcess:
         except OSError:
             return ""
 
-    def metrics(self, timeout: float = 2.0) -> dict[str, float]:
+    def metric_families(self, timeout: float = 2.0) -> list[Metric]:
+        """The worker's ``/metrics`` now, parsed into metric families."""
         with urllib.request.urlopen(self.metrics_url, timeout=timeout) as resp:
-            return parse_metrics(resp.read().decode())
+            return list(text_string_to_metric_families(resp.read().decode()))
+
+    def metrics(self, timeout: float = 2.0) -> dict[str, float]:
+        """The worker's ``/metrics`` now, as :func:`metric_values` keys them."""
+        return metric_values(self.metric_families(timeout))
 
     def wait_ready(self, timeout: float = 120.0) -> None:
         """Until ``/ready`` says partitions are assigned and table recovery is done."""
@@ -109,12 +123,4 @@ class WorkerProcess:
         """SIGTERM the worker's process group, wait, then SIGKILL. Returns the exit code."""
         if self.proc is None:
             return None
-        if self.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
-        return self.proc.returncode
+        return stop_group(self.proc, timeout)

@@ -15,7 +15,8 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer
 
 from streams.config import Settings
-from streams.devstack.workerproc import WorkerProcess, free_port, worker_env
+from streams.devstack.ports import free_port
+from streams.devstack.workerproc import WorkerProcess, worker_env
 from streams.pipeline.admin import PIPELINE_TOPICS, create_topics, delete_topics_with_prefix
 
 

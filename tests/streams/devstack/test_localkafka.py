@@ -21,7 +21,8 @@ from streams.devstack.localkafka import (
     jvm_heap_options,
     render_properties,
 )
-from tests.conftest import free_ports
+from streams.devstack.localkafka.properties import cluster_id
+from streams.devstack.ports import free_ports, port_free
 
 
 def _props(text: str) -> dict[str, str]:
@@ -114,7 +115,7 @@ def test_heap_options() -> None:
 
 
 def test_cluster_id_is_a_kafka_uuid() -> None:
-    ids = {localkafka._cluster_id() for _ in range(200)}
+    ids = {cluster_id() for _ in range(200)}
     assert len(ids) == 200
     for cid in ids:
         assert len(cid) == 22 and not cid.startswith("-")
@@ -262,7 +263,7 @@ def test_stop_leaves_no_process(kafka_broker: LocalKafka | RemoteKafka, tmp_path
     assert not broker.pid_file.exists()
     assert not broker.status().running
     # the port is released and the broker shut down cleanly (logs flushed, broker completed)
-    assert localkafka._port_free(port)
+    assert port_free(port)
     log = broker.log_file.read_text(errors="replace")
     assert "Shutdown complete. (kafka.log.LogManager)" in log
     assert "[BrokerServer id=1] shut down completed" in log
