@@ -21,7 +21,7 @@ import tracemalloc
 from typing import Any
 
 from streams.brands.catalog import BrandCatalog, parse_brands
-from streams.brands.logic import BrandMatcher, normalize
+from streams.brands.matcher import BrandMatcher, normalize
 
 LATIN = [
     "ka",

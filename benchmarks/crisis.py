@@ -30,8 +30,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from streams.crisis import logic  # noqa: E402
-from streams.crisis.logic import AlertConfig, EpisodeTracker  # noqa: E402
+from streams.crisis import alert_threads  # noqa: E402
+from streams.crisis.alert_threads import AlertConfig, EpisodeTracker  # noqa: E402
 from streams.devstack.synthetic import crisis_day  # noqa: E402
 from streams.mentions.logic import parse_created_at  # noqa: E402
 from streams.windowing.events import BrandEvent  # noqa: E402
@@ -54,8 +54,8 @@ def simulate(config: AlertConfig, per_hour: float, strength: float, seed: int) -
         crisis_per_hour=strength * per_hour,
         seed=seed,
     )
-    spec = logic.window_spec(config)
-    crises = {"acme": logic.BrandCrisis(), "globex": logic.BrandCrisis()}
+    spec = alert_threads.window_spec(config)
+    crises = {"acme": alert_threads.BrandCrisis(), "globex": alert_threads.BrandCrisis()}
     for crisis in crises.values():
         crisis.windows.last_end = DAY0
     for m in day.mentions:

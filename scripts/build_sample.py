@@ -297,7 +297,7 @@ class Matcher:
     """Whole-word, case-, diacritic- and punctuation-insensitive brand matcher.
 
     Self-contained so that the script needs nothing but PyYAML; it follows the rules of
-    ``streams.brands.logic`` (URLs and e-mails never match, exclude terms veto name matches,
+    ``streams.brands.matcher`` (URLs and e-mails never match, exclude terms veto name matches,
     handles and replies tag) and the tests check that both agree on the shipped sample.
     """
 

@@ -26,7 +26,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, field_validator
 from pydantic_core import ErrorDetails
 
-from streams.brands.logic import (
+from streams.brands.matcher import (
     fold,
     is_word_char,
     normalize,

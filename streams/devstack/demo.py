@@ -27,7 +27,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from streams.config import Settings, sample_stream_path
-from streams.crisis.logic import describe
+from streams.crisis.alert_threads import describe
 from streams.devstack.synthetic import demo_history
 from streams.devstack.workerproc import WorkerProcess, worker_env
 from streams.pipeline.admin import PIPELINE_TOPICS, create_topics, delete_topics_with_prefix

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from streams.crisis.logic import BrandCrisis
+from streams.crisis.alert_threads import BrandCrisis
 from streams.rollups.logic import BrandRollups
 
 

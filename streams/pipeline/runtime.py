@@ -27,9 +27,9 @@ from models.sentiment.base import SentimentModel, SentimentResult
 from models.sentiment.loader import load_linear, load_sentiment_model
 from streams.alerts.routes import Route, load_routes
 from streams.brands.catalog import BrandCatalog, load_brands
-from streams.brands.logic import BrandMatcher
+from streams.brands.matcher import BrandMatcher
 from streams.config import Settings
-from streams.crisis.logic import STREAM_DETECTOR, AlertConfig, EpisodeTracker
+from streams.crisis.alert_threads import STREAM_DETECTOR, AlertConfig, EpisodeTracker
 from streams.mentions.logic import Limits, Mention, choose_language, enriched_dict
 from streams.pipeline.metrics import Metrics
 from streams.rollups.logic import competitor_sets

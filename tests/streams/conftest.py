@@ -15,7 +15,7 @@ from prometheus_client import CollectorRegistry
 from models.langid import LanguageDetector
 from models.sentiment.linear import LinearSentiment
 from streams.brands.catalog import load_brands
-from streams.brands.logic import BrandMatcher
+from streams.brands.matcher import BrandMatcher
 from streams.config import Settings
 from streams.mentions.logic import Limits
 from streams.pipeline.metrics import Metrics

@@ -24,7 +24,7 @@ import pytest
 import yaml
 
 from streams.brands.catalog import load_brands
-from streams.brands.logic import BrandMatcher, fold
+from streams.brands.matcher import BrandMatcher, fold
 from streams.config import sample_stream_path
 from streams.mentions.logic import InvalidMention, Limits, Reason, parse_mention
 

@@ -1,7 +1,7 @@
 """The one consumer of ``mentions.by-brand``: brand events -> per-brand windows -> crisis
 alerts and rolling benchmarks.
 
-Thin: the window engine is ``streams.windowing``, crisis detection ``streams.crisis.logic``,
+Thin: the window engine is ``streams.windowing``, crisis detection ``streams.crisis.alert_threads``,
 the benchmarks ``streams.rollups.logic`` and the per-brand state ``brand_state.BrandState``;
 here we only read and write the table and the topics, and export gauges.
 """
@@ -18,7 +18,7 @@ import orjson
 from faust.types import TP, EventT, StreamT
 from mode.types.signals import BaseSignalT
 
-from streams.crisis.logic import ClosedWindow, describe, window_spec
+from streams.crisis.alert_threads import ClosedWindow, describe, window_spec
 from streams.mentions.logic import Reason
 from streams.pipeline import runtime as rt_mod
 from streams.pipeline.app import app, metrics, settings

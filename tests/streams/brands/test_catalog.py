@@ -15,7 +15,7 @@ from streams.brands.catalog import (
     parse_brands,
     parse_brands_yaml,
 )
-from streams.brands.logic import BrandMatch, BrandMatcher
+from streams.brands.matcher import BrandMatch, BrandMatcher
 
 SAMPLE = Path(__file__).resolve().parents[3] / "streams" / "data" / "brands.yaml"
 

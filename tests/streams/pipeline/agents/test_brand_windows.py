@@ -11,8 +11,8 @@ from typing import Any
 import orjson
 import pytest
 
-from streams.crisis import logic
-from streams.crisis.logic import AlertConfig
+from streams.crisis import alert_threads
+from streams.crisis.alert_threads import AlertConfig
 from streams.devstack.synthetic import crisis_day
 from streams.kernel.timestamps import iso_utc
 from streams.mentions.logic import parse_created_at
@@ -89,7 +89,10 @@ async def test_crisis_opens_one_thread_for_the_brand_in_crisis_only(
     assert len({a["id"] for a in alerts}) == 1
     assert alerts[0]["event"] == "opened" and alerts[0]["kind"] == "negative_surge"
     opened = parse_created_at(alerts[0]["window"]["start"])
-    assert opened < logic.window_spec(crisis_runtime.alert_config).bucket(day.onset_ts) + 3 * WIDTH
+    assert (
+        opened
+        < alert_threads.window_spec(crisis_runtime.alert_config).bucket(day.onset_ts) + 3 * WIDTH
+    )
     assert alerts[-1]["event"] == "resolved"
     assert all(k == b"acme" for k, _, _ in sent["alerts"])
     assert sum(s["id"] in day.crisis_ids for s in alerts[0]["samples"]) >= 3

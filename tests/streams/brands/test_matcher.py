@@ -1,5 +1,5 @@
 # ruff: noqa: RUF001  (multilingual text on purpose: Cyrillic, Greek, fullwidth, kana)
-"""Tests for streams.brands.logic: normalisation and BrandMatcher."""
+"""Tests for streams.brands.matcher: normalisation and BrandMatcher."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from streams.brands.catalog import parse_brands
-from streams.brands.logic import (
+from streams.brands.matcher import (
     BrandMatch,
     BrandMatcher,
     fold,

@@ -1,4 +1,4 @@
-"""Crisis logic without Kafka: a brand's windows and alert threads over a synthetic day."""
+"""Crisis alert threads without Kafka: a brand's windows and alert threads over a synthetic day."""
 
 from __future__ import annotations
 
@@ -9,8 +9,13 @@ from typing import Any
 import orjson
 import pytest
 
-from streams.crisis import logic
-from streams.crisis.logic import AlertConfig, BrandCrisis, EpisodeTracker, new_alerting_state
+from streams.crisis import alert_threads
+from streams.crisis.alert_threads import (
+    AlertConfig,
+    BrandCrisis,
+    EpisodeTracker,
+    new_alerting_state,
+)
 from streams.devstack.synthetic import crisis_day
 from streams.kernel.timestamps import iso_utc
 from streams.mentions.logic import parse_created_at
@@ -40,7 +45,7 @@ def event(mid: str, ts: float, sentiment: str = "neutral", **extra: Any) -> Bran
 
 def test_merge_langs_keeps_the_biggest_and_sums_the_rest() -> None:
     langs: dict[str, int] = {}
-    logic.merge_langs(langs, {f"l{i}": i + 1 for i in range(12)}, limit=4)
+    alert_threads.merge_langs(langs, {f"l{i}": i + 1 for i in range(12)}, limit=4)
     assert langs == {"l11": 12, "l10": 11, "l9": 10, "other": sum(range(1, 10))}
 
 
@@ -56,7 +61,7 @@ def run_day(
 ) -> dict[str, list[dict[str, Any]]]:
     """Feed brand events through windows and trackers the way the agent does (one partition)."""
     tracker = EpisodeTracker(config)
-    spec = logic.window_spec(config)
+    spec = alert_threads.window_spec(config)
     width = config.window_seconds
     crises = {b: BrandCrisis() for b in brands}
     for crisis in crises.values():
@@ -126,7 +131,7 @@ def test_a_negative_crisis_is_one_thread_opened_early_and_resolved(
     assert len({a["id"] for a in acme}) == 1  # one crisis, one thread
     first, last = acme[0], acme[-1]
     assert first["event"] == "opened" and first["kind"] == "negative_surge"
-    onset_window = logic.window_spec(config).bucket(day.onset_ts)
+    onset_window = alert_threads.window_spec(config).bucket(day.onset_ts)
     opened_window = parse_created_at(first["window"]["start"])
     assert onset_window <= opened_window < onset_window + 3 * width
     assert first["observed"] > first["expected"]
@@ -193,4 +198,4 @@ def test_a_new_trigger_within_the_cooldown_reopens_the_same_thread() -> None:
         events += closed.alerts
     assert [a["event"] for a in events][:4] == ["opened", "resolved", "reopened", "resolved"]
     assert len({a["id"] for a in events}) == 1
-    assert logic.describe(events[0]).startswith("Acme volume spike opened")
+    assert alert_threads.describe(events[0]).startswith("Acme volume spike opened")
