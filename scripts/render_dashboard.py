@@ -26,7 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from streams.devstack import promstack
+from streams.devstack import grafana, prometheus_api
 
 COLUMNS = 3
 MAX_LEGEND = 8
@@ -56,17 +56,17 @@ def _panel_data(
     out: list[tuple[str, list[float], list[float]]] = []
     instant = panel.get("type") in ("bargauge", "stat", "gauge")
     for target in panel.get("targets", []):
-        expr = promstack.substitute(target["expr"], values)
+        expr = grafana.substitute(target["expr"], values)
         fmt = target.get("legendFormat")
         if instant:
-            for series in promstack.query(url, expr, at=end):
+            for series in prometheus_api.query(url, expr, at=end):
                 t, v = series["value"]
-                out.append((promstack.legend(fmt, series["metric"]), [float(t)], [float(v)]))
+                out.append((grafana.legend(fmt, series["metric"]), [float(t)], [float(v)]))
         else:
-            for series in promstack.query_range(url, expr, start, end, step):
+            for series in prometheus_api.query_range(url, expr, start, end, step):
                 ts = [float(t) for t, _ in series["values"]]
                 vs = [float(v) for _, v in series["values"]]
-                out.append((promstack.legend(fmt, series["metric"]), ts, vs))
+                out.append((grafana.legend(fmt, series["metric"]), ts, vs))
     return out
 
 
@@ -93,7 +93,7 @@ def render(
     if rate_interval is None:
         rate_interval = f"{max(60, int(4 * step))}s"
     chosen = dict(custom or {})
-    for name, options in promstack.custom_options(dashboard).items():
+    for name, options in grafana.custom_options(dashboard).items():
         if name not in chosen:
             current = next(
                 (
@@ -104,9 +104,11 @@ def render(
                 None,
             )
             chosen[name] = str(current or options[0])
-    values = promstack.variable_values(url, dashboard, rate_interval=rate_interval, custom=chosen)
+    values = prometheus_api.variable_values(
+        url, dashboard, rate_interval=rate_interval, custom=chosen
+    )
 
-    items = promstack.panels(dashboard)
+    items = grafana.panels(dashboard)
     rows = max(1, math.ceil(len(items) / COLUMNS))
     fig, axes = plt.subplots(rows, COLUMNS, figsize=(6.4 * COLUMNS, 3.6 * rows), squeeze=False)
     first, last = datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC)
@@ -114,20 +116,20 @@ def render(
     shown = {k: v for k, v in values.items() if not k.startswith("__")}
     fig.suptitle(
         f"{dashboard['title']}  ({span};  "
-        + ", ".join(f"{k}={promstack.format_value(v)}" for k, v in sorted(shown.items()))
+        + ", ".join(f"{k}={grafana.format_value(v)}" for k, v in sorted(shown.items()))
         + ")",
         fontsize=13,
     )
     drawn = 0
     no_data: list[str] = []
     for ax, panel in zip(axes.flat, items, strict=False):
-        title = promstack.substitute(panel.get("title", ""), values)
+        title = grafana.substitute(panel.get("title", ""), values)
         unit = panel.get("fieldConfig", {}).get("defaults", {}).get("unit", "short")
         factor, suffix = _scale(unit)
         ax.set_title(title, fontsize=10)
         try:
             data = _panel_data(url, panel, values, start, end, step)
-        except promstack.PrometheusError as exc:
+        except prometheus_api.PrometheusError as exc:
             data = []
             ax.text(0.5, 0.4, f"error: {exc}"[:80], ha="center", transform=ax.transAxes)
         data = [(name, ts, vs) for name, ts, vs in data if any(math.isfinite(v) for v in vs)]

@@ -1,7 +1,7 @@
 """Structural tests of deploy/, docker-compose.yml and the Dockerfile: they must stay true to what
 the code does (metrics, settings, ports, paths), since there is no Docker engine to try them on.
 The PromQL itself is evaluated against a live worker by tests/integration/test_prometheus.py,
-on exactly the expressions of ``promstack.deploy_expressions()``."""
+on exactly the expressions of ``deploy_files.deploy_expressions()``."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from faust.sensors.prometheus import FaustMetrics
 from prometheus_client import CollectorRegistry
 
 from streams.config import Settings
-from streams.devstack import promstack
+from streams.devstack import deploy_files, grafana, prometheus_server, promql
 from streams.devstack.localkafka import KAFKA_VERSION
 from streams.pipeline.metrics import Metrics
 
@@ -92,7 +92,7 @@ def exported_metrics() -> dict[str, set[str]]:
                 extra = {"le"} if suffix == "_bucket" else set()
                 out[family.name + suffix] = labels | extra
     out["up"] = set()
-    for path in promstack.rule_files():
+    for path in deploy_files.rule_files():
         for group in _yaml(path)["groups"]:
             for rule in group["rules"]:
                 if "record" in rule:
@@ -103,7 +103,7 @@ def exported_metrics() -> dict[str, set[str]]:
     return {name: labels | target_labels for name, labels in out.items()}
 
 
-# --------------------------------------------------------------------------- promstack helpers
+# --------------------------------------------------------------------------- PromQL and Grafana
 
 
 def test_selectors_finds_every_vector_selector_and_nothing_else() -> None:
@@ -113,49 +113,49 @@ def test_selectors_finds_every_vector_selector_and_nothing_else() -> None:
         ' and topk(10, max without (le) (foo:bar:rate5m)) unless {__name__="baz"} offset 5m'
         " or histogram_quantile(0.99, sum by (le) (rate(h_bucket[$x]))) > 1e3"
     )
-    assert promstack.selectors(expr) == [
+    assert promql.selectors(expr) == [
         'buzzwire_alerts_total{brand=~"(a|b)",x="}"}',
         "up",
         "foo:bar:rate5m",
         '{__name__="baz"}',
         "h_bucket",
     ]
-    assert promstack.selectors("absent(up{job='buzzwire'} == 1)") == ["up{job='buzzwire'}"]
-    assert promstack.selectors("vector(1) + 2 * 3") == []
+    assert promql.selectors("absent(up{job='buzzwire'} == 1)") == ["up{job='buzzwire'}"]
+    assert promql.selectors("vector(1) + 2 * 3") == []
 
 
 def test_substitute_writes_values_the_way_grafana_does() -> None:
     values = {"brand": ["acme", "a.b"], "window": "24h", "__rate_interval": "1m"}
     assert (
-        promstack.substitute('x{brand=~"$brand",window="${window}"}[$__rate_interval]', values)
+        grafana.substitute('x{brand=~"$brand",window="${window}"}[$__rate_interval]', values)
         == 'x{brand=~"(acme|a\\.b)",window="24h"}[1m]'
     )
-    assert promstack.substitute("[[window]] ${brand:regex}", values) == "24h (acme|a\\.b)"
-    assert promstack.substitute('x{b=~"$brand"}', {"brand": ["acme"]}) == 'x{b=~"acme"}'
+    assert grafana.substitute("[[window]] ${brand:regex}", values) == "24h (acme|a\\.b)"
+    assert grafana.substitute('x{b=~"$brand"}', {"brand": ["acme"]}) == 'x{b=~"acme"}'
     with pytest.raises(KeyError, match=r"\$window"):
-        promstack.substitute('x{w="$window"}', {})
+        grafana.substitute('x{w="$window"}', {})
 
 
 def test_expand_evaluates_every_option_of_the_custom_variables_used() -> None:
-    got = promstack.expand(
+    got = grafana.expand(
         'm{b=~"$brand",w="$window"}[$__rate_interval]',
         {"brand": ["x", "y"], "__rate_interval": "10s"},
         {"window": ["1h", "24h"], "unused": ["a", "b"]},
     )
     assert got == ['m{b=~"(x|y)",w="1h"}[10s]', 'm{b=~"(x|y)",w="24h"}[10s]']
-    assert promstack.expand("up", {}, {"window": ["1h", "24h"]}) == ["up"]
+    assert grafana.expand("up", {}, {"window": ["1h", "24h"]}) == ["up"]
 
 
 def test_legend_format() -> None:
     labels = {"__name__": "m", "brand": "acme", "kind": "volume_spike"}
-    assert promstack.legend("{{brand}} {{ kind }} {{nope}}", labels) == "acme volume_spike "
-    assert promstack.legend(None, labels) == 'm{brand="acme",kind="volume_spike"}'
+    assert grafana.legend("{{brand}} {{ kind }} {{nope}}", labels) == "acme volume_spike "
+    assert grafana.legend(None, labels) == 'm{brand="acme",kind="volume_spike"}'
 
 
 def test_local_config_keeps_the_worker_job_and_its_rules() -> None:
-    config = promstack.local_config(["127.0.0.1:1234"], scrape_interval="1s")
+    config = prometheus_server.local_config(["127.0.0.1:1234"], scrape_interval="1s")
     (job,) = config["scrape_configs"]
-    assert job["job_name"] == promstack.WORKER_JOB == "buzzwire"
+    assert job["job_name"] == deploy_files.WORKER_JOB == "buzzwire"
     assert job["static_configs"] == [{"targets": ["127.0.0.1:1234"]}]
     assert not [k for k in job if k.endswith("_sd_configs")]
     assert config["global"] == {"scrape_interval": "1s", "evaluation_interval": "1s"}
@@ -179,12 +179,12 @@ def test_the_three_dashboards_exist_with_unique_uids() -> None:
 @pytest.mark.parametrize("path", DASHBOARDS, ids=lambda p: p.name)
 def test_every_panel_queries_the_provisioned_prometheus(path: Path) -> None:
     dashboard = json.loads(path.read_text())
-    evaluated = {(e.source, e.expr) for e in promstack.deploy_expressions()}
+    evaluated = {(e.source, e.expr) for e in deploy_files.deploy_expressions()}
     ids = []
-    for panel in promstack.panels(dashboard):
+    for panel in grafana.panels(dashboard):
         title = panel.get("title")
         ids.append(panel["id"])
-        assert panel["datasource"] == {"type": "prometheus", "uid": promstack.DATASOURCE_UID}
+        assert panel["datasource"] == {"type": "prometheus", "uid": deploy_files.DATASOURCE_UID}
         targets = panel.get("targets") or []
         assert targets, f"{title}: no query"
         for target in targets:
@@ -196,22 +196,22 @@ def test_every_panel_queries_the_provisioned_prometheus(path: Path) -> None:
     assert len(set(ids)) == len(ids)
     for var in dashboard.get("templating", {}).get("list", []):
         if var["type"] == "query":
-            assert var["datasource"]["uid"] == promstack.DATASOURCE_UID
+            assert var["datasource"]["uid"] == deploy_files.DATASOURCE_UID
 
 
 @pytest.mark.parametrize("path", DASHBOARDS, ids=lambda p: p.name)
 def test_dashboard_variables_are_defined_and_substitutable(path: Path) -> None:
     dashboard = json.loads(path.read_text())
-    defined = set(promstack.custom_options(dashboard)) | set(promstack.query_variables(dashboard))
+    defined = set(grafana.custom_options(dashboard)) | set(grafana.query_variables(dashboard))
     builtin = {"__rate_interval", "__interval", "__range"}
     values: dict[str, str | list[str]] = {name: ["x", "y"] for name in defined} | {
         name: "5m" for name in builtin
     }
-    for panel in promstack.panels(dashboard):
+    for panel in grafana.panels(dashboard):
         texts = [panel.get("title", "")] + [t["expr"] for t in panel["targets"]]
         for text in texts:
-            assert promstack.variables_in(text) <= defined | builtin, text
-            assert "$" not in promstack.substitute(text, values)
+            assert grafana.variables_in(text) <= defined | builtin, text
+            assert "$" not in grafana.substitute(text, values)
 
 
 def test_every_expression_selects_exported_metrics_with_their_labels() -> None:
@@ -219,12 +219,12 @@ def test_every_expression_selects_exported_metrics_with_their_labels() -> None:
     recording rule, or ``up``), and each label it matches on is one of that metric's."""
     exported = exported_metrics()
     problems = []
-    for e in promstack.deploy_expressions():
-        text = promstack.substitute(
+    for e in deploy_files.deploy_expressions():
+        text = grafana.substitute(
             e.expr,
-            {v: "x" for v in promstack.variables_in(e.expr)},
+            {v: "x" for v in grafana.variables_in(e.expr)},
         )
-        for sel in promstack.selectors(text):
+        for sel in promql.selectors(text):
             name = sel.split("{", 1)[0]
             if name not in exported:
                 problems.append(f"{e.label}: {name} is not exported")
@@ -238,8 +238,8 @@ def test_every_expression_selects_exported_metrics_with_their_labels() -> None:
 
 def test_grafana_provisioning_matches_the_dashboards_and_prometheus() -> None:
     (source,) = _yaml(DEPLOY / "grafana/provisioning/datasources/prometheus.yml")["datasources"]
-    assert source["uid"] == promstack.DATASOURCE_UID and source["type"] == "prometheus"
-    config = _yaml(promstack.PROMETHEUS_CONFIG)
+    assert source["uid"] == deploy_files.DATASOURCE_UID and source["type"] == "prometheus"
+    config = _yaml(deploy_files.PROMETHEUS_CONFIG)
     assert source["jsonData"]["timeInterval"] == config["global"]["scrape_interval"]
     (provider,) = _yaml(DEPLOY / "grafana/provisioning/dashboards/buzzwire.yml")["providers"]
     compose = _yaml(ROOT / "docker-compose.yml")
@@ -254,20 +254,20 @@ def test_grafana_provisioning_matches_the_dashboards_and_prometheus() -> None:
 
 
 def test_prometheus_config_scrapes_the_worker_port_and_loads_the_rules() -> None:
-    config = _yaml(promstack.PROMETHEUS_CONFIG)
-    (job,) = [j for j in config["scrape_configs"] if j["job_name"] == promstack.WORKER_JOB]
+    config = _yaml(deploy_files.PROMETHEUS_CONFIG)
+    (job,) = [j for j in config["scrape_configs"] if j["job_name"] == deploy_files.WORKER_JOB]
     assert job["metrics_path"] == "/metrics"
     (sd,) = job["dns_sd_configs"]
     assert sd["port"] == Settings.model_fields["web_port"].default == 6066
     assert sd["names"] == ["worker"]
-    assert [p.name for p in promstack.rule_files()] == ["rules.yml"]
-    assert all(p.is_file() for p in promstack.rule_files())
+    assert [p.name for p in deploy_files.rule_files()] == ["rules.yml"]
+    assert all(p.is_file() for p in deploy_files.rule_files())
 
 
 def test_promtool_checks_the_config_and_the_rules(promtool: str) -> None:
     for args in (
-        ["check", "config", str(promstack.PROMETHEUS_CONFIG)],
-        ["check", "rules", *map(str, promstack.rule_files())],
+        ["check", "config", str(deploy_files.PROMETHEUS_CONFIG)],
+        ["check", "rules", *map(str, deploy_files.rule_files())],
         ["test", "rules", str(DEPLOY / "prometheus" / "rules.test.yml")],
     ):
         proc = subprocess.run([promtool, *args], capture_output=True, text=True, timeout=60)
@@ -278,7 +278,7 @@ def test_promtool_checks_the_config_and_the_rules(promtool: str) -> None:
 def test_rule_unit_tests_cover_every_alert() -> None:
     tests = _yaml(DEPLOY / "prometheus" / "rules.test.yml")
     tested = {t["alertname"] for case in tests["tests"] for t in case.get("alert_rule_test", [])}
-    alerts = {e.where for e in promstack.deploy_expressions() if e.kind == "alert"}
+    alerts = {e.where for e in deploy_files.deploy_expressions() if e.kind == "alert"}
     assert alerts and tested == alerts
 
 
@@ -286,9 +286,9 @@ def test_kubernetes_prometheus_config(promtool: str, tmp_path: Path) -> None:
     """deploy/prometheus/kubernetes.yml: same job and rules; valid once its Kubernetes service
     discovery (which Debian's build of Prometheus leaves out) is swapped for static targets."""
     config = _yaml(DEPLOY / "prometheus" / "kubernetes.yml")
-    assert config["rule_files"] == _yaml(promstack.PROMETHEUS_CONFIG)["rule_files"]
+    assert config["rule_files"] == _yaml(deploy_files.PROMETHEUS_CONFIG)["rule_files"]
     (job,) = config["scrape_configs"]
-    assert job["job_name"] == promstack.WORKER_JOB
+    assert job["job_name"] == deploy_files.WORKER_JOB
     assert job["kubernetes_sd_configs"][0]["namespaces"]["names"] == [_namespace()]
     variant = dict(job)
     del variant["kubernetes_sd_configs"]
@@ -354,7 +354,7 @@ def test_compose_worker_env_ports_and_broker_agree_with_the_code() -> None:
     port = int(worker["environment"]["WEB_PORT"])
     assert [str(p) for p in worker["ports"]] == [str(port)]
     assert f"http://127.0.0.1:{port}/ready" in " ".join(worker["healthcheck"]["test"])
-    (sd,) = _yaml(promstack.PROMETHEUS_CONFIG)["scrape_configs"][0]["dns_sd_configs"]
+    (sd,) = _yaml(deploy_files.PROMETHEUS_CONFIG)["scrape_configs"][0]["dns_sd_configs"]
     assert (sd["names"], sd["port"]) == (["worker"], port)
     # BROKER_URL points at the broker's in-network advertised listener
     kafka = services["kafka"]["environment"]

@@ -26,11 +26,11 @@ import pytest
 import yaml
 
 from streams.config import Settings, sample_stream_path
-from streams.windowing.windows import tumbling
-from streams.devstack import promstack
+from streams.devstack import deploy_files, grafana, prometheus_api, prometheus_server, promql
 from streams.devstack.synthetic import crisis_day
 from streams.devstack.workerproc import WorkerProcess
 from streams.replay import replay, replay_history
+from streams.windowing.windows import tumbling
 from tests.integration.conftest import WebhookServer, running_worker, webhook_routes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,13 +51,13 @@ _MISSING = (
 # the stack fixture fails instead.
 pytestmark = [
     pytest.mark.integration,
-    pytest.mark.skipif(promstack.binaries() is None and not _in_ci(), reason=_MISSING),
+    pytest.mark.skipif(prometheus_server.binaries() is None and not _in_ci(), reason=_MISSING),
 ]
 
 
 def require_prometheus() -> tuple[str, str]:
     """``(prometheus, promtool)``; fails in CI (bootstrap installs them), skips elsewhere."""
-    found = promstack.binaries()
+    found = prometheus_server.binaries()
     if found is None:
         if _in_ci():
             pytest.fail(_MISSING)
@@ -69,7 +69,7 @@ def require_prometheus() -> tuple[str, str]:
 class Stack:
     settings: Settings
     worker: WorkerProcess
-    prometheus: promstack.LocalPrometheus
+    prometheus: prometheus_server.LocalPrometheus
     started: float  # when Prometheus started scraping
     sent: int
 
@@ -153,7 +153,7 @@ async def _feed(settings: Settings, now: float) -> int:
 @pytest.fixture(scope="module")
 def stack(kafka_broker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     prometheus_bin = require_prometheus()[0]
-    tmp = tmp_path_factory.mktemp("promstack")
+    tmp = tmp_path_factory.mktemp("prometheus-stack")
     with WebhookServer(failing=frozenset({"/down"})) as hooks:
         routes = webhook_routes(
             tmp / "routes.yaml",
@@ -175,8 +175,10 @@ def stack(kafka_broker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             "BUZZWIRE_SENTIMENT_MODEL": "linear",
         }
         with running_worker(kafka_broker, tmp, "itp", env) as (settings, worker):
-            prometheus = promstack.LocalPrometheus(
-                promstack.local_config([f"127.0.0.1:{worker.web_port}"], scrape_interval="1s"),
+            prometheus = prometheus_server.LocalPrometheus(
+                prometheus_server.local_config(
+                    [f"127.0.0.1:{worker.web_port}"], scrape_interval="1s"
+                ),
                 home=tmp / "prometheus",
                 binary=prometheus_bin,
             )
@@ -193,7 +195,7 @@ def stack(kafka_broker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 def _settle(
     settings: Settings,
     worker: WorkerProcess,
-    prometheus: promstack.LocalPrometheus,
+    prometheus: prometheus_server.LocalPrometheus,
     started: float,
     sent: int,
 ) -> Iterator[Stack]:
@@ -215,7 +217,7 @@ def _settle(
         return now.pop("received") >= sent and all(v >= 1 for v in now.values())
 
     try:
-        promstack.wait_for(settled, timeout=90, what="worker processed everything")
+        prometheus_api.wait_for(settled, timeout=90, what="worker processed everything")
     except TimeoutError as exc:
         raise AssertionError(f"{exc} (sent {sent}): {progress()}\n{worker.log_tail()}") from None
     # a few more scrapes, so every rate() window of RATE_INTERVAL has 2+ samples of
@@ -226,7 +228,7 @@ def _settle(
 
 @dataclass(frozen=True)
 class Problem:
-    expression: promstack.Expression
+    expression: deploy_files.Expression
     query: str
     what: str
 
@@ -245,49 +247,51 @@ def evaluate_all(url: str) -> tuple[int, list[Problem]]:
     problems: list[Problem] = []
     runs = 0
     dashboards = {
-        p.name: json.loads(p.read_text()) for p in promstack.DASHBOARDS_DIR.glob("*.json")
+        p.name: json.loads(p.read_text()) for p in deploy_files.DASHBOARDS_DIR.glob("*.json")
     }
-    for e in promstack.deploy_expressions():
+    for e in deploy_files.deploy_expressions():
         if e.kind == "panel":
             board = dashboards[e.source]
-            fixed = promstack.variable_values(url, board, rate_interval=RATE_INTERVAL)
-            queries = promstack.expand(e.expr, fixed, promstack.custom_options(board))
+            fixed = prometheus_api.variable_values(url, board, rate_interval=RATE_INTERVAL)
+            queries = grafana.expand(e.expr, fixed, grafana.custom_options(board))
         else:
             queries = [e.expr]
         for q in queries:
             runs += 1
             try:
-                result = promstack.query(url, q)
-            except promstack.PrometheusError as exc:
+                result = prometheus_api.query(url, q)
+            except prometheus_api.PrometheusError as exc:
                 problems.append(Problem(e, q, f"error {exc}"))
                 continue
             if e.kind != "alert":
                 if not result:
                     problems.append(Problem(e, q, "no data"))
                 continue
-            for sel in promstack.selectors(q):
+            for sel in promql.selectors(q):
                 runs += 1
-                if not promstack.query(url, sel):
+                if not prometheus_api.query(url, sel):
                     problems.append(Problem(e, q, f"selector {sel} has no data"))
     return runs, problems
 
 
 def test_every_dashboard_and_rule_expression_has_data(stack: Stack) -> None:
     runs, problems = evaluate_all(stack.prometheus.url)
-    assert runs >= len(promstack.deploy_expressions())
+    assert runs >= len(deploy_files.deploy_expressions())
     report = "\n".join(map(str, problems))
     assert not problems, f"{len(problems)} of {runs} queries failed:\n{report}"
 
 
 def test_prometheus_scrapes_the_worker_and_evaluates_the_rules(stack: Stack) -> None:
     url = stack.prometheus.url
-    targets = promstack.scrape_targets(url)
+    targets = prometheus_api.scrape_targets(url)
     assert [(t["labels"]["job"], t["health"]) for t in targets] == [("buzzwire", "up")]
 
-    loaded = {(g["name"], r["name"]): r for g in promstack.rule_groups(url) for r in g["rules"]}
+    loaded = {
+        (g["name"], r["name"]): r for g in prometheus_api.rule_groups(url) for r in g["rules"]
+    }
     expected = {
         (group["name"], rule.get("alert") or rule.get("record"))
-        for path in promstack.rule_files()
+        for path in deploy_files.rule_files()
         for group in yaml.safe_load(path.read_text())["groups"]
         for rule in group["rules"]
     }
@@ -306,15 +310,15 @@ def test_prometheus_scrapes_the_worker_and_evaluates_the_rules(stack: Stack) -> 
 def test_variable_substitution_reaches_prometheus(stack: Stack) -> None:
     """$brand becomes the regex of every brand Prometheus knows, as Grafana's "All" does."""
     url = stack.prometheus.url
-    board = json.loads((promstack.DASHBOARDS_DIR / "brand-overview.json").read_text())
-    values = promstack.variable_values(url, board, rate_interval=RATE_INTERVAL)
+    board = json.loads((deploy_files.DASHBOARDS_DIR / "brand-overview.json").read_text())
+    values = prometheus_api.variable_values(url, board, rate_interval=RATE_INTERVAL)
     brands = values["brand"]
     assert isinstance(brands, list) and {"acme", "globex"} <= set(brands)
-    expr = promstack.substitute(
+    expr = grafana.substitute(
         'sum by (brand) (rate(buzzwire_brand_mentions_total{brand=~"$brand"}[$__rate_interval]))',
         values,
     )
-    got = {m["brand"] for m, _ in promstack.iter_results(promstack.query(url, expr))}
+    got = {m["brand"] for m, _ in prometheus_api.iter_results(prometheus_api.query(url, expr))}
     assert got == set(brands)
 
 
@@ -329,7 +333,7 @@ def test_render_dashboard_to_png(stack: Stack, tmp_path: Path, name: str) -> Non
             raise
         pytest.skip("matplotlib is not installed (pip install matplotlib)")
     out = tmp_path / f"{name}.png"
-    dashboard = promstack.DASHBOARDS_DIR / f"{name}.json"
+    dashboard = deploy_files.DASHBOARDS_DIR / f"{name}.json"
     proc = subprocess.run(
         [
             sys.executable,
@@ -346,7 +350,7 @@ def test_render_dashboard_to_png(stack: Stack, tmp_path: Path, name: str) -> Non
         timeout=120,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    n_panels = len(promstack.panels(json.loads(dashboard.read_text())))
+    n_panels = len(grafana.panels(json.loads(dashboard.read_text())))
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     assert report["panels"] == n_panels
     assert report["drawn"] == n_panels
@@ -358,9 +362,9 @@ def test_render_dashboard_to_png(stack: Stack, tmp_path: Path, name: str) -> Non
         (Path(keep) / out.name).write_bytes(out.read_bytes())
     # a panel without data is one whose expressions the evaluation test reports too
     board = json.loads(dashboard.read_text())
-    panel_of = {(t["expr"]): p["title"] for p in promstack.panels(board) for t in p["targets"]}
+    panel_of = {(t["expr"]): p["title"] for p in grafana.panels(board) for t in p["targets"]}
     failed = {
-        promstack.substitute(panel_of[p.expression.expr], {"window": "24h"})
+        grafana.substitute(panel_of[p.expression.expr], {"window": "24h"})
         for p in evaluate_all(stack.prometheus.url)[1]
         if p.expression.source == dashboard.name
     }
