@@ -14,12 +14,14 @@ import signal
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
+from prometheus_client.metrics_core import Metric
 from rich.console import Console, Group
 from rich.live import Live
 from rich.markup import escape
@@ -29,7 +31,7 @@ from rich.table import Table
 from streams.config import Settings, sample_stream_path
 from streams.crisis.alert_threads import describe
 from streams.devstack.synthetic import demo_history
-from streams.devstack.workerproc import WorkerProcess, worker_env
+from streams.devstack.workerproc import WorkerProcess, metric_values, worker_env
 from streams.pipeline.admin import PIPELINE_TOPICS, create_topics, delete_topics_with_prefix
 
 
@@ -155,12 +157,15 @@ def render(s: Summary, metrics_url: str, elapsed: float) -> Group:
     )
 
 
-def _histogram_p50(metrics: dict[str, float], name: str) -> float | None:
-    buckets = []
-    for key, value in metrics.items():
-        if key.startswith(f"{name}_bucket{{") and 'le="' in key:
-            le = key.split('le="', 1)[1].split('"', 1)[0]
-            buckets.append((float("inf") if le == "+Inf" else float(le), value))
+def _histogram_p50(families: Iterable[Metric], name: str) -> float | None:
+    """The upper bound of the bucket that holds the median of histogram ``name``."""
+    buckets = [
+        (float(sample.labels["le"]), sample.value)
+        for family in families
+        if family.name == name
+        for sample in family.samples
+        if sample.name == f"{name}_bucket" and "le" in sample.labels
+    ]
     buckets.sort()
     if not buckets or buckets[-1][1] == 0:
         return None
@@ -292,9 +297,12 @@ async def _demo(
             if not summary.replay_done and live_started is not None:
                 summary.replayed = min(expected, int((elapsed - live_started) * rate))
             with contextlib.suppress(OSError):
-                m = worker.metrics()
+                families = worker.metric_families()
+                m = metric_values(families)
                 summary.duplicates = int(m.get("buzzwire_duplicates_total", 0))
-                summary.latency_p50 = _histogram_p50(m, "buzzwire_event_to_processed_seconds")
+                summary.latency_p50 = _histogram_p50(
+                    families, "buzzwire_event_to_processed_seconds"
+                )
             live.update(render(summary, worker.metrics_url, elapsed))
             if not console.is_terminal and elapsed - last_line >= 5:
                 last_line = elapsed
