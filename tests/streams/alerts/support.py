@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-import socket
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -18,6 +17,7 @@ from pydantic import SecretStr
 
 from streams.alerts.deliverer import Deliverer
 from streams.alerts.routes import Route
+from streams.devstack.ports import free_port
 
 SECRET = "webhook-secret-ключ"
 
@@ -130,9 +130,8 @@ ReceiverFactory = Callable[..., Awaitable[Receiver]]
 
 
 def closed_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A loopback port nothing listens on: connecting to it is refused."""
+    return free_port()
 
 
 # ---------------------------------------------------------------------------------------------
