@@ -32,7 +32,7 @@ from typing import Any
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_SOURCE = Path("/work/shared/data/sentiment/train.jsonl")
+DEFAULT_SOURCE = REPO.parent / "shared" / "data" / "sentiment" / "train.jsonl"
 DEFAULT_OUT = REPO / "streams" / "data" / "sample_mentions.jsonl"
 DEFAULT_ATTRIBUTION = REPO / "streams" / "data" / "SAMPLE_ATTRIBUTION.md"
 BRANDS_FILE = REPO / "streams" / "data" / "brands.yaml"
@@ -1061,10 +1061,11 @@ python scripts/build_sample.py            # --source PATH --seed {seed} --count 
 ```
 
 The script needs the development data (`sentiment/train.jsonl`, default
-`/work/shared/data/sentiment/train.jsonl`) and PyYAML; the demo needs neither. The output is
-deterministic for a given source, brands file, seed and count, so regenerate it whenever
-`streams/data/brands.yaml` changes: where the development data is available,
-`tests/streams/test_sample_data.py` rebuilds the sample and fails if the shipped files differ.
+`../shared/data/sentiment/train.jsonl` beside the repository) and PyYAML; the demo needs
+neither. The output is deterministic for a given source, brands file, seed and count, so
+regenerate it whenever `streams/data/brands.yaml` changes: `tests/streams/test_sample_data.py`
+rebuilds the sample and fails if the shipped files differ (in CI; a developer without the
+development data gets a skip).
 
 ## Counts
 

@@ -27,6 +27,7 @@ from streams.brands.catalog import load_brands
 from streams.brands.matcher import BrandMatcher, fold
 from streams.config import sample_stream_path
 from streams.mentions.logic import InvalidMention, Limits, Reason, parse_mention
+from tests.ci import SHARED, require_file
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "streams" / "data"
@@ -34,7 +35,7 @@ SAMPLE = DATA / "sample_mentions.jsonl"
 ATTRIBUTION = DATA / "SAMPLE_ATTRIBUTION.md"
 BRANDS = DATA / "brands.yaml"
 SCRIPT = ROOT / "scripts" / "build_sample.py"
-SOURCE = Path("/work/shared/data/sentiment/train.jsonl")
+SOURCE = SHARED / "data" / "sentiment" / "train.jsonl"
 
 LANGS = {"ar", "de", "en", "es", "fr", "hi", "it", "pt", "id", "lv", "hr"}
 PLATFORM_PREFIX = {
@@ -351,10 +352,11 @@ def _load_script() -> ModuleType:
     return module
 
 
-@pytest.mark.skipif(not SOURCE.exists(), reason="development data not available")
 def test_script_reproduces_the_shipped_files() -> None:
+    source = require_file(SOURCE, "the development data (../shared)")
     script = _load_script()
-    built = script.build(script.read_source(SOURCE))
+    assert source.resolve() == script.DEFAULT_SOURCE.resolve()
+    built = script.build(script.read_source(source))
     assert tuple(built.lines) == lines()
     shipped = ATTRIBUTION.read_text(encoding="utf-8")
     assert (

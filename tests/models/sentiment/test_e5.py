@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.models.ci import require_module
+from tests.ci import require_module
 
 require_module("torch")
 require_module("transformers")

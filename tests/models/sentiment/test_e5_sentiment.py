@@ -26,7 +26,7 @@ from models.sentiment.e5_sentiment import E5Sentiment, normalize
 from models.sentiment.evaluation import UMSAB_LANGS, evaluate
 from models.sentiment.fileio import read_jsonl
 from models.sentiment.loader import SHIPPED_E5, load_sentiment_model
-from tests.models.ci import SHARED, require_file, require_module
+from tests.ci import SHARED, require_file, require_module
 
 VAL = SHARED / "data" / "sentiment" / "val.jsonl"
 

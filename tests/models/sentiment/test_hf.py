@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.models.ci import require_module
+from tests.ci import require_module
 
 # The torch extra: a developer without it skips this module; in CI it is a failure.
 torch = require_module("torch")

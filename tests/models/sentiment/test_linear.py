@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from models.sentiment.linear import LABELS, FeatureConfig, LinearSentiment, SentimentResult
-from tests.models.ci import require_file
+from tests.ci import require_file
 
 SHIPPED = Path(__file__).resolve().parents[3] / "models" / "sentiment" / "weights" / "linear"
 

@@ -13,7 +13,7 @@ from typing import NoReturn
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 #: The data sets and other large files that live next to the repository, not in it.
 SHARED = REPO / ".." / "shared"
 
