@@ -33,7 +33,7 @@ def sample_stream_path() -> Path:
 
 
 class Settings(BaseSettings):
-    """Runtime configuration. Immutable once built; see the README for the env var table."""
+    """Runtime configuration. Immutable once built; every env var is in docs/configuration.md."""
 
     model_config = SettingsConfigDict(
         env_prefix="BUZZWIRE_", frozen=True, extra="ignore", case_sensitive=False

@@ -13,10 +13,7 @@ file is refused instead of silently mixing two models.  It also names the layers
 output stays float32 and the file's ``FORMAT`` (how it is quantized): a file of an older format
 is refused with the command that exports it again.
 
-Measured on 2 cores, batch 64, chunks of 16: ~320-360 texts/s for the encoder on an AVX-512
-VNNI machine (against ~225 for torch's dynamic int8 of the same layers and ~75 for float32
-torch); ~185-200 on an AMD EPYC Zen 4 (AVX-512 VNNI) and ~390 on a Zen 5 (full-width AVX-512;
-the four-seed model, one float layer); ~95 texts/s on an AVX2-only AMD EPYC (Zen 3).
+Its speed on several CPUs is in the model card (``weights/e5/MODEL_CARD.md``).
 """
 
 from __future__ import annotations

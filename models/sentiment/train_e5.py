@@ -38,11 +38,9 @@ Recipe (each choice is in the card):
 * the probabilities are averaged with the shipped linear model's, the weight chosen on
   validation with the int8 model (``--blend auto``, ``BLEND_GRID``).
 
-On a 2-core AMD EPYC Zen 5 (bf16) a seed takes about 45 minutes (~43 texts/s trained); on a
-2-core AVX-512-BF16 machine about 38 minutes (~50 texts/s trained), on a
-2-core AMD EPYC Zen 4 (bf16) about 75 minutes (~30 texts/s); on a 2-core AVX2 machine without
-bf16 (AMD EPYC, Zen 3) float32 training runs ~18 texts/s, about 100 minutes a seed (seed 16 of
-the teacher soup was trained there).
+A seed takes tens of minutes to well over an hour on 2 cores, depending on the CPU (bf16 or
+not); the model card (``weights/e5/MODEL_CARD.md``) gives the measured times and the recipe of
+the shipped model (its seeds, and the teacher it was distilled from).
 
 With ``--seed`` fixed the data order, dropout and head init are fixed; float arithmetic in
 threaded kernels may still differ across machines in the last bits.

@@ -54,7 +54,7 @@ STREAM_DETECTOR = DEFAULT_CONFIG
 
 @dataclass(frozen=True)
 class AlertConfig:
-    """How detections become alert threads (the stream's settings; see the README)."""
+    """How detections become alert threads (the stream's settings; docs/crisis-detection.md)."""
 
     window_seconds: int = 60
     min_mentions: int = 10

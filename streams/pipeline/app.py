@@ -52,7 +52,7 @@ def set_fetch_max_wait(seconds: float) -> None:
     it. aiokafka leaves partitions that still have unread records out of the next fetch, so
     that fetch often asks only for idle partitions (re-keyed mentions, changelogs, a quiet
     brand) and the broker holds it for the whole wait: mentions arriving meanwhile wait too.
-    Measured at 500 mentions/s: p50 latency 1.1 s with 1.5 s, 95 ms with 0.1 s.
+    The wait dominated event-to-output latency (docs/performance.md has the measurement).
     """
     from faust.transport.drivers import aiokafka as driver
 

@@ -1,6 +1,6 @@
 """The alert delivery agent: alerts topic -> webhooks / Slack, never blocking the stream.
 
-Deliveries run in the background (``streams.alerts.delivery.Deliverer``); the agent only hands
+Deliveries run in the background (``streams.alerts.deliverer.Deliverer``); the agent only hands
 each alert over. Deliveries that keep failing go to ``alerts.deadletter`` with the reason.
 """
 
