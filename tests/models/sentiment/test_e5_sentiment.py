@@ -20,13 +20,14 @@ import numpy as np
 import pytest
 
 from models.sentiment import train_e5
-from models.sentiment.base import LABELS, SentimentModel
+from models.sentiment.base import SentimentModel
 from models.sentiment.e5_onnx import ONNX_FILE, OnnxClassifier
 from models.sentiment.e5_sentiment import E5Sentiment, normalize
 from models.sentiment.evaluation import UMSAB_LANGS, evaluate
 from models.sentiment.fileio import read_jsonl
 from models.sentiment.loader import SHIPPED_E5, load_sentiment_model
 from tests.ci import SHARED, require_file, require_module
+from tests.models.sentiment.checks import assert_valid
 
 VAL = SHARED / "data" / "sentiment" / "val.jsonl"
 
@@ -66,15 +67,6 @@ CLEAR = [
     ("Paldies, lielisks serviss, esmu ļoti apmierināts!", "positive"),
     ("خدمة سيئة جدا ولن أتعامل معهم مرة أخرى", "negative"),
 ]
-
-
-def assert_valid(results: list[Any], n: int) -> None:
-    assert len(results) == n
-    for r in results:
-        assert r.label in LABELS
-        assert set(r.scores) == set(LABELS)
-        assert abs(sum(r.scores.values()) - 1.0) < 1e-6
-        assert r.label == max(r.scores, key=r.scores.__getitem__)
 
 
 @pytest.fixture(scope="module")

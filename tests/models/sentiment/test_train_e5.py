@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from tests.ci import require_module
+from tests.models.sentiment.checks import assert_valid
 
 require_module("torch")
 require_module("transformers")
@@ -26,15 +27,6 @@ from models.sentiment.base import LABELS  # noqa: E402
 from models.sentiment.e5_onnx import ONNX_FILE, OnnxClassifier  # noqa: E402
 from models.sentiment.e5_sentiment import E5Sentiment  # noqa: E402
 from models.sentiment.loader import SHIPPED_E5  # noqa: E402
-
-
-def assert_valid(results: list[Any], n: int) -> None:
-    assert len(results) == n
-    for r in results:
-        assert r.label in LABELS
-        assert set(r.scores) == set(LABELS)
-        assert abs(sum(r.scores.values()) - 1.0) < 1e-6
-        assert r.label == max(r.scores, key=r.scores.__getitem__)
 
 
 @pytest.fixture(scope="module")

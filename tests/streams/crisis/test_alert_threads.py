@@ -17,30 +17,11 @@ from streams.crisis.alert_threads import (
     new_alerting_state,
 )
 from streams.devstack.synthetic import crisis_day
-from streams.kernel.timestamps import iso_utc
 from streams.mentions.logic import parse_created_at
-from streams.windowing.events import BrandEvent
 from streams.windowing.windows import Tally
+from tests.streams.factories import brand_event as event
 
 DAY0 = 1_790_000_000 - 1_790_000_000 % 86400  # a UTC midnight
-
-
-def event(mid: str, ts: float, sentiment: str = "neutral", **extra: Any) -> BrandEvent:
-    base = {
-        "brand": "acme",
-        "tagged": False,
-        "id": mid,
-        "ts": ts,
-        "created_at": iso_utc(ts),
-        "sentiment": sentiment,
-        "lang": "en",
-        "followers": 10,
-        "engagement": 0,
-        "author": "@a",
-        "url": f"https://x/{mid}",
-        "text": "t",
-    }
-    return BrandEvent.from_json({**base, **extra})
 
 
 def test_merge_langs_keeps_the_biggest_and_sums_the_rest() -> None:

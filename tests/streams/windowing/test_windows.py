@@ -4,27 +4,8 @@ from __future__ import annotations
 
 import orjson
 
-from streams.kernel.timestamps import iso_utc
-from streams.windowing.events import BrandEvent
 from streams.windowing.windows import Buckets, Hopping, Tally, tumbling
-
-
-def event(mid: str, ts: float, sentiment: str = "neutral", **extra: object) -> BrandEvent:
-    base = {
-        "brand": "acme",
-        "tagged": False,
-        "id": mid,
-        "ts": ts,
-        "created_at": iso_utc(ts),
-        "sentiment": sentiment,
-        "lang": "en",
-        "followers": 10,
-        "engagement": 0,
-        "author": "@a",
-        "url": f"https://x/{mid}",
-        "text": "t",
-    }
-    return BrandEvent.from_json({**base, **extra})
+from tests.streams.factories import brand_event as event
 
 
 def test_window_counts_and_keeps_top_samples_by_reach() -> None:
