@@ -35,25 +35,33 @@ def parse_timestamp(value: Any, name: str = "timestamp") -> float:
     if isinstance(value, bool):
         raise ValueError(f"{name} is a boolean")
     if isinstance(value, int | float):
-        ts = float(value)
-    elif isinstance(value, str):
-        raw = value.strip()
-        if not raw:
-            raise ValueError(f"{name} is empty")
-        try:
-            ts = float(raw)
-        except ValueError:
-            try:
-                parsed = datetime.fromisoformat(raw.replace("z", "Z"))
-            except ValueError:
-                raise ValueError(
-                    f"{name} {raw[:64]!r} is neither ISO 8601 nor an epoch number"
-                ) from None
-            if parsed.tzinfo is None:  # naive timestamps are taken as UTC
-                parsed = parsed.replace(tzinfo=UTC)
-            ts = parsed.timestamp()
-    else:
+        return _epoch(float(value), name)
+    if not isinstance(value, str):
         raise ValueError(f"{name} has type {type(value).__name__}")
+    raw = value.strip()
+    if not raw:
+        raise ValueError(f"{name} is empty")
+    if any(ch < " " or ch == "\x7f" for ch in raw):
+        # Python's ISO parser takes e.g. a trailing NUL; a timestamp has no control characters
+        raise ValueError(f"{name} {raw[:64]!r} has control characters")
+    try:
+        number = float(raw)
+    except ValueError:
+        number = None
+    if number is not None:
+        return _epoch(number, name)
+    try:
+        parsed = datetime.fromisoformat(raw.replace("z", "Z"))
+    except ValueError:
+        raise ValueError(f"{name} {raw[:64]!r} is neither ISO 8601 nor an epoch number") from None
+    if parsed.tzinfo is None:  # naive timestamps are taken as UTC
+        parsed = parsed.replace(tzinfo=UTC)
+    # a date is a date: only epoch numbers can be milliseconds
+    return parsed.timestamp()
+
+
+def _epoch(ts: float, name: str) -> float:
+    """Epoch seconds from an epoch number in seconds or milliseconds."""
     if not math.isfinite(ts):
         raise ValueError(f"{name} is not a finite number")
     if abs(ts) >= EPOCH_MS_THRESHOLD:

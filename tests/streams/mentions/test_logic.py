@@ -100,6 +100,9 @@ def test_created_at_formats(value: object, expected: float) -> None:
         (orjson.dumps(good(created_at="2100-01-01T00:00:00Z")), Reason.FUTURE_TIMESTAMP),
         (orjson.dumps(good(created_at="1970-01-02T00:00:00Z")), Reason.INVALID_TIMESTAMP),
         (orjson.dumps(good(created_at="yesterday")), Reason.INVALID_TIMESTAMP),
+        (orjson.dumps(good(created_at="2026-11-01T12:00:00Z\x00")), Reason.INVALID_TIMESTAMP),
+        # past the epoch-milliseconds threshold, but a date: far future, not "before 2000"
+        (orjson.dumps(good(created_at="6000-01-01T00:00:00Z")), Reason.FUTURE_TIMESTAMP),
         (orjson.dumps(good(text=123)), Reason.INVALID_FIELD),
         (orjson.dumps(good(author={"followers": -5})), Reason.INVALID_FIELD),
         (orjson.dumps(good(author="bob")), Reason.INVALID_FIELD),
