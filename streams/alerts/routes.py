@@ -405,6 +405,18 @@ def _resolve(
         else:
             headers.append((key, value))
 
+    if url is not None and any(key.lower() == "authorization" for key, _ in headers):
+        try:
+            has_userinfo = urlsplit(url).username is not None
+        except ValueError:
+            has_userinfo = False
+        if has_userinfo:
+            # aiohttp refuses a request with both (every delivery would fail)
+            problems.append(
+                f"{label}: the URL carries credentials (user:password@) and headers set "
+                "'Authorization' too: keep one of them"
+            )
+
     if len(problems) > before or url is None:
         return None
     return Route(

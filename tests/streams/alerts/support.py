@@ -103,6 +103,9 @@ class Receiver:
     requests: list[Received] = field(default_factory=list)
     release: asyncio.Event = field(default_factory=asyncio.Event)
     base: str = ""
+    #: answer with a body that repeats the request's URL, path and query as the server sees
+    #: them (decoded, normalised): what a hostile or chatty receiver sends back
+    echo_url: bool = False
 
     def url(self, path: str = "/hook") -> str:
         return self.base + path
@@ -119,7 +122,13 @@ class Receiver:
         else:
             status, headers = 200, {}
         got.status = status
-        return web.Response(status=status, headers=headers, text="ok" if status < 300 else "no")
+        text = "ok" if status < 300 else "no"
+        if self.echo_url:
+            text = (
+                f"no hook at {request.url} (path {request.path}, raw {request.raw_path}, "
+                f"query {request.query_string}, token {request.query.get('token')})"
+            )
+        return web.Response(status=status, headers=headers, text=text)
 
     @property
     def delivered(self) -> list[Received]:

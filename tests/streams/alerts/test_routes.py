@@ -272,6 +272,19 @@ def test_env_url_value_never_quoted_in_problem() -> None:
     assert "TOPSECRETPATH" not in problem
 
 
+def test_url_credentials_and_an_authorization_header_are_refused_together() -> None:
+    """Both would fail every delivery (the HTTP client refuses the request): refused at load."""
+    entry = route_entry(
+        url="https://bot:PASSW0RD@hooks.example/x", headers={"Authorization": "Bearer T0KEN"}
+    )
+    problem = one_problem(entry)
+    assert "credentials" in problem and "Authorization" in problem
+    assert "PASSW0RD" not in problem and "T0KEN" not in problem
+    # either one alone is fine
+    assert parse_routes({"routes": [route_entry(url="https://bot:pw@hooks.example/x")]}, env=ENV)
+    assert parse_routes({"routes": [route_entry(headers={"authorization": "Bearer t"})]}, env=ENV)
+
+
 def test_unknown_brand_with_suggestion() -> None:
     problem = one_problem(route_entry(brands=["acme", "globx"]), known_brands=BRANDS)
     assert problem == "routes[0] (name 'hook'): brands[1]: unknown brand id 'globx' " + (
