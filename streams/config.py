@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     # --- input validation ----------------------------------------------------------------
     brands: Path = Field(default_factory=sample_brands_path)
     max_message_bytes: int = Field(default=1_048_576, ge=1024)
+    deadletter_max_bytes: int = Field(
+        default=262_144,
+        ge=4096,
+        description="largest dead letter; a larger original is cut (hash and size kept)",
+    )
     max_text_chars: int = Field(default=40_000, ge=1)
     max_future_seconds: float = Field(default=3600.0, ge=0)
     dedup_ttl_seconds: float = Field(default=6 * 3600.0, gt=0)

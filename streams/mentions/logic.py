@@ -6,6 +6,7 @@ Nothing here touches Kafka or Faust's runtime, so all of it is tested without a 
 from __future__ import annotations
 
 import base64
+import hashlib
 import math
 import re
 import unicodedata
@@ -52,6 +53,7 @@ class Reason(StrEnum):
     FUTURE_TIMESTAMP = "future_timestamp"
     INVALID_TIMESTAMP = "invalid_timestamp"
     PROCESSING_ERROR = "processing_error"
+    OUTPUT_REJECTED = "output_rejected"
 
 
 class InvalidMention(Exception):
@@ -242,6 +244,15 @@ def parse_mention(raw: bytes | None, *, now: float, limits: Limits) -> ParsedMen
 # dead letters
 
 
+#: Largest dead letter by default: far below the broker's default record limit (1 MiB), whatever
+#: the original (a JSON-escaped control byte takes six bytes, base64 four for three).
+DEADLETTER_MAX_BYTES = 256 * 1024
+#: Longest error message kept in a dead letter.
+DEADLETTER_ERROR_CHARS = 2000
+#: Longest key kept in a dead letter (its hash and size are kept too).
+DEADLETTER_KEY_BYTES = 1024
+
+
 def deadletter_record(
     *,
     raw: bytes | None,
@@ -252,11 +263,15 @@ def deadletter_record(
     partition: int,
     offset: int,
     now: float,
+    max_bytes: int = DEADLETTER_MAX_BYTES,
 ) -> bytes:
     """The JSON value sent to the dead-letter topic: the reason, the source, the original bytes.
 
-    The original is kept whole as base64 (``original_b64``) so nothing is lost, and, when it is
-    UTF-8, also as text (``original_text``) so a person can read it.
+    The original is kept as base64 (``original_b64``) and, when it is UTF-8, also as text
+    (``original_text``) so a person can read it, with its size and SHA-256. The whole record
+    stays within ``max_bytes``: a larger original is cut (``original_truncated``; the source
+    offset finds the whole of it in the input topic while the topic keeps it), so that a hostile
+    message can never make a dead letter the broker refuses.
     """
     original_text: str | None = None
     if raw is not None:
@@ -264,16 +279,40 @@ def deadletter_record(
             original_text = raw.decode("utf-8")
         except UnicodeDecodeError:
             original_text = None
-    payload = {
+    key_kept = key[:DEADLETTER_KEY_BYTES] if key is not None else None
+    payload: dict[str, Any] = {
         "reason": reason.value,
-        "error": detail,
+        "error": detail[:DEADLETTER_ERROR_CHARS],
         "source": {"topic": topic, "partition": partition, "offset": offset},
-        "key_b64": base64.b64encode(key).decode("ascii") if key is not None else None,
+        "key_b64": base64.b64encode(key_kept).decode("ascii") if key_kept is not None else None,
+        "key_truncated": key is not None and len(key) > DEADLETTER_KEY_BYTES,
+        "original_bytes": len(raw) if raw is not None else None,
+        "original_sha256": hashlib.sha256(raw).hexdigest() if raw is not None else None,
+        "original_truncated": False,
         "original_b64": base64.b64encode(raw).decode("ascii") if raw is not None else None,
         "original_text": original_text,
         "dead_lettered_at": iso_utc(now),
     }
-    return orjson.dumps(payload)
+    value = orjson.dumps(payload)
+    if raw is None or len(value) <= max_bytes:
+        return value
+    # Too big: keep a prefix of the original. The text form takes up to 6 bytes a byte (JSON
+    # escapes), the base64 form 4 for 3; shrink until the record fits.
+    payload["original_truncated"] = True
+    payload["original_b64"] = ""
+    payload["original_text"] = "" if original_text is not None else None
+    room = max(0, max_bytes - len(orjson.dumps(payload)))
+    # bytes of output per byte kept: 4/3 for base64, up to 6 more for escaped text
+    keep = room * 3 // (4 + (18 if original_text is not None else 0))
+    while True:
+        head = raw[:keep]
+        payload["original_b64"] = base64.b64encode(head).decode("ascii")
+        if original_text is not None:
+            payload["original_text"] = head.decode("utf-8", "ignore")
+        value = orjson.dumps(payload)
+        if len(value) <= max_bytes or keep == 0:
+            return value
+        keep = keep * 9 // 10
 
 
 # --------------------------------------------------------------------------------------------

@@ -57,6 +57,8 @@ class Metrics:
     crisis_late: Counter
     crisis_windows_closed: Counter
     window_events_reapplied: Counter
+    outputs_rejected: Counter
+    messages_skipped: Counter
     window_mentions: Gauge
     window_expected: Gauge
     anomaly_score: Gauge
@@ -204,6 +206,20 @@ class Metrics:
             crisis_windows_closed=Counter(
                 "buzzwire_crisis_windows_closed_total",
                 "Per-brand event-time windows closed and scored by the detectors.",
+                registry=registry,
+            ),
+            outputs_rejected=Counter(
+                "buzzwire_outputs_rejected_total",
+                "Records the broker or the client refused for good (too large, corrupt), by "
+                "topic; their input message is dead-lettered instead.",
+                ["topic"],
+                registry=registry,
+            ),
+            messages_skipped=Counter(
+                "buzzwire_messages_skipped_total",
+                "Input messages neither processed nor dead-lettered (even their dead letter was "
+                "refused), by the topic of the refused record; each is logged with its offset.",
+                ["topic"],
                 registry=registry,
             ),
             window_events_reapplied=Counter(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -151,3 +152,67 @@ async def test_every_input_lands_exactly_once(pipeline: tuple[Settings, WorkerPr
     assert m['buzzwire_sentiment_scored_total{model="e5-small-sentiment"}'] == N_VALID
     assert any(k.startswith("faust_messages_received") for k in m)
     assert worker.proc is not None and worker.proc.poll() is None  # never crashed
+
+
+async def _raise_topic_limit(bootstrap: str, topic: str, max_bytes: int) -> None:
+    from aiokafka.admin import AIOKafkaAdminClient
+    from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        resource = ConfigResource(
+            ConfigResourceType.TOPIC, topic, configs={"max.message.bytes": str(max_bytes)}
+        )
+        await admin.alter_configs([resource])
+    finally:
+        await admin.close()
+
+
+def test_hostile_messages_cannot_hurt_their_neighbours(kafka_broker: Any, tmp_path: Path) -> None:
+    """Oversized and undecodable messages amid valid ones: each hostile one is dead-lettered once
+    with a dead letter the broker takes (its original cut, its hash and size kept), and every
+    valid one of the same batches is enriched once. The over-1 MiB record needs the operator to
+    have raised the topic's limit; before, it crashed the agent after every restart."""
+    env = {"BUZZWIRE_SENTIMENT_MODEL": "linear"}
+    with running_worker(kafka_broker, tmp_path, "hostile", env=env) as (settings, worker):
+        raw_topic = settings.topic("mentions.raw")
+        asyncio.run(_raise_topic_limit(settings.bootstrap_servers, raw_topic, 4 << 20))
+        now = time.time()
+        valid = list(generate(400, start_ts=now - 300, step_seconds=0.5, id_prefix=f"h{now:.0f}"))
+        hostile = [
+            (b"ctl-180k", b"\x01" * 180_000, "not_json"),
+            (b"ctl-700k", b"\x01" * 700_000, "not_json"),
+            (
+                b"text-500k",
+                orjson.dumps({"id": "t500", "text": "x" * 500_000, "created_at": now}),
+                "text_too_long",
+            ),
+            (b"huge-2m", b'{"id": "' + b"h" * (2 << 20) + b'"}', "message_too_large"),
+        ]
+        messages: list[tuple[bytes | None, bytes | None]] = [
+            (s.value["id"].encode(), orjson.dumps(s.value)) for s in valid
+        ]
+        for i, (key, raw, _) in enumerate(hostile):  # spread through the stream
+            messages.insert(50 + i * 100, (key, raw))
+        asyncio.run(_produce(settings.bootstrap_servers, messages, raw_topic))
+        out = asyncio.run(_collect(settings, expect_enriched=len(valid), expect_dead=len(hostile)))
+
+        ids = Counter(orjson.loads(r.value)["id"] for r in out["enriched"])
+        assert sorted(ids) == sorted(s.value["id"] for s in valid)
+        assert max(ids.values()) == 1
+        dead = {base64.b64decode(orjson.loads(r.value)["key_b64"]): r for r in out["deadletter"]}
+        assert set(dead) == {key for key, _, _ in hostile}
+        for key, raw, reason in hostile:
+            record = dead[key]
+            letter = orjson.loads(record.value)
+            assert letter["reason"] == reason
+            assert len(record.value) <= settings.deadletter_max_bytes
+            assert letter["original_bytes"] == len(raw)
+            assert letter["original_sha256"] == hashlib.sha256(raw).hexdigest()
+            assert raw.startswith(base64.b64decode(letter["original_b64"]))
+            assert letter["original_truncated"] == (len(raw) > 100_000)
+        metrics = worker.metrics()
+        skipped = [v for k, v in metrics.items() if k.startswith("buzzwire_messages_skipped_total")]
+        assert sum(skipped) == 0  # every hostile one was dead-lettered, none had to be skipped
+        assert worker.proc is not None and worker.proc.poll() is None  # never crashed

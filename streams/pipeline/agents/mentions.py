@@ -111,7 +111,8 @@ async def process_events(events: Sequence[EventT], *, rekey: bool) -> int:
         if rekey and msg.key != key:
             # Not keyed by id: its duplicates may sit on other partitions. Re-send keyed by id.
             metrics.rekeyed.inc()
-            await producer.send(rekeyed_topic, key, msg.value or b"")  # parsed, so not empty
+            # parsed, so not empty
+            await producer.send(rekeyed_topic, key, msg.value or b"", source=event)
             continue
         if key in batch_ids or seen_ids.get(key) is not None:
             metrics.duplicates.inc()
@@ -122,16 +123,17 @@ async def process_events(events: Sequence[EventT], *, rekey: bool) -> int:
     lag = _consumer_lag(events)
     enriched = await _annotate(rt, producer, fresh, now, lag) if fresh else []
     done = time.time()
-    for _event, parsed, out in enriched:
+    for event, parsed, out in enriched:
         key = out["id"].encode("utf-8")
         value = orjson.dumps(out)
-        await producer.send(enriched_topic, key, value)
+        await producer.send(enriched_topic, key, value, source=event)
         if has_untagged(out["brands"]):
-            await producer.send(untagged_topic, key, value)
+            await producer.send(untagged_topic, key, value, source=event)
         # Re-keyed by brand for the per-brand windows of crisis detection.
         for brand_event in brand_events(out, parsed.created_ts):
             brand_key = brand_event.brand.encode("utf-8")
-            await producer.send(by_brand_topic, brand_key, orjson.dumps(brand_event.to_json()))
+            event_value = orjson.dumps(brand_event.to_json())
+            await producer.send(by_brand_topic, brand_key, event_value, source=event)
         lang, sentiment = out["lang"], out["sentiment"]
         metrics.processed.labels(lang, sentiment).inc()
         for brand in out["brands"]:

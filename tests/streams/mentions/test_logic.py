@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import time
 from datetime import UTC, datetime
 
@@ -165,6 +166,57 @@ def test_deadletter_keeps_original_bytes_reason_and_source() -> None:
     assert obj["error"] == "bad byte"
     assert obj["source"] == {"topic": "mentions.raw", "partition": 3, "offset": 17}
     assert base64.b64decode(obj["key_b64"]) == b"k1"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"\x01" * 180_000,  # control bytes: 6 bytes each as escaped JSON text
+        b"\x01" * 700_000,
+        orjson.dumps(good(text="x" * 500_000)),
+        b"\xff" * 1_200_000,  # not UTF-8, over the broker's default record limit
+    ],
+)
+def test_a_hostile_original_makes_a_dead_letter_that_fits(raw: bytes) -> None:
+    limit = 256 * 1024
+    value = deadletter_record(
+        raw=raw,
+        key=b"k" * 5000,
+        reason=Reason.TOO_LARGE,
+        detail="e" * 50_000,
+        topic="mentions.raw",
+        partition=1,
+        offset=99,
+        now=NOW,
+        max_bytes=limit,
+    )
+    assert len(value) <= limit
+    obj = orjson.loads(value)
+    assert obj["original_truncated"] is True and obj["key_truncated"] is True
+    assert obj["original_bytes"] == len(raw)
+    assert obj["original_sha256"] == hashlib.sha256(raw).hexdigest()
+    kept = base64.b64decode(obj["original_b64"])
+    assert kept and raw.startswith(kept)
+    assert obj["source"] == {"topic": "mentions.raw", "partition": 1, "offset": 99}
+
+
+def test_a_small_original_is_kept_whole() -> None:
+    raw = orjson.dumps(good(text="x" * 1000))
+    obj = orjson.loads(
+        deadletter_record(
+            raw=raw,
+            key=b"k",
+            reason=Reason.TEXT_TOO_LONG,
+            detail="long",
+            topic="t",
+            partition=0,
+            offset=1,
+            now=NOW,
+        )
+    )
+    assert obj["original_truncated"] is False
+    assert base64.b64decode(obj["original_b64"]) == raw
+    assert obj["original_text"] == raw.decode()
 
 
 def test_enriched_dict_shape_and_untagged() -> None:

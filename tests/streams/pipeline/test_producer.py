@@ -1,0 +1,119 @@
+"""BatchProducer: a record refused for good never fails the batch or loses a batch-mate."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import pytest
+from aiokafka.errors import KafkaTimeoutError, MessageSizeTooLargeError
+from faust.exceptions import ProducerSendError
+from faust.types import TP, Message
+
+from streams.mentions.logic import Reason
+from streams.pipeline import topics
+from streams.pipeline.app import metrics
+from streams.pipeline.producer import BatchProducer, record_rejected, using_transport
+
+
+class Broker:
+    """Accepts records, refusing those larger than ``limit`` bytes like a broker would (the
+    future fails), or at send time like the client does for ``client_limit``."""
+
+    def __init__(self, limit: int, client_limit: int = 10**9) -> None:
+        self.limit, self.client_limit = limit, client_limit
+        self.accepted: list[tuple[str, bytes | None, bytes]] = []
+
+    async def send(
+        self, topic: str, key: bytes | None, value: bytes, partition: int | None
+    ) -> asyncio.Future[None]:
+        if len(value) > self.client_limit:
+            raise ProducerSendError("Error while sending") from MessageSizeTooLargeError()
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if len(value) > self.limit:
+            fut.set_exception(MessageSizeTooLargeError())
+        else:
+            self.accepted.append((topic, key, value))
+            fut.set_result(None)
+        return fut
+
+
+@dataclass
+class Event:
+    """What BatchProducer reads of a Faust event: its message."""
+
+    message: Message
+
+
+def event(offset: int, value: bytes, key: bytes = b"k") -> Any:
+    tp = TP(topics.raw_topic.get_topic_name(), 2)
+    msg = Message(
+        topic=tp.topic, partition=tp.partition, offset=offset, timestamp=0.0,
+        timestamp_type=0, headers=[], key=key, value=value, checksum=None, tp=tp,
+    )  # fmt: skip
+    return Event(msg)
+
+
+def count(metric: Any, label: str) -> float:
+    return float(metric.labels(label)._value.get())
+
+
+async def test_a_refused_output_dead_letters_its_input_and_keeps_its_batch_mates() -> None:
+    broker = Broker(limit=300_000)
+    big, small = event(7, b"x" * 10), event(8, b"y" * 10)
+    rejected = count(metrics.outputs_rejected, "mentions.enriched")
+    with using_transport(broker.send):
+        out = BatchProducer()
+        await out.send(topics.enriched_topic, b"a", b"A" * 400_000, source=big)  # refused
+        await out.send(topics.enriched_topic, b"b", b"B" * 100, source=small)
+        await out.flush()
+    names = [t for t, _, _ in broker.accepted]
+    assert names == [
+        topics.enriched_topic.get_topic_name(),
+        topics.deadletter_topic.get_topic_name(),
+    ]
+    letter = orjson.loads(broker.accepted[1][2])
+    assert letter["reason"] == "output_rejected"
+    assert letter["source"]["offset"] == 7
+    assert count(metrics.outputs_rejected, "mentions.enriched") == rejected + 1
+
+
+async def test_a_refused_dead_letter_is_skipped_with_its_offset(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    broker = Broker(limit=100, client_limit=10_000)
+    skipped = count(metrics.messages_skipped, "mentions.deadletter")
+    with using_transport(broker.send), caplog.at_level(logging.ERROR):
+        out = BatchProducer()
+        await out.dead_letter(event(41, b"\x01" * 50_000), Reason.BINARY_TEXT, "binary", now=0.0)
+        await out.flush()
+    assert broker.accepted == []
+    assert count(metrics.messages_skipped, "mentions.deadletter") == skipped + 1
+    assert "@41" in caplog.text
+
+
+async def test_other_failures_are_raised_so_the_batch_is_read_again() -> None:
+    async def down(topic: str, key: bytes | None, value: bytes, part: int | None) -> Any:
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        fut.set_exception(KafkaTimeoutError())
+        return fut
+
+    with using_transport(down):
+        out = BatchProducer()
+        await out.send(topics.enriched_topic, b"a", b"A", source=event(1, b"a"))
+        with pytest.raises(KafkaTimeoutError):
+            await out.flush()
+
+
+def test_record_rejected_sees_through_fausts_wrapper() -> None:
+    try:
+        try:
+            raise MessageSizeTooLargeError()
+        except MessageSizeTooLargeError as exc:
+            raise ProducerSendError("Error while sending") from exc
+    except ProducerSendError as wrapped:
+        assert record_rejected(wrapped)
+    assert not record_rejected(KafkaTimeoutError())

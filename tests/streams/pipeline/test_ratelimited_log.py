@@ -1,0 +1,27 @@
+"""One line a key per interval, and the next one says how many were held back."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from streams.pipeline.ratelimited_log import RateLimitedLog
+
+
+def test_one_line_per_key_per_interval(caplog: pytest.LogCaptureFixture) -> None:
+    now = [0.0]
+    log = RateLimitedLog(logging.getLogger("t.ratelimit"), interval=10.0, clock=lambda: now[0])
+    with caplog.at_level(logging.ERROR, logger="t.ratelimit"):
+        assert log.log("a", logging.ERROR, "broker down: %s", "x")
+        for _ in range(999):
+            assert not log.log("a", logging.ERROR, "broker down: %s", "x")
+        assert log.log("b", logging.ERROR, "other")  # another key is not held back
+        now[0] = 10.0
+        assert log.log("a", logging.ERROR, "broker down: %s", "y")
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines == [
+        "broker down: x",
+        "other",
+        "broker down: y (and 999 more like it in the last 10 s)",
+    ]
