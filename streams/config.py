@@ -53,6 +53,23 @@ class Settings(BaseSettings):
     )
     web_bind: str = "0.0.0.0"
     topic_prefix: str = ""
+    consumer_session_timeout_seconds: float = Field(
+        default=10.0,
+        ge=6.0,
+        le=300.0,
+        description="a worker that stops heartbeating is out of the group after this long",
+    )
+    consumer_heartbeat_interval_seconds: float = Field(
+        default=3.0, gt=0, le=60.0, description="how often a worker heartbeats its group"
+    )
+    ready_probe_seconds: float = Field(
+        default=5.0, gt=0, description="how often a worker asks the broker for metadata"
+    )
+    ready_broker_grace_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description="/ready fails once the broker has not answered for this long",
+    )
     topic_partitions: int = Field(default=8, ge=1, le=1024)
     table_store: str = "memory://"
     data_dir: Path = Path(".buzzwire/worker-data")

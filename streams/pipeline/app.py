@@ -5,6 +5,9 @@ Run a worker with ``buzzwire worker`` (or ``faust -A streams.pipeline.app worker
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import ssl
 from typing import Any
 
@@ -14,7 +17,9 @@ from faust.sensors.prometheus import setup_prometheus_sensors
 from prometheus_client import CollectorRegistry
 
 from streams.config import Settings, get_settings
+from streams.pipeline.health import Health
 from streams.pipeline.metrics import Metrics
+from streams.pipeline.ratelimited_log import RateLimitFilter
 
 #: Packages scanned for agents and timers (topics and tables are imported by them).
 AGENT_PACKAGES = ["streams.pipeline.agents"]
@@ -43,6 +48,14 @@ class Worker(faust.Worker):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.spinner = None
+
+    def on_setup_root_logger(self, logger: logging.Logger, level: int) -> None:
+        """Every handler of the root logger lets each kind of warning or error through at
+        most once every 10 s (with the broker down, Kafka clients log thousands a second)."""
+        super().on_setup_root_logger(logger, level)
+        for handler in logger.handlers:
+            if not any(isinstance(f, RateLimitFilter) for f in handler.filters):
+                handler.addFilter(RateLimitFilter())
 
 
 def set_fetch_max_wait(seconds: float) -> None:
@@ -96,6 +109,9 @@ def create_app(settings: Settings) -> faust.App:
         producer_linger=settings.producer_linger_seconds,
         producer_max_batch_size=settings.producer_max_batch_bytes,
         broker_max_poll_records=2000,
+        # a worker that dies (kill -9, a lost node) is replaced within seconds, not a minute
+        broker_session_timeout=settings.consumer_session_timeout_seconds,
+        broker_heartbeat_interval=settings.consumer_heartbeat_interval_seconds,
         stream_buffer_maxsize=8192,
     )
 
@@ -109,9 +125,30 @@ metrics = Metrics.create(registry)
 setup_prometheus_sensors(app, pattern="/metrics", registry=registry, name_prefix="faust")
 
 
+#: Broker reachability and agent crashes, for /ready (agents and the probe below report).
+health = Health(broker_grace_seconds=settings.ready_broker_grace_seconds)
+
+
 @app.page("/ready")
 async def ready(self: web.View, request: web.Request) -> web.Response:
-    """Readiness: 200 once partitions are assigned and table recovery is done, else 503."""
+    """Readiness: 200 once partitions are assigned and table recovery is done, while the broker
+    answers and no agent is crashed; else 503 with the reasons."""
     recovery = app.tables.recovery  # type: ignore[attr-defined]
-    ok = recovery.completed.is_set() and not app.rebalancing
-    return self.json({"ready": ok}, status=200 if ok else 503)
+    problems = health.problems()
+    if not recovery.completed.is_set():
+        problems.append("table recovery is not done")
+    if app.rebalancing:
+        problems.append("a rebalance is under way")
+    ok = not problems
+    return self.json({"ready": ok, "problems": problems}, status=200 if ok else 503)
+
+
+@app.timer(interval=settings.ready_probe_seconds)
+async def probe_broker() -> None:
+    """Ask the broker for metadata through the worker's own producer connection."""
+    producer = getattr(app.producer, "_producer", None)
+    if producer is None:
+        return
+    with contextlib.suppress(Exception):
+        if await asyncio.wait_for(producer.client.force_metadata_update(), timeout=5.0):
+            health.broker_answered()

@@ -16,7 +16,8 @@ from mode.types.signals import BaseSignalT
 
 from streams.alerts.deliverer import Deliverer
 from streams.pipeline import runtime as rt_mod
-from streams.pipeline.app import app, metrics, settings
+from streams.pipeline.app import app, health, metrics, settings
+from streams.pipeline.health import monitored
 from streams.pipeline.producer import BatchProducer
 from streams.pipeline.topics import alerts_deadletter_topic, alerts_topic
 
@@ -58,6 +59,11 @@ def deliverer() -> Deliverer:
 @app.agent(alerts_topic)
 async def deliver_alerts(stream: StreamT) -> AsyncIterator[None]:
     """alerts -> every matching route (webhook / Slack); failures -> alerts.deadletter."""
+    async for done in monitored(health, "deliver_alerts", _deliver_alerts(stream)):
+        yield done
+
+
+async def _deliver_alerts(stream: StreamT) -> AsyncIterator[None]:
     out = deliverer()
     await out.start()
     async for event in stream.events():

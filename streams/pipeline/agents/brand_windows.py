@@ -21,8 +21,9 @@ from mode.types.signals import BaseSignalT
 from streams.crisis.alert_threads import ClosedWindow, describe, window_spec
 from streams.mentions.logic import Reason
 from streams.pipeline import runtime as rt_mod
-from streams.pipeline.app import app, metrics, settings
+from streams.pipeline.app import app, health, metrics, settings
 from streams.pipeline.brand_state import BrandState
+from streams.pipeline.health import monitored
 from streams.pipeline.producer import BatchProducer, batches
 from streams.pipeline.tables import brand_windows, brands_on, clock_key
 from streams.pipeline.topics import alerts_topic, benchmarks_topic, by_brand_topic, sets_topic
@@ -204,6 +205,11 @@ def _export_benchmark(record: dict[str, Any]) -> None:
 @app.agent(by_brand_topic)
 async def brand_windows_agent(stream: StreamT) -> AsyncIterator[int]:
     """mentions.by-brand -> per-brand windows -> alerts, benchmarks (+ volumes per set)."""
+    async for sent in monitored(health, "brand_windows", _brand_windows(stream)):
+        yield sent
+
+
+async def _brand_windows(stream: StreamT) -> AsyncIterator[int]:
     async for events in batches(stream):
         yield await process_brand_events(events)
 

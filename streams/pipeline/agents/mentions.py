@@ -21,7 +21,8 @@ from streams.mentions.logic import (
     parse_mention,
 )
 from streams.pipeline import runtime as rt_mod
-from streams.pipeline.app import app, metrics, settings
+from streams.pipeline.app import app, health, metrics, settings
+from streams.pipeline.health import monitored
 from streams.pipeline.producer import BatchProducer, batches
 from streams.pipeline.runtime import Runtime
 from streams.pipeline.tables import seen_ids
@@ -158,14 +159,14 @@ async def _run(stream: StreamT, *, rekey: bool) -> AsyncIterator[int]:
 @app.agent(raw_topic)
 async def ingest(stream: StreamT) -> AsyncIterator[int]:
     """mentions.raw -> mentions.enriched / .untagged / .by-brand / .deadletter."""
-    async for n in _run(stream, rekey=True):
+    async for n in monitored(health, "ingest", _run(stream, rekey=True)):
         yield n
 
 
 @app.agent(rekeyed_topic)
 async def ingest_rekeyed(stream: StreamT) -> AsyncIterator[int]:
     """mentions.rekeyed (valid mentions re-keyed by id) -> same outputs as ``ingest``."""
-    async for n in _run(stream, rekey=False):
+    async for n in monitored(health, "ingest_rekeyed", _run(stream, rekey=False)):
         yield n
 
 

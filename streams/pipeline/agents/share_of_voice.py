@@ -10,7 +10,8 @@ import orjson
 from faust.types import EventT, StreamT
 
 from streams.pipeline import runtime as rt_mod
-from streams.pipeline.app import app, metrics
+from streams.pipeline.app import app, health, metrics
+from streams.pipeline.health import monitored
 from streams.pipeline.producer import BatchProducer, batches
 from streams.pipeline.tables import set_volumes
 from streams.pipeline.topics import benchmarks_topic, sets_topic
@@ -61,5 +62,10 @@ async def process_set_reports(events: Sequence[EventT]) -> int:
 @app.agent(sets_topic)
 async def share_of_voice(stream: StreamT) -> AsyncIterator[int]:
     """benchmarks.sets (volumes keyed by competitor set) -> share of voice gauges + records."""
+    async for sent in monitored(health, "share_of_voice", _share_of_voice(stream)):
+        yield sent
+
+
+async def _share_of_voice(stream: StreamT) -> AsyncIterator[int]:
     async for events in batches(stream):
         yield await process_set_reports(events)
