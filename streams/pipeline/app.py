@@ -133,6 +133,8 @@ health = Health(broker_grace_seconds=settings.ready_broker_grace_seconds)
 async def ready(self: web.View, request: web.Request) -> web.Response:
     """Readiness: 200 once partitions are assigned and table recovery is done, while the broker
     answers and no agent is crashed; else 503 with the reasons."""
+    if health.broker_ok_at is None:
+        await probe_broker()  # a worker starting up need not wait for the first timer
     recovery = app.tables.recovery  # type: ignore[attr-defined]
     problems = health.problems()
     if not recovery.completed.is_set():
