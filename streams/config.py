@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     consumer_heartbeat_interval_seconds: float = Field(
         default=3.0, gt=0, le=60.0, description="how often a worker heartbeats its group"
     )
+    shutdown_drain_seconds: float = Field(
+        default=20.0,
+        ge=0,
+        description="on SIGTERM, how long a worker finishes the batches in flight before stopping",
+    )
     ready_probe_seconds: float = Field(
         default=5.0, gt=0, description="how often a worker asks the broker for metadata"
     )

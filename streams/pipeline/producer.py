@@ -194,8 +194,19 @@ def _skip(out: _Output, name: str, exc: BaseException) -> None:
 
 async def batches(stream: StreamT) -> AsyncIterator[Sequence[EventT]]:
     """The agent's input in batches of up to ``BUZZWIRE_BATCH_SIZE`` events, waiting at most
-    ``BUZZWIRE_BATCH_WITHIN_SECONDS`` to fill one."""
+    ``BUZZWIRE_BATCH_WITHIN_SECONDS`` to fill one.
+
+    Faust's ``take_events`` acks every event of a batch when the batch ends, however it ends:
+    an agent cancelled or crashed in the middle of a batch would get the batch committed and
+    its unprocessed events lost. So each event carries one reference of ours, released only
+    when the agent comes back for the next batch (it processed this one and its outputs are
+    acknowledged): a batch the agent did not finish is never acked.
+    """
     async for events in cast(faust.Stream, stream).take_events(
         settings.batch_size, within=settings.batch_within_seconds
     ):
+        for event in events:
+            event.message.incref()
         yield events
+        for event in events:
+            event.message.decref()
