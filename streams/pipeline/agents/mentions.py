@@ -92,14 +92,28 @@ async def _annotate(
     return done
 
 
+#: Mention ids a batch of this worker is enriching right now (until they are marked seen). The
+#: copy keyed by id (on mentions.raw) and the re-keyed copy (on mentions.rekeyed) of one post
+#: are on the same partition number of co-partitioned topics, so the same worker, but two
+#: agents: without this, both passed the seen-ids check while neither had flushed.
+_in_flight: set[bytes] = set()
+
+
 async def process_events(events: Sequence[EventT], *, rekey: bool) -> int:
     """Process one batch of raw mention events. Returns how many were enriched."""
+    batch_ids: set[bytes] = set()
+    try:
+        return await _process(events, rekey=rekey, batch_ids=batch_ids)
+    finally:
+        _in_flight.difference_update(batch_ids)
+
+
+async def _process(events: Sequence[EventT], *, rekey: bool, batch_ids: set[bytes]) -> int:
     rt = rt_mod.get_runtime()
     started = time.perf_counter()
     now = time.time()
     producer = BatchProducer()
     fresh: list[tuple[EventT, ParsedMention]] = []
-    batch_ids: set[bytes] = set()
     for event in events:
         msg = event.message
         metrics.received.labels(msg.topic).inc()
@@ -115,10 +129,11 @@ async def process_events(events: Sequence[EventT], *, rekey: bool) -> int:
             # parsed, so not empty
             await producer.send(rekeyed_topic, key, msg.value or b"", source=event)
             continue
-        if key in batch_ids or seen_ids.get(key) is not None:
+        if key in batch_ids or key in _in_flight or seen_ids.get(key) is not None:
             metrics.duplicates.inc()
             continue
         batch_ids.add(key)
+        _in_flight.add(key)  # no await since the checks above: the claim is atomic
         fresh.append((event, parsed))
 
     lag = _consumer_lag(events)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -93,3 +94,45 @@ async def test_a_failing_mention_is_dead_lettered_and_the_rest_go_on(
     assert sorted(v["id"] for _, v in sent["enriched"]) == ["ok1", "ok2"]
     assert [(k, v["reason"]) for k, v in sent["deadletter"]] == [(b"bad1", "processing_error")]
     assert "matcher exploded" in sent["deadletter"][0][1]["error"]
+
+
+async def test_two_collectors_racing_enrich_a_post_once(
+    sent: dict[str, list[Any]], loaded_runtime: rt_mod.Runtime
+) -> None:
+    """The copy keyed by id (mentions.raw) and the re-keyed copy (mentions.rekeyed) reach two
+    agents of one worker at once: both used to pass the seen-ids check before either flushed."""
+    from dataclasses import dataclass
+
+    from faust.types import TP, Message
+
+    @dataclass
+    class Event:
+        message: Message
+
+    def event(topic: str, offset: int, mid: str) -> Event:
+        value = mention(mid, "@acme my internet is down again")
+        tp = TP(topic, 0)
+        return Event(
+            Message(
+                topic=topic,
+                partition=0,
+                offset=offset,
+                timestamp=0.0,
+                timestamp_type=0,
+                headers=[],
+                key=mid.encode(),
+                value=value,
+                checksum=None,
+                tp=tp,
+            )
+        )
+
+    ids = [f"race-{i}" for i in range(40)]
+    direct = [event(topics.raw_topic.get_topic_name(), i, mid) for i, mid in enumerate(ids)]
+    rekeyed = [event(topics.rekeyed_topic.get_topic_name(), i, mid) for i, mid in enumerate(ids)]
+    enriched = await asyncio.gather(
+        agents.process_events(direct, rekey=True), agents.process_events(rekeyed, rekey=False)
+    )
+    assert sum(enriched) == len(ids)
+    assert sorted(v["id"] for _, v in sent["enriched"]) == sorted(ids)
+    assert not agents._in_flight  # every claim released
