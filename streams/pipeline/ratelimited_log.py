@@ -1,4 +1,4 @@
-"""Log lines that cannot flood: at most one a key per interval, with a count of the rest.
+"""Log lines that cannot flood: at most one of a kind per interval, with a count of the rest.
 
 A worker that meets a burst of bad input, or a broker outage, would otherwise write thousands
 of identical error lines a second.
@@ -8,34 +8,52 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable
 from typing import Any
 
 
-@dataclass
-class RateLimitedLog:
-    """``log(key, level, msg, *args)`` writes at most one line per ``key`` every ``interval``
-    seconds; the next line that gets through says how many were held back meanwhile."""
+class _Limiter:
+    """One pass per key every ``interval`` seconds; counts what it holds back."""
 
-    logger: logging.Logger
-    interval: float = 10.0
-    clock: Callable[[], float] = time.monotonic
-    _last: dict[str, float] = field(default_factory=dict)
-    _held: dict[str, int] = field(default_factory=dict)
+    def __init__(self, interval: float, clock: Callable[[], float]) -> None:
+        self.interval = interval
+        self.clock = clock
+        self._last: dict[Hashable, float] = {}
+        self._held: dict[Hashable, int] = {}
 
-    def log(self, key: str, level: int, msg: str, *args: Any) -> bool:
-        """Whether the line was written."""
+    def admit(self, key: Hashable) -> int | None:
+        """None to hold this one back, else how many were held back since the last pass."""
         now = self.clock()
         last = self._last.get(key)
         if last is not None and now - last < self.interval:
             self._held[key] = self._held.get(key, 0) + 1
-            return False
+            return None
         self._last[key] = now
-        held = self._held.pop(key, 0)
-        if held:
-            msg = f"{msg} (and {held} more like it in the last {self.interval:g} s)"
-        self.logger.log(level, msg, *args)
+        return self._held.pop(key, 0)
+
+    def note(self, held: int) -> str:
+        return f" (and {held} more like it in the last {self.interval:g} s)" if held else ""
+
+
+class RateLimitedLog:
+    """``log(key, level, msg, *args)`` writes at most one line per ``key`` every ``interval``
+    seconds; the next line that gets through says how many were held back meanwhile."""
+
+    def __init__(
+        self,
+        logger: logging.Logger,
+        interval: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.logger = logger
+        self._limiter = _Limiter(interval, clock)
+
+    def log(self, key: str, level: int, msg: str, *args: Any) -> bool:
+        """Whether the line was written."""
+        held = self._limiter.admit(key)
+        if held is None:
+            return False
+        self.logger.log(level, msg + self._limiter.note(held), *args)
         return True
 
 
@@ -47,22 +65,14 @@ class RateLimitFilter(logging.Filter):
 
     def __init__(self, interval: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
-        self.interval = interval
-        self.clock = clock
-        self._last: dict[tuple[str, str], float] = {}
-        self._held: dict[tuple[str, str], int] = {}
+        self._limiter = _Limiter(interval, clock)
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno < logging.WARNING:
             return True
-        key = (record.name, str(record.msg))
-        now = self.clock()
-        last = self._last.get(key)
-        if last is not None and now - last < self.interval:
-            self._held[key] = self._held.get(key, 0) + 1
+        held = self._limiter.admit((record.name, str(record.msg)))
+        if held is None:
             return False
-        self._last[key] = now
-        held = self._held.pop(key, 0)
         if held:
-            record.msg = f"{record.msg} (and {held} more like it in the last {self.interval:g} s)"
+            record.msg = f"{record.msg}{self._limiter.note(held)}"
         return True

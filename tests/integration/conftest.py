@@ -20,18 +20,17 @@ from streams.devstack.workerproc import WorkerProcess, worker_env
 from streams.pipeline.admin import PIPELINE_TOPICS, create_topics, delete_topics_with_prefix
 
 
-@contextmanager
-def running_worker(
-    kafka_broker: Any, tmp_path: Path, name: str, env: dict[str, str] | None = None
-) -> Iterator[tuple[Settings, WorkerProcess]]:
-    """A worker with its own topic prefix and app id (its topics are created first and deleted
-    after); ``env`` adds settings. Asserts that the worker stopped cleanly."""
+def pipeline_settings(
+    kafka_broker: Any, tmp_path: Path, name: str, partitions: int = 4
+) -> Settings:
+    """Settings of a test's own pipeline (a topic prefix and app id of its own), with its topics
+    created; ``drop_pipeline`` deletes them."""
     run = uuid.uuid4().hex[:8]
     settings = Settings(
         broker_url=kafka_broker.url,
         topic_prefix=f"{name}-{run}.",
         app_id=f"buzzwire-{name}-{run}",
-        topic_partitions=4,
+        topic_partitions=partitions,
         data_dir=tmp_path / "data",
     )
     asyncio.run(
@@ -41,6 +40,25 @@ def running_worker(
             settings.topic_partitions,
         )
     )
+    return settings
+
+
+def drop_pipeline(settings: Settings) -> None:
+    """Delete the topics of ``pipeline_settings`` (its changelogs too)."""
+    asyncio.run(
+        delete_topics_with_prefix(
+            settings.bootstrap_servers, [settings.topic_prefix, settings.app_id]
+        )
+    )
+
+
+@contextmanager
+def running_worker(
+    kafka_broker: Any, tmp_path: Path, name: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[Settings, WorkerProcess]]:
+    """A worker with its own topic prefix and app id (its topics are created first and deleted
+    after); ``env`` adds settings. Asserts that the worker stopped cleanly."""
+    settings = pipeline_settings(kafka_broker, tmp_path, name)
     worker = WorkerProcess(
         env={**worker_env(settings), **(env or {})},
         log_path=tmp_path / "worker.log",
@@ -52,11 +70,7 @@ def running_worker(
         yield settings, worker
     finally:
         code = worker.stop()
-        asyncio.run(
-            delete_topics_with_prefix(
-                settings.bootstrap_servers, [settings.topic_prefix, settings.app_id]
-            )
-        )
+        drop_pipeline(settings)
     assert code == 0, f"worker did not stop cleanly ({code}):\n{worker.log_tail()}"
 
 

@@ -14,12 +14,10 @@ from typing import Any
 
 import pytest
 
-from streams.config import Settings
 from streams.devstack.localkafka import LocalKafka
 from streams.devstack.ports import free_port, free_ports
 from streams.devstack.workerproc import WorkerProcess, worker_env
-from streams.pipeline.admin import PIPELINE_TOPICS, create_topics, delete_topics_with_prefix
-from tests.integration.conftest import running_worker
+from tests.integration.conftest import drop_pipeline, pipeline_settings, running_worker
 
 pytestmark = pytest.mark.integration
 
@@ -91,15 +89,7 @@ def test_a_replacement_takes_over_within_seconds_of_a_kill(
 ) -> None:
     """After kill -9 the group waits for the dead member's session to time out before it
     rebalances: with Faust's 60 s default a replacement waited ~56 s."""
-    settings = Settings(
-        broker_url=kafka_broker.url,
-        topic_prefix=f"takeover-{time.time_ns()}.",
-        app_id=f"buzzwire-takeover-{time.time_ns()}",
-        topic_partitions=2,
-        data_dir=tmp_path / "data",
-    )
-    names = [settings.topic(t) for t in PIPELINE_TOPICS]
-    asyncio.run(create_topics(settings.bootstrap_servers, names, settings.topic_partitions))
+    settings = pipeline_settings(kafka_broker, tmp_path, "takeover", partitions=2)
     env = {**worker_env(settings), "BUZZWIRE_SENTIMENT_MODEL": "linear"}
     first = WorkerProcess(env=env, log_path=tmp_path / "first.log", web_port=free_port())
     second = WorkerProcess(env=env, log_path=tmp_path / "second.log", web_port=free_port())
@@ -121,8 +111,4 @@ def test_a_replacement_takes_over_within_seconds_of_a_kill(
     finally:
         second.stop()
         first.stop()
-        asyncio.run(
-            delete_topics_with_prefix(
-                settings.bootstrap_servers, [settings.topic_prefix, settings.app_id]
-            )
-        )
+        drop_pipeline(settings)

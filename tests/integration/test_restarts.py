@@ -17,8 +17,7 @@ from streams.config import Settings
 from streams.devstack.ports import free_port
 from streams.devstack.synthetic import generate
 from streams.devstack.workerproc import WorkerProcess, worker_env
-from streams.pipeline.admin import PIPELINE_TOPICS, create_topics, delete_topics_with_prefix
-from tests.integration.conftest import read_topics
+from tests.integration.conftest import drop_pipeline, pipeline_settings, read_topics
 
 pytestmark = pytest.mark.integration
 
@@ -69,16 +68,8 @@ def uncommitted(settings: Settings, topic: str) -> int:
 def test_sigterm_mid_stream_loses_no_mention(kafka_broker: Any, tmp_path: Path) -> None:
     """Each stop comes while batches are in flight. Before, Faust acked a batch the stopping
     agent had not finished, and its unprocessed mentions were lost (3 in 17 stops)."""
-    run = f"{time.time_ns()}"
-    settings = Settings(
-        broker_url=kafka_broker.url,
-        topic_prefix=f"restarts-{run}.",
-        app_id=f"buzzwire-restarts-{run}",
-        topic_partitions=4,
-        data_dir=tmp_path / "data",
-    )
-    names = [settings.topic(t) for t in PIPELINE_TOPICS]
-    asyncio.run(create_topics(settings.bootstrap_servers, names, settings.topic_partitions))
+    settings = pipeline_settings(kafka_broker, tmp_path, "restarts")
+    run = settings.topic_prefix.rstrip(".")
     # the default e5 model: its batches take long enough that a stop lands inside one
     env = worker_env(settings)
     now = time.time()
@@ -124,11 +115,7 @@ def test_sigterm_mid_stream_loses_no_mention(kafka_broker: Any, tmp_path: Path) 
     finally:
         for worker in workers:
             codes.append(worker.stop())
-        asyncio.run(
-            delete_topics_with_prefix(
-                settings.bootstrap_servers, [settings.topic_prefix, settings.app_id]
-            )
-        )
+        drop_pipeline(settings)
     ids = Counter(orjson.loads(r.value)["id"] for r in out[enriched])
     missing = {m.value["id"] for m in mentions} - set(ids)
     assert not missing, f"{len(missing)} mentions lost, e.g. {sorted(missing)[:3]}"
