@@ -80,11 +80,13 @@ async def process_brand_events(events: Sequence[EventT], now: float | None = Non
         if snapshot is not None:
             watermark = clock.watermark(snapshot, now)
             sent += await _close_due(part, watermark, now, states, dirty, out)
+    await out.flush()
+    # the table gets the new states once their outputs are acknowledged: a batch that fails
+    # before is read again from the states it started from
     for part, snapshot in clocks.items():
         brand_windows[clock_key(part)] = snapshot.to_json()
     for brand in dirty:
         brand_windows[brand] = states[brand].to_json()
-    await out.flush()
     return sent
 
 
