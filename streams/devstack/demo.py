@@ -32,7 +32,13 @@ from streams.config import Settings, sample_stream_path
 from streams.crisis.alert_threads import describe
 from streams.devstack.synthetic import demo_history
 from streams.devstack.workerproc import WorkerProcess, metric_values, worker_env
-from streams.pipeline.admin import PIPELINE_TOPICS, create_topics, delete_topics_with_prefix
+from streams.pipeline.admin import (
+    PIPELINE_TOPICS,
+    create_topics,
+    delete_topics_with_prefix,
+    end_offsets,
+    uncommitted,
+)
 
 
 @dataclass
@@ -206,36 +212,6 @@ async def _consume(settings: Settings, summary: Summary, stop: asyncio.Event) ->
 WINDOWS_CATCH_UP_SECONDS = 300.0
 
 
-async def by_brand_ends(settings: Settings) -> dict[int, int]:
-    """The end offset of every partition of mentions.by-brand."""
-    from aiokafka import AIOKafkaConsumer, TopicPartition
-
-    topic = settings.topic("mentions.by-brand")
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.bootstrap_servers)
-    await consumer.start()
-    try:
-        parts = [TopicPartition(topic, p) for p in range(settings.topic_partitions)]
-        return {tp.partition: off for tp, off in (await consumer.end_offsets(parts)).items()}
-    finally:
-        await consumer.stop()
-
-
-async def by_brand_backlog(settings: Settings, targets: dict[int, int]) -> dict[int, int]:
-    """Brand events below ``targets`` (partition -> offset) that the worker's consumer group
-    has not committed yet, per partition of mentions.by-brand."""
-    from aiokafka.admin import AIOKafkaAdminClient
-
-    topic = settings.topic("mentions.by-brand")
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
-    await admin.start()
-    try:
-        committed = await admin.list_consumer_group_offsets(settings.app_id)
-    finally:
-        await admin.close()
-    done = {tp.partition: meta.offset for tp, meta in committed.items() if tp.topic == topic}
-    return {p: end - done.get(p, 0) for p, end in targets.items() if end > done.get(p, 0)}
-
-
 async def _demo(
     settings: Settings,
     worker: WorkerProcess,
@@ -286,6 +262,7 @@ async def _demo(
     live_started: float | None = None
     catch_up: float | None = None
     targets: dict[int, int] = {}
+    by_brand = settings.topic("mentions.by-brand")
     # Piped output (CI, logs) gets a width that fits the tables instead of 80 columns.
     console = Console(width=None if sys.stdout.isatty() else 130)
     last_line = 0.0
@@ -322,8 +299,12 @@ async def _demo(
                 # worked through the brand events of all of them
                 if catch_up is None:
                     catch_up = time.monotonic()
-                    targets = await by_brand_ends(settings)
-                backlog = await by_brand_backlog(settings, targets)
+                    targets = await end_offsets(
+                        settings.bootstrap_servers, by_brand, settings.topic_partitions
+                    )
+                backlog = await uncommitted(
+                    settings.bootstrap_servers, settings.app_id, by_brand, targets
+                )
                 summary.windows_backlog = sum(backlog.values())
                 if not backlog:
                     await asyncio.sleep(1.0)  # let the last alerts and metrics arrive

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable
 
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
@@ -63,3 +64,31 @@ async def create_pipeline_topics(settings: Settings) -> None:
         [settings.topic(t) for t in PIPELINE_TOPICS],
         settings.topic_partitions,
     )
+
+
+async def end_offsets(bootstrap: str, topic: str, partitions: int) -> dict[int, int]:
+    """Partition -> the end offset (the next offset to be written) of each of ``topic``'s."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await consumer.start()
+    try:
+        parts = [TopicPartition(topic, p) for p in range(partitions)]
+        return {tp.partition: off for tp, off in (await consumer.end_offsets(parts)).items()}
+    finally:
+        await consumer.stop()
+
+
+async def uncommitted(
+    bootstrap: str, group: str, topic: str, targets: dict[int, int]
+) -> dict[int, int]:
+    """Per partition of ``topic``, how many messages below ``targets`` (partition -> offset)
+    the consumer group ``group`` has not committed yet (partitions with none left out)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(group)
+    finally:
+        await admin.close()
+    done = {
+        tp.partition: max(meta.offset, 0) for tp, meta in committed.items() if tp.topic == topic
+    }
+    return {p: end - done.get(p, 0) for p, end in targets.items() if end > done.get(p, 0)}

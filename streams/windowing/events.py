@@ -16,7 +16,6 @@ import orjson
 
 #: Longest text kept in a brand event (alert samples show a snippet; the full post has a link).
 SAMPLE_TEXT_CHARS = 500
-SENTIMENTS = ("negative", "neutral", "positive")
 
 
 @dataclass(frozen=True, slots=True)

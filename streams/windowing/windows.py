@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from streams.kernel.durations import parse_hopping
-from streams.windowing.events import SENTIMENTS, BrandEvent
+from streams.windowing.events import BrandEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,11 +122,6 @@ class Tally:
             self.samples = keep_top(self.samples, sample, top_k)
             if event.sentiment == "negative":
                 self.negative_samples = keep_top(self.negative_samples, sample, top_k)
-
-    def count(self, sentiment: str) -> int:
-        if sentiment not in SENTIMENTS:
-            raise KeyError(sentiment)
-        return int(getattr(self, sentiment))
 
     @classmethod
     def total(cls, tallies: Iterable[Tally | None]) -> Tally:

@@ -17,6 +17,7 @@ from streams.config import Settings
 from streams.devstack.ports import free_port
 from streams.devstack.synthetic import generate
 from streams.devstack.workerproc import WorkerProcess, worker_env
+from streams.pipeline.admin import end_offsets, uncommitted
 from tests.integration.conftest import drop_pipeline, pipeline_settings, read_topics
 
 pytestmark = pytest.mark.integration
@@ -42,25 +43,13 @@ async def _produce_steadily(bootstrap: str, topic: str, values: list[bytes]) -> 
         await producer.stop()
 
 
-def uncommitted(settings: Settings, topic: str) -> int:
+def left_to_commit(settings: Settings, topic: str) -> int:
     """Messages of ``topic`` past the worker group's committed offsets."""
-    from aiokafka import AIOKafkaConsumer, TopicPartition
-    from aiokafka.admin import AIOKafkaAdminClient
 
     async def count() -> int:
-        parts = [TopicPartition(topic, p) for p in range(settings.topic_partitions)]
-        consumer = AIOKafkaConsumer(bootstrap_servers=settings.bootstrap_servers)
-        admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
-        await consumer.start()
-        await admin.start()
-        try:
-            ends = await consumer.end_offsets(parts)
-            done = await admin.list_consumer_group_offsets(settings.app_id)
-        finally:
-            await admin.close()
-            await consumer.stop()
-        committed = {tp: meta.offset for tp, meta in done.items()}
-        return sum(max(0, end - max(committed.get(tp, 0), 0)) for tp, end in ends.items())
+        bootstrap = settings.bootstrap_servers
+        ends = await end_offsets(bootstrap, topic, settings.topic_partitions)
+        return sum((await uncommitted(bootstrap, settings.app_id, topic, ends)).values())
 
     return asyncio.run(count())
 
@@ -100,9 +89,9 @@ def test_sigterm_mid_stream_loses_no_mention(kafka_broker: Any, tmp_path: Path) 
         # input message (then nothing more will come out)
         raw = settings.topic("mentions.raw")
         deadline = time.monotonic() + 300
-        while uncommitted(settings, raw) and time.monotonic() < deadline:
+        while left_to_commit(settings, raw) and time.monotonic() < deadline:
             time.sleep(1.0)
-        assert not uncommitted(settings, raw), "the last worker did not finish in 300 s"
+        assert not left_to_commit(settings, raw), "the last worker did not finish in 300 s"
         enriched = settings.topic("mentions.enriched")
         out = asyncio.run(
             read_topics(
