@@ -1,4 +1,4 @@
-"""The ``buzzwire`` command: worker, kafka, replay, demo."""
+"""The ``buzzwire`` command: worker, kafka, postgres, replay, demo."""
 
 from __future__ import annotations
 
@@ -70,6 +70,12 @@ def _cmd_kafka(args: argparse.Namespace) -> int:
     from streams.devstack import localkafka
 
     return localkafka.run(args)
+
+
+def _cmd_postgres(args: argparse.Namespace) -> int:
+    from streams.devstack import localpostgres
+
+    return localpostgres.run(args)
 
 
 def _cmd_replay(args: argparse.Namespace) -> int:
@@ -154,6 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     localkafka.add_arguments(kafka)
     kafka.set_defaults(func=_cmd_kafka)
+
+    postgres = sub.add_parser("postgres", help="manage the local PostgreSQL cluster")
+    from streams.devstack import localpostgres
+
+    localpostgres.add_arguments(postgres)
+    postgres.set_defaults(func=_cmd_postgres)
 
     rep = sub.add_parser("replay", help="produce a JSONL or CSV file of mentions to mentions.raw")
     rep.add_argument(
