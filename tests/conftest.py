@@ -5,6 +5,14 @@ broker started once per session on free ports with a throw-away state dir, and a
 the end. Set ``BUZZWIRE_TEST_BROKER_URL=kafka://host:9092`` to use a broker you run yourself
 instead; then nothing is started. Either way the object has ``.bootstrap`` ("host:port") and
 ``.url`` ("kafka://host:port"); ``.managed`` says whether the session owns (and may restart) it.
+
+``postgres_server`` (session scope) is the PostgreSQL server for the tests that need a
+database: a local cluster (``LocalPostgres``) started once per session on a free port with a
+throw-away state dir, always stopped and deleted at the end (as root it runs as the OS user
+``postgres``). Set ``BUZZWIRE_TEST_DATABASE_URL=postgresql://user:password@host:port/db`` to
+use a server you run yourself instead (``RemotePostgres``); then nothing is started. Either
+way ``.url`` is the SQLAlchemy URL (``postgresql+psycopg://...``) as a ``pydantic.SecretStr``
+(``.url.get_secret_value()``); ``.managed`` says whether the session owns (and may restart) it.
 """
 
 from __future__ import annotations
@@ -15,7 +23,8 @@ from collections.abc import Iterator
 import pytest
 
 from streams.devstack.localkafka import LocalKafka, RemoteKafka
-from streams.devstack.ports import free_ports
+from streams.devstack.localpostgres import LocalPostgres, RemotePostgres
+from streams.devstack.ports import free_port, free_ports
 
 
 @pytest.fixture(scope="session")
@@ -37,3 +46,19 @@ def kafka_broker(
         yield broker
     finally:
         broker.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[LocalPostgres | RemotePostgres]:
+    external = os.environ.get("BUZZWIRE_TEST_DATABASE_URL", "").strip()
+    if external:
+        yield RemotePostgres(external)
+        return
+    server = LocalPostgres(port=free_port(), state_dir=tmp_path_factory.mktemp("postgres-server"))
+    try:
+        server.start(timeout=120)
+        yield server
+    finally:
+        server.destroy()
