@@ -65,7 +65,9 @@ def default_port() -> int:
         port = int(raw)
     except ValueError:
         raise LocalPostgresError(f"BUZZWIRE_POSTGRES_PORT={raw!r} is not an integer") from None
-    return check_port(port, "BUZZWIRE_POSTGRES_PORT")
+    if not 1 <= port <= 65535:
+        raise LocalPostgresError(f"BUZZWIRE_POSTGRES_PORT={raw!r} is not a TCP port (1-65535)")
+    return port
 
 
 def default_home(port: int) -> Path:
