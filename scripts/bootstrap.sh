@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Set-up on a fresh machine, quick on a warm one: system tools (Java 17+, Maven, Prometheus) when
-# missing, a virtualenv at .venv with buzzwire, its dev tools and the torch extra (the float32 and
-# training paths of the e5 model, Hugging Face models: `make test` tests them as well as the
-# default, torch-free int8 path). Re-runs pip only when pyproject changes.
+# Set-up on a fresh machine, quick on a warm one: system tools (Java 17+, Maven, Prometheus,
+# PostgreSQL, Chromium with chromedriver) when missing, a virtualenv at .venv with buzzwire, its
+# dev tools and the torch extra (the float32 and training paths of the e5 model, Hugging Face
+# models: `make test` tests them as well as the default, torch-free int8 path).
+# Re-runs pip only when pyproject changes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +17,26 @@ if ! { command -v prometheus && command -v promtool; } >/dev/null 2>&1; then
     need_apt+=(prometheus)
   else
     echo "bootstrap: prometheus/promtool not found: the tests of deploy/ will skip (apt-get install prometheus)" >&2
+  fi
+fi
+# Debian's postgresql package (initdb, pg_ctl, postgres in /usr/lib/postgresql/<version>/bin,
+# found there as streams/devstack/localpostgres does) for `buzzwire postgres` and the store's
+# tests: installed when root; otherwise install it yourself (or set BUZZWIRE_POSTGRES_BIN).
+pg_initdb=$(ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | head -n 1 || true)
+if [ -z "$pg_initdb" ] && ! command -v initdb >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    need_apt+=(postgresql)
+  else
+    echo "bootstrap: PostgreSQL's initdb not found: buzzwire postgres and the tests of the store need it (apt-get install postgresql)" >&2
+  fi
+fi
+# Chromium and its WebDriver (/usr/bin/chromium, /usr/bin/chromedriver) for browser tests of
+# the web pages: installed when root; otherwise install them yourself.
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    need_apt+=(chromium chromium-driver)
+  else
+    echo "bootstrap: chromium/chromedriver not found: the browser tests need them (apt-get install chromium chromium-driver)" >&2
   fi
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
