@@ -69,7 +69,11 @@ def run(args: argparse.Namespace) -> int:
         cluster = LocalPostgres(port=args.postgres_port, state_dir=args.postgres_state_dir)
         action = args.postgres_action
         if action == "start":
-            print(f"postgres: starting on 127.0.0.1:{cluster.port} ...", flush=True)
+            before = cluster.status()
+            if before.running:
+                print(f"postgres: already running (pid {before.pid}), checking ...", flush=True)
+            else:
+                print(f"postgres: starting on 127.0.0.1:{cluster.port} ...", flush=True)
             began = time.monotonic()
             cluster.start(timeout=args.postgres_timeout or 60.0)
             print(f"postgres: ready in {time.monotonic() - began:.1f}s")
