@@ -36,7 +36,12 @@ class Settings(BaseSettings):
     """Runtime configuration. Immutable once built; every env var is in docs/configuration.md."""
 
     model_config = SettingsConfigDict(
-        env_prefix="BUZZWIRE_", frozen=True, extra="ignore", case_sensitive=False
+        env_prefix="BUZZWIRE_",
+        frozen=True,
+        extra="ignore",
+        case_sensitive=False,
+        # an error never echoes what was given: a URL or password may be in it
+        hide_input_in_errors=True,
     )
 
     # --- Faust / Kafka -------------------------------------------------------------------
@@ -179,6 +184,49 @@ class Settings(BaseSettings):
         default="1h:5m,24h:1h,7d:6h",
         description="hopping windows as size:hop, comma-separated (share of voice, sentiment...)",
     )
+
+    # --- the mention store (PostgreSQL; docs/store.md) --------------------------------------
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="the store's PostgreSQL URL, postgresql://user:password@host:port/db "
+        "(a secret); unset: no store",
+    )
+    database_pool_size: int = Field(default=5, ge=1, le=100)
+    store_retention_months: int = Field(
+        default=0, ge=0, description="months of mentions and benchmarks kept; 0 keeps all"
+    )
+    sink_group_id: str | None = Field(
+        default=None, description="the sink's consumer group; default: <app id>-sink"
+    )
+    sink_batch_size: int = Field(
+        default=2000, ge=1, le=50_000, description="most records the sink writes at once"
+    )
+    sink_batch_seconds: float = Field(
+        default=0.5, gt=0, le=60, description="longest the sink waits to fill a batch"
+    )
+    sink_web_port: int = Field(default=6067, description="port of the sink's /metrics, /ready")
+    sink_retry_max_seconds: float = Field(
+        default=30.0, gt=0, description="longest pause between tries while the database is down"
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_driver(cls, value: SecretStr | None) -> SecretStr | None:
+        """postgres:// and postgresql:// (what most hosts hand out) use psycopg 3."""
+        if value is None or not value.get_secret_value().strip():
+            return None
+        url = value.get_secret_value().strip()
+        for plain in ("postgresql://", "postgres://"):
+            if url.startswith(plain):
+                return SecretStr("postgresql+psycopg://" + url[len(plain) :])
+        if not url.startswith("postgresql+psycopg://"):
+            # never echo the URL: it holds the password
+            raise ValueError("must be a postgresql:// URL")
+        return SecretStr(url)
+
+    @property
+    def sink_group(self) -> str:
+        return self.sink_group_id or f"{self.app_id}-sink"
 
     @field_validator("benchmark_windows")
     @classmethod

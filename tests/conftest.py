@@ -13,14 +13,22 @@ throw-away state dir, always stopped and deleted at the end (as root it runs as 
 use a server you run yourself instead (``RemotePostgres``); then nothing is started. Either
 way ``.url`` is the SQLAlchemy URL (``postgresql+psycopg://...``) as a ``pydantic.SecretStr``
 (``.url.get_secret_value()``); ``.managed`` says whether the session owns (and may restart) it.
+
+``store_url`` is a database of a test's own on that server, migrated, dropped after the test.
 """
 
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
+from typing import Any
 
+import psycopg
 import pytest
+from psycopg import sql as pgsql
+from pydantic import SecretStr
+from sqlalchemy.engine import URL, make_url
 
 from streams.devstack.localkafka import LocalKafka, RemoteKafka
 from streams.devstack.localpostgres import LocalPostgres, RemotePostgres
@@ -62,3 +70,36 @@ def postgres_server(
         yield server
     finally:
         server.destroy()
+
+
+@pytest.fixture
+def store_url(postgres_server: LocalPostgres | RemotePostgres) -> Iterator[SecretStr]:
+    """The URL (a ``SecretStr``) of a database of its own on ``postgres_server``, migrated to
+    the newest schema (``buzzwire db upgrade``), dropped after the test."""
+    from streams.store.database import upgrade
+
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    base = make_url(postgres_server.url.get_secret_value())
+    with _admin_connection(base) as admin:
+        admin.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
+    url = SecretStr(base.set(database=name).render_as_string(hide_password=False))
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with _admin_connection(base) as admin:
+            admin.execute(
+                pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name))
+            )
+
+
+def _admin_connection(url: URL) -> psycopg.Connection[Any]:
+    """An autocommit connection (CREATE/DROP DATABASE cannot run in a transaction)."""
+    return psycopg.connect(
+        host=url.host,
+        port=url.port,
+        user=url.username,
+        password=url.password,
+        dbname=url.database,
+        autocommit=True,
+    )

@@ -257,7 +257,7 @@ def deadletter_record(
     *,
     raw: bytes | None,
     key: bytes | None,
-    reason: Reason,
+    reason: Reason | str,
     detail: str,
     topic: str,
     partition: int,
@@ -281,7 +281,7 @@ def deadletter_record(
             original_text = None
     key_kept = key[:DEADLETTER_KEY_BYTES] if key is not None else None
     payload: dict[str, Any] = {
-        "reason": reason.value,
+        "reason": reason if isinstance(reason, str) else reason.value,
         "error": detail[:DEADLETTER_ERROR_CHARS],
         "source": {"topic": topic, "partition": partition, "offset": offset},
         "key_b64": base64.b64encode(key_kept).decode("ascii") if key_kept is not None else None,

@@ -13,6 +13,7 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry
 
 from streams.pipeline.metrics import Metrics
+from streams.sink.metrics import SinkMetrics
 from tests.deploy.test_files import setting_env_names
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,10 +46,12 @@ def prose(text: str) -> str:
 
 
 def exported_metric_names() -> set[str]:
-    """The names under which the worker's registry exports each buzzwire metric: counters
+    """The names under which the worker's and the sink's registries export each buzzwire
+    metric: counters
     with ``_total`` and info metrics with ``_info`` (``collect()`` reports both without)."""
     registry = CollectorRegistry()
     Metrics.create(registry)
+    SinkMetrics.create(registry)
     suffix = {"counter": "_total", "info": "_info"}
     return {family.name + suffix.get(family.type, "") for family in registry.collect()}
 

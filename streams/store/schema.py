@@ -1,0 +1,150 @@
+"""The store's tables, as SQLAlchemy Core metadata (the migrations create them; the writer and
+the queries build their statements from these objects, never from strings).
+
+``mentions`` and ``mention_brands`` are range-partitioned by month on ``created_at`` (a
+partition ``<table>_yYYYYmMM`` a month, created on demand by
+``buzzwire_ensure_month_partition``), so old months are dropped whole
+(``BUZZWIRE_STORE_RETENTION_MONTHS``) and queries by time touch few partitions. A partitioned
+table's primary key must hold the partition key, so a mention is unique by
+``(id, created_at)``: a mention's ``created_at`` comes from the mention itself, so every
+re-delivery of it carries the same pair.
+
+``mention_brands`` has one row per brand a mention names: the inbox's unit (a post naming two
+brands is in both brands' inboxes) with its ``status``. ``alert_threads`` holds each crisis
+thread's latest state, ``alert_events`` every event of it once; ``benchmark_snapshots`` the
+rolling benchmark records, partitioned by month on the window's end.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+
+metadata = MetaData()
+
+#: The statuses of an inbox item (Chatwoot's, for the response inbox).
+STATUSES = ("open", "pending", "snoozed", "resolved")
+
+mentions = Table(
+    "mentions",
+    metadata,
+    Column("id", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("platform", Text, nullable=False),
+    Column("author_id", Text),
+    Column("author_handle", Text),
+    Column("author_name", Text),
+    Column("author_followers", BigInteger, nullable=False, server_default=text("0")),
+    Column("url", Text),
+    Column("reply_to_handle", Text),
+    Column("reshare_of", Text),
+    Column("likes", BigInteger, nullable=False, server_default=text("0")),
+    Column("shares", BigInteger, nullable=False, server_default=text("0")),
+    Column("replies", BigInteger, nullable=False, server_default=text("0")),
+    Column("text", Text, nullable=False),
+    Column("lang", Text),
+    Column("lang_confidence", Float),
+    Column("sentiment", Text),
+    Column("sentiment_negative", Float),
+    Column("sentiment_neutral", Float),
+    Column("sentiment_positive", Float),
+    Column("sentiment_model", Text),
+    Column("brands", ARRAY(Text), nullable=False, server_default=text("'{}'")),
+    Column("tagged_brands", ARRAY(Text), nullable=False, server_default=text("'{}'")),
+    Column("untagged", Boolean, nullable=False, server_default=text("false")),
+    Column("sanitized", Boolean, nullable=False, server_default=text("false")),
+    Column("stored_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    PrimaryKeyConstraint("id", "created_at", name="mentions_pkey"),
+    Index("mentions_created_at_idx", "created_at"),
+    Index(
+        "mentions_text_trgm_idx",
+        "text",
+        postgresql_using="gin",
+        postgresql_ops={"text": "gin_trgm_ops"},
+    ),
+    postgresql_partition_by="RANGE (created_at)",
+)
+
+mention_brands = Table(
+    "mention_brands",
+    metadata,
+    Column("brand", Text, nullable=False),
+    Column("mention_id", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("tagged", Boolean, nullable=False),
+    Column("sentiment", Text),
+    Column("lang", Text),
+    Column("platform", Text, nullable=False),
+    Column("reach", BigInteger, nullable=False, server_default=text("0")),
+    Column("status", Text, nullable=False, server_default=text("'open'")),
+    PrimaryKeyConstraint("brand", "mention_id", "created_at", name="mention_brands_pkey"),
+    Index("mention_brands_brand_tagged_time_idx", "brand", "tagged", text("created_at DESC")),
+    Index("mention_brands_brand_status_time_idx", "brand", "status", text("created_at DESC")),
+    postgresql_partition_by="RANGE (created_at)",
+)
+
+alert_threads = Table(
+    "alert_threads",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("brand", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("severity", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("resolved_at", DateTime(timezone=True)),
+    Column("latest", JSONB, nullable=False),
+    Index("alert_threads_brand_opened_idx", "brand", text("opened_at DESC")),
+    Index("alert_threads_status_idx", "status", text("updated_at DESC")),
+)
+
+alert_events = Table(
+    "alert_events",
+    metadata,
+    Column("thread_id", Text, nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("event", Text, nullable=False),
+    Column("brand", Text, nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+    Column("body", JSONB, nullable=False),
+    PrimaryKeyConstraint("thread_id", "sequence", name="alert_events_pkey"),
+    Index("alert_events_brand_sent_idx", "brand", text("sent_at DESC")),
+)
+
+benchmark_snapshots = Table(
+    "benchmark_snapshots",
+    metadata,
+    Column("type", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("window", Text, nullable=False),
+    Column("window_end", DateTime(timezone=True), nullable=False),
+    Column("complete", Boolean, nullable=False),
+    Column("body", JSONB, nullable=False),
+    Column("stored_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    PrimaryKeyConstraint(
+        "type", "subject", "window", "window_end", name="benchmark_snapshots_pkey"
+    ),
+    postgresql_partition_by="RANGE (window_end)",
+)
+
+#: The month-partitioned tables and the column they are partitioned on.
+PARTITIONED = {
+    "mentions": "created_at",
+    "mention_brands": "created_at",
+    "benchmark_snapshots": "window_end",
+}

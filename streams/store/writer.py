@@ -1,0 +1,327 @@
+"""Idempotent batch writes to the store.
+
+One call writes a batch of records (mentions, alert events, benchmark records) in one
+transaction: ``INSERT ... ON CONFLICT`` makes every write idempotent, so whatever Kafka
+re-delivers (a crash between the database commit and the offset commit) is stored once.
+
+- a mention is new when its ``(id, created_at)`` is; its brand rows likewise;
+- an alert event is stored once by ``(thread id, sequence)``; a thread keeps the state of its
+  highest sequence, so a late re-delivery never winds it back;
+- a benchmark record replaces the stored one of the same brand or set, window and end (an
+  incomplete window never replaces a complete one).
+
+Month partitions are created before the data transaction, in their own (so a batch that fails
+never leaves a cached month that was rolled back). A record the database refuses (a data or
+constraint error, SQLSTATE classes 22 and 23) does not sink its batch: the batch is written
+again one record at a time, each under a savepoint, and the refused ones come back as
+:class:`Rejected` with the database's reason. Every other database error (the server down, a
+connection lost) propagates: the caller retries the batch later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import psycopg
+from psycopg import sql as pgsql
+from sqlalchemy import Column, MetaData, Table, delete, func, literal_column, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from streams.store.rows import AlertRows, MentionRows
+from streams.store.schema import (
+    PARTITIONED,
+    alert_events,
+    alert_threads,
+    benchmark_snapshots,
+    mention_brands,
+    mentions,
+)
+
+__all__ = [
+    "Item",
+    "PartitionCache",
+    "Rejected",
+    "Written",
+    "is_row_error",
+    "prune",
+    "sqlstate",
+    "write_batch",
+]
+
+TABLES = ("mentions", "mention_brands", "alert_events", "alert_threads", "benchmark_snapshots")
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One record to store, with where it came from (for a dead letter)."""
+
+    kind: Literal["mention", "alert", "benchmark"]
+    rows: MentionRows | AlertRows | dict[str, Any]
+    source: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    item: Item
+    reason: str  # SQLSTATE-derived, e.g. "db_22P05"
+    error: str
+
+
+@dataclass
+class Written:
+    """Rows actually inserted or changed, by table (re-deliveries count 0)."""
+
+    rows: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TABLES, 0))
+    rejected: list[Rejected] = field(default_factory=list)
+
+    def add(self, other: Written) -> None:
+        for table, n in other.rows.items():
+            self.rows[table] += n
+        self.rejected.extend(other.rejected)
+
+
+def is_row_error(exc: BaseException) -> bool:
+    """A database error about the data of a row (SQLSTATE classes 22 and 23), as opposed to
+    the server or the connection (which a retry later cures)."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return False
+    return sqlstate(exc)[:2] in ("22", "23")
+
+
+def sqlstate(exc: BaseException) -> str:
+    """The SQLSTATE of a database error, wrapped by SQLAlchemy or raw from psycopg (COPY)."""
+    if isinstance(exc, DBAPIError):
+        exc = exc.orig  # type: ignore[assignment]
+    if isinstance(exc, psycopg.Error):
+        return exc.sqlstate or ""
+    return ""
+
+
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    return str(orig).strip().splitlines()[0][:500] if str(orig).strip() else type(orig).__name__
+
+
+class PartitionCache:
+    """The months whose partitions exist, so a batch asks the server only for new ones."""
+
+    def __init__(self) -> None:
+        self._made: set[tuple[str, int, int]] = set()
+
+    def missing(self, table: str, times: Iterable[datetime]) -> list[datetime]:
+        out: dict[tuple[str, int, int], datetime] = {}
+        for when in times:
+            utc = when.astimezone(UTC)
+            key = (table, utc.year, utc.month)
+            if key not in self._made:
+                out[key] = utc.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        return list(out.values())
+
+    def made(self, table: str, month: datetime) -> None:
+        self._made.add((table, month.year, month.month))
+
+    def forget(self) -> None:
+        """After partitions were dropped (retention) or the database was replaced."""
+        self._made.clear()
+
+
+async def ensure_partitions(
+    engine: AsyncEngine, items: Sequence[Item], cache: PartitionCache
+) -> None:
+    """Create the month partitions ``items`` need (committed before the data is written)."""
+    needed: dict[str, list[datetime]] = {}
+    mention_times = [i.rows.mention["created_at"] for i in items if isinstance(i.rows, MentionRows)]
+    bench_times = [
+        i.rows["window_end"] for i in items if i.kind == "benchmark" and isinstance(i.rows, dict)
+    ]
+    for table, times in (
+        ("mentions", mention_times),
+        ("mention_brands", mention_times),
+        ("benchmark_snapshots", bench_times),
+    ):
+        assert table in PARTITIONED
+        missing = cache.missing(table, times)
+        if missing:
+            needed[table] = missing
+    if not needed:
+        return
+    async with engine.begin() as conn:
+        for table, months in needed.items():
+            for month in months:
+                await conn.execute(select(func.buzzwire_ensure_month_partition(table, month)))
+    for table, months in needed.items():
+        for month in months:
+            cache.made(table, month)
+
+
+_events_insert = pg_insert(alert_events).on_conflict_do_nothing()
+_threads_upsert = (
+    lambda ins: ins.on_conflict_do_update(
+        index_elements=[alert_threads.c.id],
+        set_={c.name: ins.excluded[c.name] for c in alert_threads.columns if c.name != "id"},
+        where=alert_threads.c.sequence < ins.excluded.sequence,
+    )
+)(pg_insert(alert_threads))
+_benchmarks_upsert = (
+    lambda ins: ins.on_conflict_do_update(
+        constraint="benchmark_snapshots_pkey",
+        set_={
+            "complete": ins.excluded.complete,
+            "body": ins.excluded.body,
+            "stored_at": func.now(),
+        },
+        where=benchmark_snapshots.c.complete.is_(False) | ins.excluded.complete.is_(True),
+    )
+)(pg_insert(benchmark_snapshots))
+
+
+#: Columns the database fills in (their defaults), never written by the sink.
+_DEFAULTED = {"stored_at", "status"}
+
+
+def _stage(table: Table) -> tuple[Table, Any]:
+    """A session-temporary staging twin of ``table`` and the ``INSERT ... SELECT ... ON
+    CONFLICT DO NOTHING`` that moves its rows over (``stored_at``, ``status`` take their
+    defaults)."""
+    names = [c.name for c in table.columns if c.name not in _DEFAULTED]
+    stage = Table(
+        f"buzzwire_stage_{table.name}",
+        MetaData(),
+        *(Column(c.name, c.type) for c in table.columns if c.name in names),
+        prefixes=["TEMPORARY"],
+    )
+    move = (
+        pg_insert(table)
+        .from_select(names, select(*(stage.c[n] for n in names)))
+        .on_conflict_do_nothing()
+    )
+    return stage, move
+
+
+_STAGES = {t.name: _stage(t) for t in (mentions, mention_brands)}
+
+
+async def _copy_insert(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> int:
+    """Insert ``rows`` through COPY into a staging table, then ``INSERT ... SELECT ... ON
+    CONFLICT DO NOTHING``: several times faster than multi-row INSERTs for mentions. The
+    statements are composed from identifiers (psycopg's ``sql`` module), never from strings."""
+    if not rows:
+        return 0
+    stage, move = _STAGES[table.name]
+    names = [c.name for c in stage.columns]
+    raw = await conn.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    async with driver.cursor() as cursor:
+        await cursor.execute(
+            pgsql.SQL(
+                "CREATE TEMPORARY TABLE IF NOT EXISTS {} (LIKE {} INCLUDING DEFAULTS) "
+                "ON COMMIT DELETE ROWS"
+            ).format(pgsql.Identifier(stage.name), pgsql.Identifier(table.name))
+        )
+        columns = pgsql.SQL(", ").join(pgsql.Identifier(n) for n in names)
+        copy_sql = pgsql.SQL("COPY {} ({}) FROM STDIN").format(
+            pgsql.Identifier(stage.name), columns
+        )
+        async with cursor.copy(copy_sql) as copy:
+            for row in rows:
+                await copy.write_row([row[n] for n in names])
+    result = await conn.execute(move.execution_options(preserve_rowcount=True))
+    await conn.execute(delete(stage))  # a savepoint's retry must not see them again
+    return max(result.rowcount, 0)
+
+
+async def _execute(conn: AsyncConnection, statement: Any, rows: list[dict[str, Any]]) -> int:
+    if not rows:
+        return 0
+    # RETURNING counts what was inserted or updated: psycopg's executemany has no total rowcount
+    result = await conn.execute(statement.returning(literal_column("1")), rows)
+    return len(result.all())
+
+
+async def _write(conn: AsyncConnection, items: Sequence[Item]) -> dict[str, int]:
+    mention_rows: list[dict[str, Any]] = []
+    brand_rows: list[dict[str, Any]] = []
+    event_rows: list[dict[str, Any]] = []
+    threads: dict[str, dict[str, Any]] = {}
+    benchmarks: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for item in items:
+        rows = item.rows
+        if isinstance(rows, MentionRows):
+            mention_rows.append(rows.mention)
+            brand_rows.extend(rows.brands)
+        elif isinstance(rows, AlertRows):
+            event_rows.append(rows.event)
+            held = threads.get(rows.thread["id"])
+            # one row per thread and statement: ON CONFLICT DO UPDATE takes a row once
+            if held is None or held["sequence"] < rows.thread["sequence"]:
+                threads[rows.thread["id"]] = rows.thread
+        else:
+            key = (rows["type"], rows["subject"], rows["window"], rows["window_end"])
+            held_b = benchmarks.get(key)
+            if held_b is None or rows["complete"] or not held_b["complete"]:
+                benchmarks[key] = rows
+    return {
+        "mentions": await _copy_insert(conn, mentions, mention_rows),
+        "mention_brands": await _copy_insert(conn, mention_brands, brand_rows),
+        "alert_events": await _execute(conn, _events_insert, event_rows),
+        "alert_threads": await _execute(conn, _threads_upsert, list(threads.values())),
+        "benchmark_snapshots": await _execute(conn, _benchmarks_upsert, list(benchmarks.values())),
+    }
+
+
+async def write_batch(engine: AsyncEngine, items: Sequence[Item], cache: PartitionCache) -> Written:
+    """Store ``items`` once each; see the module docstring. Raises on database errors that are
+    not about a row (the caller retries the whole batch)."""
+    written = Written()
+    if not items:
+        return written
+    await ensure_partitions(engine, items, cache)
+    try:
+        async with engine.begin() as conn:
+            written.rows = await _write(conn, items)
+        return written
+    except (DBAPIError, psycopg.Error) as exc:
+        if not is_row_error(exc):
+            raise
+    # Some record was refused: find which, one at a time, each under a savepoint.
+    written = Written()
+    async with engine.begin() as conn:
+        for item in items:
+            try:
+                async with conn.begin_nested():
+                    counts = await _write(conn, [item])
+            except (DBAPIError, psycopg.Error) as exc:
+                if not is_row_error(exc):
+                    raise
+                written.rejected.append(
+                    Rejected(
+                        item=item, reason=f"db_{sqlstate(exc) or 'unknown'}", error=_first_line(exc)
+                    )
+                )
+                continue
+            for table, n in counts.items():
+                written.rows[table] += n
+    return written
+
+
+async def prune(engine: AsyncEngine, months: int, now: datetime) -> list[str]:
+    """Drop the month partitions wholly older than ``months`` months before ``now``
+    (``BUZZWIRE_STORE_RETENTION_MONTHS``; 0 keeps everything). Returns the dropped names."""
+    if months <= 0:
+        return []
+    year, month = now.year, now.month - months
+    while month < 1:
+        year, month = year - 1, month + 12
+    cutoff = now.replace(year=year, month=month, day=1, hour=0, minute=0, second=0, microsecond=0)
+    dropped: list[str] = []
+    async with engine.begin() as conn:
+        for table in PARTITIONED:
+            result = await conn.execute(select(func.buzzwire_drop_partitions_before(table, cutoff)))
+            dropped.extend(str(row[0]) for row in result)
+    return dropped
