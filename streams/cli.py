@@ -1,4 +1,4 @@
-"""The ``buzzwire`` command: worker, kafka, postgres, replay, demo."""
+"""The ``buzzwire`` command: worker, sink, db, kafka, postgres, replay, demo."""
 
 from __future__ import annotations
 
@@ -76,6 +76,20 @@ def _cmd_postgres(args: argparse.Namespace) -> int:
     from streams.devstack import localpostgres
 
     return localpostgres.run(args)
+
+
+def _cmd_sink(args: argparse.Namespace) -> int:
+    from streams.config import get_settings
+    from streams.sink.main import run_sink
+
+    return run_sink(get_settings())
+
+
+def _cmd_db(args: argparse.Namespace) -> int:
+    from streams.config import get_settings
+    from streams.sink.main import run_db
+
+    return run_db(args.db_action, get_settings())
 
 
 def _cmd_replay(args: argparse.Namespace) -> int:
@@ -166,6 +180,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     localpostgres.add_arguments(postgres)
     postgres.set_defaults(func=_cmd_postgres)
+
+    sink = sub.add_parser(
+        "sink", help="store mentions, alerts and benchmarks in PostgreSQL (docs/store.md)"
+    )
+    sink.set_defaults(func=_cmd_sink)
+
+    db = sub.add_parser("db", help="the store's schema: upgrade (apply migrations) or status")
+    db.add_argument("db_action", metavar="action", choices=("upgrade", "status"))
+    db.set_defaults(func=_cmd_db)
 
     rep = sub.add_parser("replay", help="produce a JSONL or CSV file of mentions to mentions.raw")
     rep.add_argument(
