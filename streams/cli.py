@@ -150,6 +150,19 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_import(args: argparse.Namespace) -> int:
+    from streams.config import get_settings
+    from streams.importer import run_import
+
+    return run_import(
+        Path(args.file),
+        get_settings(),
+        batch_size=args.batch_size,
+        rejects=Path(args.rejects) if args.rejects else None,
+        progress=False if args.no_progress else None,
+    )
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from streams.devstack.demo import run_demo
 
@@ -217,6 +230,15 @@ def build_parser() -> argparse.ArgumentParser:
     ana.add_argument("--out", required=True, help="output JSONL (- = stdout)")
     ana.add_argument("--batch-size", type=int, default=256)
     ana.set_defaults(func=_cmd_analyze)
+
+    imp = sub.add_parser(
+        "import", help="backfill the store from a JSONL or CSV file of mentions (docs/store.md)"
+    )
+    imp.add_argument("file", help="a .jsonl (one mention per line) or .csv (dotted headers) file")
+    imp.add_argument("--batch-size", type=int, default=1000, help="mentions a batch (default 1000)")
+    imp.add_argument("--rejects", default=None, help="write the invalid lines here (JSONL)")
+    imp.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    imp.set_defaults(func=_cmd_import)
 
     # listed here for the help text only: main() hands everything after "backtest" to the
     # backtest's own parser (argparse would take its -h for ours)
