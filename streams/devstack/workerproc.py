@@ -1,8 +1,10 @@
-"""Run ``buzzwire worker`` as a child process: used by the demo, the tests and the benchmarks."""
+"""Run ``buzzwire worker`` (or ``buzzwire sink``) as a child process: used by the demo, the
+tests and the benchmarks."""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -28,6 +30,24 @@ def worker_env(settings: Settings) -> dict[str, str]:
         "BUZZWIRE_DATA_DIR": str(settings.data_dir),
         "BUZZWIRE_LOG_LEVEL": settings.log_level,
     }
+
+
+def sink_env(settings: Settings) -> dict[str, str]:
+    """The environment of a ``buzzwire sink`` child with these settings (the database URL
+    included: pass it only to the child, never to a log)."""
+    env = worker_env(settings)
+    if settings.database_url is not None:
+        env["BUZZWIRE_DATABASE_URL"] = settings.database_url.get_secret_value()
+    env["BUZZWIRE_SINK_BATCH_SIZE"] = str(settings.sink_batch_size)
+    env["BUZZWIRE_SINK_BATCH_SECONDS"] = str(settings.sink_batch_seconds)
+    env["BUZZWIRE_SINK_RETRY_MAX_SECONDS"] = str(settings.sink_retry_max_seconds)
+    env["BUZZWIRE_CONSUMER_SESSION_TIMEOUT_SECONDS"] = str(
+        settings.consumer_session_timeout_seconds
+    )
+    env["BUZZWIRE_CONSUMER_HEARTBEAT_INTERVAL_SECONDS"] = str(
+        settings.consumer_heartbeat_interval_seconds
+    )
+    return env
 
 
 def _label_value(value: str) -> str:
@@ -60,9 +80,14 @@ def parse_metrics(text: str) -> dict[str, float]:
 
 @dataclass
 class WorkerProcess:
+    """A ``buzzwire worker`` child; with ``command="sink"`` (and ``port_env`` its port's
+    variable) a ``buzzwire sink`` child, which serves the same ``/metrics`` and ``/ready``."""
+
     env: dict[str, str]
     log_path: Path
     web_port: int
+    command: str = "worker"
+    port_env: str = "WEB_PORT"
     proc: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     @property
@@ -75,11 +100,11 @@ class WorkerProcess:
 
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, **self.env, "WEB_PORT": str(self.web_port)}
+        env = {**os.environ, **self.env, self.port_env: str(self.web_port)}
         env.setdefault("HF_HUB_OFFLINE", "1")
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "streams.cli", "worker"],
+                [sys.executable, "-m", "streams.cli", self.command],
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -108,7 +133,7 @@ class WorkerProcess:
         while time.monotonic() < deadline:
             if self.proc is not None and self.proc.poll() is not None:
                 raise RuntimeError(
-                    f"worker exited with code {self.proc.returncode}:\n{self.log_tail()}"
+                    f"{self.command} exited with code {self.proc.returncode}:\n{self.log_tail()}"
                 )
             try:
                 with urllib.request.urlopen(self.ready_url, timeout=2) as resp:
@@ -117,10 +142,27 @@ class WorkerProcess:
             except OSError:  # not listening yet, or 503 while assigning/recovering
                 pass
             time.sleep(0.5)
-        raise TimeoutError(f"worker not ready after {timeout:.0f}s:\n{self.log_tail()}")
+        raise TimeoutError(f"{self.command} not ready after {timeout:.0f}s:\n{self.log_tail()}")
 
     def stop(self, timeout: float = 30.0) -> int | None:
         """SIGTERM the worker's process group, wait, then SIGKILL. Returns the exit code."""
         if self.proc is None:
             return None
         return stop_group(self.proc, timeout)
+
+    def kill(self) -> None:
+        """SIGKILL the process group at once (a crash: nothing is flushed or committed)."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+
+def sink_process(settings: Settings, log_path: Path, web_port: int) -> WorkerProcess:
+    """A ``buzzwire sink`` child with these settings."""
+    return WorkerProcess(
+        env=sink_env(settings),
+        log_path=log_path,
+        web_port=web_port,
+        command="sink",
+        port_env="BUZZWIRE_SINK_WEB_PORT",
+    )
