@@ -5,6 +5,7 @@ on exactly the expressions of ``deploy_files.deploy_expressions()``."""
 
 from __future__ import annotations
 
+import argparse
 import base64
 import json
 import os
@@ -15,6 +16,7 @@ import sys
 import tomllib
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -30,6 +32,11 @@ ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 DASHBOARDS = sorted((DEPLOY / "grafana" / "dashboards").glob("*.json"))
 K8S = DEPLOY / "k8s"
+POSTGRES_DATASOURCE = DEPLOY / "grafana" / "provisioning" / "datasources" / "postgres.yml"
+#: the scrape job of the sinks (the rules' job="buzzwire" means workers only)
+SINK_JOB = "buzzwire-sink"
+#: compose services that run the buzzwire image (its entrypoint is `buzzwire`)
+BUZZWIRE_SERVICES = ("worker", "replay", "migrate", "sink")
 
 
 def _in_ci() -> bool:
@@ -56,6 +63,27 @@ def _yaml_all(path: Path) -> list[Any]:
 
 
 # --------------------------------------------------------------------------- what exists
+
+
+def _interpolate(value: Any, env: dict[str, str] | None = None) -> str:
+    """``value`` as Docker Compose interpolates it: ``${VAR:-default}``, ``${VAR-default}``,
+    ``${VAR}`` and ``$VAR`` from ``env`` (else the default, else empty); ``$$`` is a dollar."""
+    env = env or {}
+
+    def one(m: re.Match[str]) -> str:
+        if m.group(0) == "$$":
+            return "$"
+        name, default = m.group(1) or m.group(3), m.group(2) or ""
+        return env.get(name) or default
+
+    return re.sub(r"\$\$|\$\{(\w+)(?::?-([^}]*))?\}|\$(\w+)", one, str(value))
+
+
+def _buzzwire_command(args: list[str]) -> argparse.Namespace:
+    """``buzzwire ARGS`` as the real parser reads them (it exits on a bad command)."""
+    from streams.cli import build_parser
+
+    return build_parser().parse_args(args)
 
 
 def setting_env_names() -> set[str]:
@@ -250,6 +278,64 @@ def test_grafana_provisioning_matches_the_dashboards_and_prometheus() -> None:
     assert host in compose["services"] and f"{port}:{port}" in compose["services"][host]["ports"]
 
 
+#: a value Grafana takes from its environment when it provisions: $__env{X}, ${X} or $X
+_GRAFANA_ENV = re.compile(r"\$__env\{(\w+)\}|\$\{(\w+)\}|\$(\w+)")
+
+
+def _grafana_env_refs(value: Any) -> list[str]:
+    return [next(g for g in m.groups() if g) for m in _GRAFANA_ENV.finditer(str(value))]
+
+
+def test_grafana_postgres_datasource_takes_everything_from_the_environment() -> None:
+    """deploy/grafana/provisioning/datasources/postgres.yml: the store for Grafana, uid
+    buzzwire-postgres, Grafana's PostgreSQL type as its provisioning docs write it; host, port,
+    user, database and password are environment variables, never literals."""
+    (source,) = _yaml(POSTGRES_DATASOURCE)["datasources"]
+    assert source["uid"] == "buzzwire-postgres" != deploy_files.DATASOURCE_UID
+    assert source["type"] in ("postgres", "grafana-postgresql-datasource")
+    assert source["access"] == "proxy" and not source.get("isDefault")
+    # the password is a secure field, and only ever an environment variable
+    assert "password" not in source and "password" not in source.get("jsonData", {})
+    password = source["secureJsonData"]["password"]
+    assert _GRAFANA_ENV.fullmatch(password), "the datasource password must come from the env"
+    assert "database" not in source  # deprecated there: jsonData.database
+    for value in (source["user"], source["jsonData"]["database"], source["jsonData"]["sslmode"]):
+        assert _GRAFANA_ENV.fullmatch(value), value
+    host, port = source["url"].split(":")
+    assert _GRAFANA_ENV.fullmatch(host) and _GRAFANA_ENV.fullmatch(port), source["url"]
+    used = {
+        ref
+        for value in (
+            source["url"],
+            source["user"],
+            password,
+            *source["jsonData"].values(),
+        )
+        for ref in _grafana_env_refs(value)
+    }
+    assert not {name for name in used if name.startswith("GF_")}
+
+    # compose gives Grafana exactly those variables, pointing at its postgres service
+    services = _yaml(ROOT / "docker-compose.yml")["services"]
+    env = services["grafana"]["environment"]
+    assert used <= set(env), f"grafana lacks {used - set(env)}"
+    postgres = services["postgres"]["environment"]
+    (host_var,), (port_var,) = _grafana_env_refs(host), _grafana_env_refs(port)
+    assert env[host_var] in services and "postgres" in services[env[host_var]]["image"]
+    assert int(env[port_var]) == 5432
+    assert env[_grafana_env_refs(source["user"])[0]] == postgres["POSTGRES_USER"]
+    assert env[_grafana_env_refs(source["jsonData"]["database"])[0]] == postgres["POSTGRES_DB"]
+    assert env[_grafana_env_refs(password)[0]] == postgres["POSTGRES_PASSWORD"]
+    assert env[_grafana_env_refs(source["jsonData"]["sslmode"])[0]] in (
+        "disable", "require", "verify-ca", "verify-full"
+    )  # fmt: skip
+    # the datasources folder is mounted with the rest of provisioning
+    mounts = dict(_bind_mounts(services["grafana"]))
+    assert (
+        mounts["/etc/grafana/provisioning"] / "datasources" / POSTGRES_DATASOURCE.name
+    ).is_file()
+
+
 # --------------------------------------------------------------------------- Prometheus
 
 
@@ -262,6 +348,18 @@ def test_prometheus_config_scrapes_the_worker_port_and_loads_the_rules() -> None
     assert sd["names"] == ["worker"]
     assert [p.name for p in deploy_files.rule_files()] == ["rules.yml"]
     assert all(p.is_file() for p in deploy_files.rule_files())
+
+
+def test_prometheus_config_scrapes_the_sinks_as_their_own_job() -> None:
+    config = _yaml(deploy_files.PROMETHEUS_CONFIG)
+    jobs = {j["job_name"]: j for j in config["scrape_configs"]}
+    assert config["scrape_configs"][0]["job_name"] == deploy_files.WORKER_JOB
+    job = jobs[SINK_JOB]
+    assert job["metrics_path"] == "/metrics"
+    (sd,) = job["dns_sd_configs"]
+    assert sd["port"] == Settings.model_fields["sink_web_port"].default == 6067
+    assert sd["names"] == ["sink"]
+    assert "sink" in _yaml(ROOT / "docker-compose.yml")["services"]
 
 
 def test_promtool_checks_the_config_and_the_rules(promtool: str) -> None:
@@ -287,15 +385,20 @@ def test_kubernetes_prometheus_config(promtool: str, tmp_path: Path) -> None:
     discovery (which Debian's build of Prometheus leaves out) is swapped for static targets."""
     config = _yaml(DEPLOY / "prometheus" / "kubernetes.yml")
     assert config["rule_files"] == _yaml(deploy_files.PROMETHEUS_CONFIG)["rule_files"]
-    (job,) = config["scrape_configs"]
-    assert job["job_name"] == deploy_files.WORKER_JOB
-    assert job["kubernetes_sd_configs"][0]["namespaces"]["names"] == [_namespace()]
-    variant = dict(job)
-    del variant["kubernetes_sd_configs"]
-    variant["static_configs"] = [{"targets": ["10.0.0.1:6066"]}]
-    (tmp_path / "prometheus.yml").write_text(
-        yaml.safe_dump({**config, "scrape_configs": [variant]})
+    jobs = config["scrape_configs"]
+    assert (
+        [j["job_name"] for j in jobs]
+        == [j["job_name"] for j in _yaml(deploy_files.PROMETHEUS_CONFIG)["scrape_configs"]][:2]
+        == [deploy_files.WORKER_JOB, SINK_JOB]
     )
+    variants = []
+    for job in jobs:
+        assert job["kubernetes_sd_configs"][0]["namespaces"]["names"] == [_namespace()]
+        variant = dict(job)
+        del variant["kubernetes_sd_configs"]
+        variant["static_configs"] = [{"targets": ["10.0.0.1:6066"]}]
+        variants.append(variant)
+    (tmp_path / "prometheus.yml").write_text(yaml.safe_dump({**config, "scrape_configs": variants}))
     shutil.copy(DEPLOY / "prometheus" / "rules.yml", tmp_path / "rules.yml")
     proc = subprocess.run(
         [promtool, "check", "config", str(tmp_path / "prometheus.yml")],
@@ -321,10 +424,17 @@ def _bind_mounts(service: dict[str, Any]) -> list[tuple[str, Path]]:
 def test_compose_services_images_and_mounted_paths() -> None:
     compose = _yaml(ROOT / "docker-compose.yml")
     services = compose["services"]
-    assert set(services) == {"kafka", "worker", "replay", "prometheus", "grafana"}
+    assert set(services) == {
+        *("kafka", "worker", "replay", "prometheus", "grafana"),
+        *("postgres", "migrate", "sink"),
+    }
     assert services["kafka"]["image"] == f"apache/kafka:{KAFKA_VERSION}"
+    assert services["postgres"]["image"] == "postgres:16"
     assert services["worker"]["build"] == "."
-    assert services["replay"]["image"] == services["worker"]["image"]
+    for name in BUZZWIRE_SERVICES:
+        assert services[name]["image"] == services["worker"]["image"], name
+        if name != "worker":
+            assert "build" not in services[name], f"{name}: one build, the worker's"
     for name, service in services.items():
         for target, source in _bind_mounts(service):
             assert source.exists(), f"{name}: {source} (mounted at {target}) does not exist"
@@ -341,15 +451,94 @@ def test_compose_services_images_and_mounted_paths() -> None:
     assert (grafana_mounts[str(Path(home).parent)] / Path(home).name).is_file()
 
 
+def _settings(env: dict[str, Any]) -> Settings:
+    """The Settings that a container with environment ``env`` (as written in a compose file or
+    a manifest: interpolated with its defaults) builds; raises if a value is invalid."""
+    values: dict[str, Any] = {}
+    for name, value in env.items():
+        values[name.lower().removeprefix("buzzwire_")] = _interpolate(value)
+    return Settings(**values)
+
+
+def test_every_buzzwire_variable_in_compose_is_a_setting() -> None:
+    """Whatever the service, a BUZZWIRE_* variable is one the code reads, not a typo."""
+    known = setting_env_names()
+    for name, service in _yaml(ROOT / "docker-compose.yml")["services"].items():
+        env = service.get("environment") or {}
+        assert isinstance(env, dict), f"{name}: environment as a mapping"
+        unknown = {k for k in env if k.startswith("BUZZWIRE_") and k not in known}
+        assert not unknown, f"{name}: {unknown} are not settings"
+
+
+def test_compose_store_services() -> None:
+    """postgres (official image, named volume, pg_isready, password from the environment),
+    migrate once it is healthy, the sink once migrate has succeeded, both on a URL that names the
+    postgres service with its user, password and database; the worker needs none of it."""
+    compose = _yaml(ROOT / "docker-compose.yml")
+    services = compose["services"]
+    postgres = services["postgres"]
+    env = postgres["environment"]
+    assert {"POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD"} <= set(env)
+    # the password is the user's (environment or .env), never a literal in this file
+    password = env["POSTGRES_PASSWORD"]
+    assert re.fullmatch(r"\$\{POSTGRES_PASSWORD(:?-[\w-]*)?\}", password), password
+    assert _interpolate(password, {"POSTGRES_PASSWORD": "s3cret"}) == "s3cret"
+    (volume,) = postgres["volumes"]
+    name, target = volume.split(":")[:2]
+    assert name in compose["volumes"] and target == "/var/lib/postgresql/data"
+    assert "ports" not in postgres, "the database stays inside the compose network"
+    check = " ".join(postgres["healthcheck"]["test"])
+    assert "pg_isready" in check and env["POSTGRES_USER"] in check and env["POSTGRES_DB"] in check
+
+    migrate, sink = services["migrate"], services["sink"]
+    assert migrate["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+    assert migrate["restart"] == "no"
+    assert sink["depends_on"]["kafka"]["condition"] == "service_healthy"
+    assert sink["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    urls = {migrate["environment"]["BUZZWIRE_DATABASE_URL"]}
+    urls.add(sink["environment"]["BUZZWIRE_DATABASE_URL"])
+    (url,) = urls
+    secret = "s3cret-123"
+    got = urlsplit(_interpolate(url, {"POSTGRES_PASSWORD": secret}))
+    assert got.scheme in ("postgresql", "postgres")
+    assert got.hostname == "postgres" and got.hostname in services
+    assert got.port == 5432
+    assert got.username == env["POSTGRES_USER"] and got.path == "/" + env["POSTGRES_DB"]
+    assert got.password == secret, "the URL takes the same POSTGRES_PASSWORD as the server"
+    assert _settings(sink["environment"]).database_url is not None
+
+    # the sink's /metrics and /ready port is the setting's, published and health-checked
+    port = _settings(sink["environment"]).sink_web_port
+    assert port == Settings.model_fields["sink_web_port"].default
+    assert [str(p) for p in sink["ports"]] == [str(port)]
+    assert f"http://127.0.0.1:{port}/ready" in " ".join(sink["healthcheck"]["test"])
+
+    # the worker keeps working without a database
+    worker = services["worker"]
+    assert "BUZZWIRE_DATABASE_URL" not in worker["environment"]
+    assert {"postgres", "migrate"}.isdisjoint(worker.get("depends_on") or {})
+
+
+def test_compose_migrate_and_sink_run_buzzwire_commands() -> None:
+    from streams.cli import _cmd_db, _cmd_sink
+
+    services = _yaml(ROOT / "docker-compose.yml")["services"]
+    for name in ("migrate", "sink"):
+        assert "entrypoint" not in services[name]  # the Dockerfile's: buzzwire
+    migrate = _buzzwire_command(services["migrate"]["command"])
+    assert migrate.func is _cmd_db and migrate.db_action == "upgrade"
+    assert _buzzwire_command(services["sink"]["command"]).func is _cmd_sink
+
+
 def test_compose_worker_env_ports_and_broker_agree_with_the_code() -> None:
     services = _yaml(ROOT / "docker-compose.yml")["services"]
     known = setting_env_names()
     assert {"BROKER_URL", "WEB_PORT"} <= known
-    for name in ("worker", "replay"):
+    for name in BUZZWIRE_SERVICES:
         env = services[name]["environment"]
         unknown = set(env) - known
         assert not unknown, f"{name}: env vars Settings does not read: {unknown}"
-        Settings(**{k.lower().removeprefix("buzzwire_"): v for k, v in env.items()})
+        _settings(env)
     worker = services["worker"]
     port = int(worker["environment"]["WEB_PORT"])
     assert [str(p) for p in worker["ports"]] == [str(port)]
@@ -361,7 +550,7 @@ def test_compose_worker_env_ports_and_broker_agree_with_the_code() -> None:
     advertised = dict(
         reversed(part.split("://")) for part in kafka["KAFKA_ADVERTISED_LISTENERS"].split(",")
     )
-    for name in ("worker", "replay"):
+    for name in ("worker", "replay", "sink"):
         broker = services[name]["environment"]["BROKER_URL"].removeprefix("kafka://")
         assert advertised.get(broker) == kafka["KAFKA_INTER_BROKER_LISTENER_NAME"], broker
     assert services["replay"]["depends_on"]["worker"]["condition"] == "service_healthy"
@@ -507,6 +696,38 @@ def test_kustomization_lists_every_manifest() -> None:
             assert doc["metadata"]["namespace"] == _namespace(), (kind, name)
 
 
+def _scraped_by(pod: dict[str, Any]) -> list[str]:
+    """The jobs of deploy/prometheus/kubernetes.yml whose `keep` rules keep this pod template,
+    as Prometheus's pod discovery labels it (__meta_kubernetes_pod_label_*, ..._annotation_*)."""
+    meta: dict[str, str] = {}
+    for kind, key in (("label", "labels"), ("annotation", "annotations")):
+        for name, value in (pod["metadata"].get(key) or {}).items():
+            meta[f"__meta_kubernetes_pod_{kind}_" + re.sub(r"[^a-zA-Z0-9_]", "_", name)] = value
+    jobs = []
+    for job in _yaml(DEPLOY / "prometheus" / "kubernetes.yml")["scrape_configs"]:
+        kept = True
+        for rule in job.get("relabel_configs", []):
+            if rule.get("action") in ("keep", "drop"):
+                value = rule.get("separator", ";").join(
+                    meta.get(src, "") for src in rule["source_labels"]
+                )
+                match = re.fullmatch(rule.get("regex", "(.*)"), value) is not None
+                kept = kept and match == (rule["action"] == "keep")
+        if kept:
+            jobs.append(job["job_name"])
+    return jobs
+
+
+def test_scraped_by_follows_the_keep_rules() -> None:
+    pod = {"metadata": {"labels": {"app.kubernetes.io/name": "buzzwire"}, "annotations": {}}}
+    assert _scraped_by(pod) == []  # no prometheus.io/scrape
+    pod["metadata"]["annotations"]["prometheus.io/scrape"] = "true"
+    assert _scraped_by(pod) == []  # no component
+    for component, job in (("worker", deploy_files.WORKER_JOB), ("sink", SINK_JOB)):
+        pod["metadata"]["labels"]["app.kubernetes.io/component"] = component
+        assert _scraped_by(pod) == [job]
+
+
 def test_worker_deployment_probes_port_and_scrape_annotations() -> None:
     docs = _k8s()
     config = docs[("ConfigMap", "buzzwire-config")]["data"]
@@ -526,17 +747,9 @@ def test_worker_deployment_probes_port_and_scrape_annotations() -> None:
     assert annotations["prometheus.io/scrape"] == "true"
     assert int(annotations["prometheus.io/port"]) == port
     assert annotations["prometheus.io/path"] == "/metrics"
-    # kubernetes.yml keeps exactly these pods
-    (job,) = _yaml(DEPLOY / "prometheus" / "kubernetes.yml")["scrape_configs"]
-    keep = {
-        r["source_labels"][0]: r["regex"]
-        for r in job["relabel_configs"]
-        if r.get("action") == "keep"
-    }
+    # kubernetes.yml keeps these pods in the workers' job, and only there
+    assert _scraped_by(pod) == [deploy_files.WORKER_JOB]
     labels = pod["metadata"]["labels"]
-    assert re.fullmatch(keep["__meta_kubernetes_pod_label_app_kubernetes_io_name"],
-                        labels["app.kubernetes.io/name"])  # fmt: skip
-    assert re.fullmatch(keep["__meta_kubernetes_pod_annotation_prometheus_io_scrape"], "true")
     assert deployment["spec"]["selector"]["matchLabels"].items() <= labels.items()
     for kind in ("Service", "PodDisruptionBudget"):
         doc = docs[(kind, "buzzwire-worker")]
@@ -557,3 +770,134 @@ def test_workers_scale_up_to_the_partition_count() -> None:
     }
     assert hpa["spec"]["maxReplicas"] == partitions
     assert 1 <= hpa["spec"]["minReplicas"] <= deployment["spec"]["replicas"] <= partitions
+
+
+def _pod_templates() -> dict[tuple[str, str], dict[str, Any]]:
+    return {
+        key: doc["spec"]["template"]
+        for key, doc in _k8s().items()
+        if key[0] in ("Deployment", "StatefulSet", "DaemonSet", "Job")
+    }
+
+
+def _containers(pod: dict[str, Any]) -> list[dict[str, Any]]:
+    return [*pod["spec"].get("initContainers", []), *pod["spec"]["containers"]]
+
+
+def test_every_variable_in_the_manifests_is_a_setting() -> None:
+    """The ConfigMap's keys and every container's env are settings the code reads; whatever
+    comes from a Secret or ConfigMap names one that the manifests create."""
+    docs = _k8s()
+    known = setting_env_names()
+    config = docs[("ConfigMap", "buzzwire-config")]["data"]
+    assert set(config) <= known
+    _settings(config)
+    for (kind, name), pod in _pod_templates().items():
+        for container in _containers(pod):
+            where = f"{kind} {name}, container {container['name']}"
+            env = {e["name"]: e for e in container.get("env", [])}
+            assert set(env) <= known, f"{where}: {set(env) - known} are not settings"
+            for var in env.values():
+                ref = var.get("valueFrom", {}).get("secretKeyRef")
+                if ref is not None:
+                    secret = docs.get(("Secret", ref["name"]))
+                    assert secret is not None, f"{where}: no Secret {ref['name']}"
+                    assert ref["key"] in {**secret.get("data", {}), **secret.get("stringData", {})}
+            for source in container.get("envFrom", []):
+                assert ("ConfigMap", source["configMapRef"]["name"]) in docs, where
+
+
+def test_the_database_secret_is_an_example_with_a_placeholder() -> None:
+    """database-secret.yaml holds a valid BUZZWIRE_DATABASE_URL shape whose password is a
+    placeholder, under the key CloudNativePG's <cluster>-app Secret uses (uri)."""
+    secret = _k8s()[("Secret", "buzzwire-database")]
+    assert "data" not in secret  # stringData: readable, nothing base64-hidden
+    (key,) = secret["stringData"]
+    assert key == "uri"
+    url = secret["stringData"][key]
+    parts = urlsplit(url)
+    assert parts.password == "CHANGE-ME", "an example: a placeholder, never a real password"
+    settings = Settings(database_url=url)
+    assert settings.database_url is not None
+    assert parts.password not in str(settings.database_url)  # a SecretStr, masked
+
+
+def test_sink_deployment_probes_port_secret_and_scrape_annotations() -> None:
+    """The sink runs `buzzwire sink` with the workers' image and ConfigMap, the database URL
+    from the Secret, /ready as its readiness probe on the BUZZWIRE_SINK_WEB_PORT of the ConfigMap,
+    scraped by kubernetes.yml's buzzwire-sink job; it waits for the migration first."""
+    from streams.cli import _cmd_db, _cmd_sink
+
+    docs = _k8s()
+    config = docs[("ConfigMap", "buzzwire-config")]["data"]
+    port = _settings(config).sink_web_port
+    assert port == Settings.model_fields["sink_web_port"].default
+    deployment = docs[("Deployment", "buzzwire-sink")]
+    pod = deployment["spec"]["template"]
+    labels = pod["metadata"]["labels"]
+    assert labels["app.kubernetes.io/component"] == "sink"
+    assert deployment["spec"]["selector"]["matchLabels"].items() <= labels.items()
+    worker_labels = docs[("Deployment", "buzzwire-worker")]["spec"]["template"]["metadata"]
+    for kind in ("Service", "PodDisruptionBudget"):  # the workers' own do not take sinks in
+        selector = docs[(kind, "buzzwire-worker")]["spec"]["selector"]
+        selector = selector.get("matchLabels", selector)
+        assert not selector.items() <= labels.items(), kind
+        assert selector.items() <= worker_labels["labels"].items(), kind
+
+    (container,) = pod["spec"]["containers"]
+    image = _yaml(ROOT / "docker-compose.yml")["services"]["worker"]["image"]
+    assert container["image"] == image
+    assert "command" not in container  # the image's entrypoint: buzzwire
+    assert _buzzwire_command(container["args"]).func is _cmd_sink
+    assert {p["name"]: p["containerPort"] for p in container["ports"]} == {"web": port}
+    assert container["readinessProbe"]["httpGet"] == {"path": "/ready", "port": "web"}
+    assert container["livenessProbe"]["httpGet"]["path"] == "/metrics"
+    assert container["envFrom"] == [{"configMapRef": {"name": "buzzwire-config"}}]
+    database = {"secretKeyRef": {"name": "buzzwire-database", "key": "uri"}}
+    assert container["env"] == [{"name": "BUZZWIRE_DATABASE_URL", "valueFrom": database}]
+    resources = container["resources"]
+    assert _bytes(resources["requests"]["memory"]) <= _bytes(resources["limits"]["memory"])
+    assert "cpu" in resources["requests"]
+
+    annotations = pod["metadata"]["annotations"]
+    assert annotations["prometheus.io/scrape"] == "true"
+    assert int(annotations["prometheus.io/port"]) == port
+    assert annotations["prometheus.io/path"] == "/metrics"
+    assert _scraped_by(pod) == [SINK_JOB]
+
+    # the init container waits until `buzzwire db status` says the schema is current
+    (init,) = pod["spec"]["initContainers"]
+    assert init["image"] == image
+    script = init["command"][-1]
+    (status,) = re.findall(r"\bbuzzwire ([\w ]+?)\s*;", script)
+    args = _buzzwire_command(status.split())
+    assert args.func is _cmd_db and args.db_action == "status"
+    assert init["env"] == container["env"]
+
+
+def test_migration_job_runs_db_upgrade() -> None:
+    from streams.cli import _cmd_db
+
+    docs = _k8s()
+    job = docs[("Job", "buzzwire-db-upgrade")]
+    pod = job["spec"]["template"]
+    assert pod["spec"]["restartPolicy"] in ("OnFailure", "Never")
+    assert job["spec"]["backoffLimit"] >= 1  # the database may still be coming up
+    assert not _scraped_by(pod)
+    (container,) = pod["spec"]["containers"]
+    assert container["image"] == _yaml(ROOT / "docker-compose.yml")["services"]["worker"]["image"]
+    assert "command" not in container
+    args = _buzzwire_command(container["args"])
+    assert args.func is _cmd_db and args.db_action == "upgrade"
+    sink = docs[("Deployment", "buzzwire-sink")]["spec"]["template"]["spec"]["containers"][0]
+    assert container["env"] == sink["env"]  # the same database
+
+
+def _bytes(quantity: str) -> int:
+    """A Kubernetes memory quantity (128Mi, 1Gi, 500M) in bytes."""
+    number, unit = re.fullmatch(r"(\d+)([KMGT]i?)?", quantity).groups()  # type: ignore[union-attr]
+    powers = {"K": 1, "M": 2, "G": 3, "T": 4}
+    if not unit:
+        return int(number)
+    base = 1024 if unit.endswith("i") else 1000
+    return int(number) * base ** powers[unit[0]]
