@@ -22,6 +22,10 @@ _FAUST_LEVELS = {"warning": "warn", "critical": "crit"}
 def _cmd_worker(args: argparse.Namespace) -> int:
     from streams.alerts.routes import RoutesFileError
     from streams.brands.catalog import BrandsFileError
+    from streams.config import get_settings
+
+    if get_settings().database_url is not None and not _schema_ok(get_settings()):
+        return 2
 
     # Importing the app reads the settings; validate them and the brands file before Faust
     # starts, so a broken brands file stops the worker with a clear message.
@@ -42,6 +46,25 @@ def _cmd_worker(args: argparse.Namespace) -> int:
     sys.argv = argv
     app.main()  # runs until SIGTERM/SIGINT, then shuts down cleanly
     return 0
+
+
+def _schema_ok(settings: Settings) -> bool:
+    """With a store configured, a worker refuses a schema that is behind. It does not write
+    to the store itself, so a database it cannot reach is only a warning."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from streams.store.database import SchemaBehind, check_schema
+
+    assert settings.database_url is not None
+    try:
+        check_schema(settings.database_url)
+    except SchemaBehind as exc:
+        print(f"buzzwire worker: {exc}", file=sys.stderr)
+        return False
+    except SQLAlchemyError as exc:
+        reason = type(getattr(exc, "orig", None) or exc).__name__
+        print(f"buzzwire worker: the store's schema was not checked ({reason})", file=sys.stderr)
+    return True
 
 
 def prepare_data_dir(settings: Settings) -> Path:
@@ -273,7 +296,14 @@ def main(argv: list[str] | None = None) -> int:
         from streams.crisis import backtest
 
         return backtest.main(argv[1:])
+    psql_args: list[str] = []
+    if argv[:1] == ["postgres"] and "--" in argv:
+        # `buzzwire postgres psql -- -c '...'`: what follows -- is psql's (argparse's
+        # subparsers do not pass it on)
+        cut = argv.index("--")
+        argv, psql_args = argv[:cut], argv[cut + 1 :]
     args = build_parser().parse_args(argv)
+    args.postgres_psql_args = psql_args
     return int(args.func(args) or 0)
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 __all__ = [
     "SchemaBehind",
     "async_engine",
+    "check_schema",
     "current_revision",
     "head_revision",
     "public_url",
@@ -104,6 +105,17 @@ def _check(connection: Connection) -> None:
         f"the database schema is at revision {current or '(none)'}, this buzzwire needs "
         f"{head}: run `buzzwire db upgrade`"
     )
+
+
+def check_schema(url: SecretStr) -> None:
+    """Raise :class:`SchemaBehind` unless the database at ``url`` is at the head revision
+    (synchronous, for processes that only check it at start: the worker)."""
+    engine = create_engine(url.get_secret_value())
+    try:
+        with engine.connect() as connection:
+            _check(connection)
+    finally:
+        engine.dispose()
 
 
 async def require_current_schema(engine: AsyncEngine) -> None:

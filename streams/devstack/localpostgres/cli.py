@@ -1,15 +1,21 @@
-"""``buzzwire postgres start|stop|status``: the command line of the local cluster. The
-password is never printed: the URL shows ``***`` and the password file is named instead."""
+"""``buzzwire postgres start|stop|status|psql``: the command line of the local cluster. The
+password is never printed: the URL shows ``***`` and the password file is named instead;
+``psql`` opens a session on the buzzwire database with the password passed in the child's
+environment (``PGPASSWORD``), never on a command line."""
 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 from streams.devstack.localpostgres.cluster import LocalPostgres, PostgresStatus
-from streams.devstack.localpostgres.settings import DEFAULT_PORT, LocalPostgresError
+from streams.devstack.localpostgres.settings import DEFAULT_PORT, LocalPostgresError, bin_dir
+from streams.devstack.localpostgres.statefiles import read_password
 
 __all__ = ["add_arguments", "run"]
 
@@ -20,8 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "postgres_action",
         metavar="action",
-        choices=("start", "stop", "status"),
-        help="start (idempotent), stop or status of the local PostgreSQL cluster",
+        choices=("start", "stop", "status", "psql"),
+        help="start (idempotent), stop or status of the local PostgreSQL cluster, or psql on "
+        "its buzzwire database (arguments after -- go to psql)",
     )
     parser.add_argument(
         "--port",
@@ -50,6 +57,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _psql(cluster: LocalPostgres, extra: list[str]) -> int:
+    """Run psql on the cluster's database; its exit code."""
+    if not cluster.status().running:
+        print("buzzwire postgres: not running: `buzzwire postgres start` first", file=sys.stderr)
+        return 1
+    password = read_password(cluster.password_file)
+    psql = shutil.which("psql", path=str(bin_dir())) or shutil.which("psql")
+    if psql is None or password is None:
+        print("buzzwire postgres: psql (PostgreSQL's client) is not installed", file=sys.stderr)
+        return 1
+    env = {**os.environ, "PGPASSWORD": password}
+    argv = [psql, "-h", "127.0.0.1", "-p", str(cluster.port), "-U", cluster.user]
+    argv += ["-d", cluster.database, *extra]
+    return subprocess.run(argv, env=env, check=False).returncode
+
+
 def _print_status(st: PostgresStatus, cluster: LocalPostgres) -> None:
     if st.running:
         state = "accepting connections" if st.accepting else "not accepting logins yet"
@@ -68,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         cluster = LocalPostgres(port=args.postgres_port, state_dir=args.postgres_state_dir)
         action = args.postgres_action
+        if action == "psql":
+            return _psql(cluster, list(getattr(args, "postgres_psql_args", None) or []))
         if action == "start":
             before = cluster.status()
             if before.running:

@@ -94,3 +94,11 @@ def test_a_url_that_is_not_postgres_is_refused_without_echoing_it() -> None:
     result = buzzwire("db", "status", env={"BUZZWIRE_DATABASE_URL": "mysql://u:s3cr3t-pw@h/db"})
     assert result.returncode != 0
     assert "s3cr3t-pw" not in result.stdout + result.stderr
+
+
+def test_a_worker_with_a_store_refuses_a_schema_behind(empty_database: SecretStr) -> None:
+    url = empty_database.get_secret_value()
+    result = buzzwire("worker", env={"BUZZWIRE_DATABASE_URL": url})
+    assert result.returncode == 2
+    assert "run `buzzwire db upgrade`" in result.stderr
+    assert str(make_url(url).password) not in result.stdout + result.stderr
