@@ -20,23 +20,30 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     DateTime,
     Float,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
     PrimaryKeyConstraint,
     Table,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 metadata = MetaData()
 
-#: The statuses of an inbox item (Chatwoot's, for the response inbox).
-STATUSES = ("open", "pending", "snoozed", "resolved")
+#: The statuses of an inbox item. A snoozed item whose ``snoozed_until`` has passed counts as
+#: open again (the queries say so; nothing has to wake it up).
+STATUSES = ("open", "in_progress", "done", "dismissed", "snoozed")
+#: The roles of a user: an admin manages users; an agent works the inbox of their brands; a
+#: viewer reads it.
+ROLES = ("admin", "agent", "viewer")
 
 mentions = Table(
     "mentions",
@@ -67,6 +74,8 @@ mentions = Table(
     Column("untagged", Boolean, nullable=False, server_default=text("false")),
     Column("sanitized", Boolean, nullable=False, server_default=text("false")),
     Column("stored_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Column("asks_question", Boolean, nullable=False, server_default=text("false")),
+    Column("reports_problem", Boolean, nullable=False, server_default=text("false")),
     PrimaryKeyConstraint("id", "created_at", name="mentions_pkey"),
     Index("mentions_created_at_idx", "created_at"),
     Index(
@@ -90,9 +99,18 @@ mention_brands = Table(
     Column("platform", Text, nullable=False),
     Column("reach", BigInteger, nullable=False, server_default=text("0")),
     Column("status", Text, nullable=False, server_default=text("'open'")),
+    Column("priority", Float, nullable=False, server_default=text("0")),
+    Column("assignee_user_id", Integer),
+    Column("assignee_team", Text),
+    Column("snoozed_until", DateTime(timezone=True)),
+    Column("first_action_at", DateTime(timezone=True)),
+    Column("status_changed_at", DateTime(timezone=True)),
     PrimaryKeyConstraint("brand", "mention_id", "created_at", name="mention_brands_pkey"),
     Index("mention_brands_brand_tagged_time_idx", "brand", "tagged", text("created_at DESC")),
     Index("mention_brands_brand_status_time_idx", "brand", "status", text("created_at DESC")),
+    Index(
+        "mention_brands_brand_assignee_idx", "brand", "assignee_user_id", text("created_at DESC")
+    ),
     postgresql_partition_by="RANGE (created_at)",
 )
 
@@ -109,6 +127,9 @@ alert_threads = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("resolved_at", DateTime(timezone=True)),
     Column("latest", JSONB, nullable=False),
+    Column("acknowledged_by", Integer),
+    Column("acknowledged_at", DateTime(timezone=True)),
+    Column("assignee_user_id", Integer),
     Index("alert_threads_brand_opened_idx", "brand", text("opened_at DESC")),
     Index("alert_threads_status_idx", "status", text("updated_at DESC")),
 )
@@ -140,6 +161,109 @@ benchmark_snapshots = Table(
         "type", "subject", "window", "window_end", name="benchmark_snapshots_pkey"
     ),
     postgresql_partition_by="RANGE (window_end)",
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("all_brands", Boolean, nullable=False, server_default=text("false")),
+    Column("brands", ARRAY(Text), nullable=False, server_default=text("'{}'")),
+    Column("password_hash", Text, nullable=False),
+    Column("disabled", Boolean, nullable=False, server_default=text("false")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    UniqueConstraint("name", name="users_name_key"),
+    CheckConstraint("role IN ('admin', 'agent', 'viewer')", name="users_role_check"),
+)
+
+teams = Table(
+    "teams",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("brands", ARRAY(Text), nullable=False, server_default=text("'{}'")),
+)
+
+team_members = Table(
+    "team_members",
+    metadata,
+    Column("team", Text, ForeignKey("teams.name", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("token_sha256", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Column("last_used_at", DateTime(timezone=True)),
+    Column("revoked", Boolean, nullable=False, server_default=text("false")),
+    UniqueConstraint("token_sha256", name="api_tokens_token_sha256_key"),
+)
+
+#: Server-side sessions: the cookie holds a random id, the table only its SHA-256.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id_sha256", Text, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf_token", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Index("web_sessions_expires_idx", "expires_at"),
+)
+
+notes = Table(
+    "notes",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("brand", Text, nullable=False),
+    Column("mention_id", Text, nullable=False),
+    Column("author_user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Index("notes_item_idx", "brand", "mention_id", "created_at"),
+)
+
+#: Every change a person makes: who, when, what, from what, to what.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Column("user_id", Integer),
+    Column("action", Text, nullable=False),
+    Column("brand", Text),
+    Column("subject", Text, nullable=False),
+    Column("field", Text),
+    Column("old_value", Text),
+    Column("new_value", Text),
+    Index("audit_log_subject_idx", "subject", "at"),
+)
+
+#: Webhooks of inbox changes, queued in the change's own transaction and delivered after it.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Column("kind", Text, nullable=False),
+    Column("payload", JSONB, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column(
+        "next_attempt_at", DateTime(timezone=True), nullable=False, server_default=text("now()")
+    ),
+    Column("delivered_at", DateTime(timezone=True)),
+    Column("last_error", Text),
+    Index(
+        "outbox_pending_idx",
+        "next_attempt_at",
+        postgresql_where=text("delivered_at IS NULL"),
+    ),
 )
 
 #: The month-partitioned tables and the column they are partitioned on.

@@ -20,6 +20,7 @@ connection lost) propagates: the caller retries the batch later.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -180,30 +181,23 @@ _benchmarks_upsert = (
 )(pg_insert(benchmark_snapshots))
 
 
-#: Columns the database fills in (their defaults), never written by the sink.
-_DEFAULTED = {"stored_at", "status"}
-
-
-def _stage(table: Table) -> tuple[Table, Any]:
-    """A session-temporary staging twin of ``table`` and the ``INSERT ... SELECT ... ON
-    CONFLICT DO NOTHING`` that moves its rows over (``stored_at``, ``status`` take their
-    defaults)."""
-    names = [c.name for c in table.columns if c.name not in _DEFAULTED]
+@functools.lru_cache(maxsize=16)
+def _stage(table: Table, names: tuple[str, ...]) -> tuple[Table, Any]:
+    """A session-temporary staging twin of ``table`` with the columns ``names`` (those the rows
+    carry; the others take their defaults: ``stored_at``, the inbox's ``status`` ...) and the
+    ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` that moves its rows over."""
     stage = Table(
         f"buzzwire_stage_{table.name}",
         MetaData(),
-        *(Column(c.name, c.type) for c in table.columns if c.name in names),
+        *(Column(n, table.c[n].type) for n in names),
         prefixes=["TEMPORARY"],
     )
     move = (
         pg_insert(table)
-        .from_select(names, select(*(stage.c[n] for n in names)))
+        .from_select(list(names), select(*(stage.c[n] for n in names)))
         .on_conflict_do_nothing()
     )
     return stage, move
-
-
-_STAGES = {t.name: _stage(t) for t in (mentions, mention_brands)}
 
 
 async def _copy_insert(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> int:
@@ -212,8 +206,8 @@ async def _copy_insert(conn: AsyncConnection, table: Table, rows: list[dict[str,
     statements are composed from identifiers (psycopg's ``sql`` module), never from strings."""
     if not rows:
         return 0
-    stage, move = _STAGES[table.name]
-    names = [c.name for c in stage.columns]
+    names = tuple(rows[0])
+    stage, move = _stage(table, names)
     raw = await conn.get_raw_connection()
     driver = raw.driver_connection
     assert driver is not None

@@ -95,9 +95,9 @@ async def test_mentions_by_status(stored: AsyncEngine) -> None:
         await conn.execute(
             update(mention_brands)
             .where(mention_brands.c.mention_id.in_(["en-1", "hr-1"]))
-            .values(status="resolved")
+            .values(status="done")
         )
-    assert await ids_of(stored, mentions_by_status, ["acme"], ["resolved"]) == ["hr-1", "en-1"]
+    assert await ids_of(stored, mentions_by_status, ["acme"], ["done"]) == ["hr-1", "en-1"]
     assert "en-1" not in await ids_of(stored, mentions_by_status, ["acme"], ["open"])
     with pytest.raises(ValueError, match="statuses"):
         await ids_of(stored, mentions_by_status, ["acme"], ["archived"])
