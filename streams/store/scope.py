@@ -36,7 +36,7 @@ class Scope:
             return true()
         if not self.brands:
             return false()
-        return column.in_(sorted(self.brands))  # type: ignore[no-any-return]
+        return column.in_(sorted(self.brands))
 
     def narrow(self, brands: Iterable[str] | None) -> Scope:
         """This scope limited to ``brands`` (a filter); never wider than it was."""
