@@ -21,29 +21,7 @@ from typing import Any
 import orjson
 
 from streams.kernel.timestamps import iso_utc
-
-_INT_COLUMNS = frozenset(
-    {"author.followers", "engagement.likes", "engagement.shares", "engagement.replies"}
-)
-
-
-def _nest(row: dict[str, str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for column, cell in row.items():
-        if column is None or cell is None or cell == "":
-            continue
-        value: Any = cell
-        if column in _INT_COLUMNS:
-            try:
-                value = int(cell)
-            except ValueError:
-                value = cell  # left for the pipeline to reject with a clear reason
-        target = out
-        parts = column.split(".")
-        for part in parts[:-1]:
-            target = target.setdefault(part, {})
-        target[parts[-1]] = value
-    return out
+from streams.mentions.csvrows import nest_row
 
 
 def iter_messages(path: Path) -> Iterator[bytes]:
@@ -51,7 +29,7 @@ def iter_messages(path: Path) -> Iterator[bytes]:
     if path.suffix.lower() == ".csv":
         with path.open(newline="", encoding="utf-8") as fh:
             for row in csv.DictReader(fh):
-                yield orjson.dumps(_nest(row))
+                yield orjson.dumps(nest_row(row))
         return
     with path.open("rb") as fh:
         for line in fh:
