@@ -1,4 +1,4 @@
-"""The ``buzzwire`` command: worker, sink, db, kafka, postgres, replay, demo."""
+"""The ``buzzwire`` command: worker, sink, db, kafka, postgres, replay, users, tokens, demo."""
 
 from __future__ import annotations
 
@@ -186,6 +186,20 @@ def _cmd_import(args: argparse.Namespace) -> int:
     )
 
 
+def _cmd_users(args: argparse.Namespace) -> int:
+    from streams.config import get_settings
+    from streams.usercli import run_users
+
+    return run_users(args, get_settings())
+
+
+def _cmd_tokens(args: argparse.Namespace) -> int:
+    from streams.config import get_settings
+    from streams.usercli import run_tokens
+
+    return run_tokens(args, get_settings())
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from streams.devstack.demo import run_demo
 
@@ -262,6 +276,32 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--rejects", default=None, help="write the invalid lines here (JSONL)")
     imp.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     imp.set_defaults(func=_cmd_import)
+
+    users = sub.add_parser("users", help="people who use the inbox (docs/users-and-access.md)")
+    users_sub = users.add_subparsers(dest="users_action", required=True)
+    u_add = users_sub.add_parser("add", help="add a user (password from stdin, or generated)")
+    u_add.add_argument("name")
+    u_add.add_argument("--role", required=True, choices=("admin", "agent", "viewer"))
+    u_add.add_argument("--brands", default="", help="comma-separated brand ids: acme,globex")
+    u_add.add_argument("--all-brands", action="store_true", help="every brand (admins always)")
+    u_add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    users_sub.add_parser("list", help="names, roles and brands")
+    u_dis = users_sub.add_parser("disable", help="refuse a user's logins, sessions and tokens")
+    u_dis.add_argument("name")
+    u_pw = users_sub.add_parser("set-password", help="a new password (stdin, or generated)")
+    u_pw.add_argument("name")
+    u_pw.add_argument("--password-stdin", action="store_true", help="read it from stdin")
+    users.set_defaults(func=_cmd_users)
+
+    tokens = sub.add_parser("tokens", help="API tokens (docs/users-and-access.md)")
+    tokens_sub = tokens.add_subparsers(dest="tokens_action", required=True)
+    t_new = tokens_sub.add_parser("create", help="a new token, printed once on the last line")
+    t_new.add_argument("name", help="the token's name (and its user's, without --user)")
+    t_new.add_argument("--user", default=None, help="the user it acts as (default: NAME)")
+    t_rev = tokens_sub.add_parser("revoke", help="revoke a token by its id")
+    t_rev.add_argument("id", type=int)
+    tokens_sub.add_parser("list", help="ids, names, users, last use (never the tokens)")
+    tokens.set_defaults(func=_cmd_tokens)
 
     # listed here for the help text only: main() hands everything after "backtest" to the
     # backtest's own parser (argparse would take its -h for ours)
