@@ -209,6 +209,22 @@ class Settings(BaseSettings):
         default=30.0, gt=0, description="longest pause between tries while the database is down"
     )
 
+    # --- the web app: the response inbox (buzzwire web; docs/web.md) -------------------------
+    ui_port: int = Field(default=8080, ge=1, le=65535, description="port of buzzwire web")
+    ui_bind: str = Field(default="127.0.0.1", description="address buzzwire web binds")
+    ui_secure_cookies: bool = Field(
+        default=False, description="Secure session cookies even when served over plain http"
+    )
+    ui_session_hours: float = Field(
+        default=12.0, gt=0, le=24 * 90, description="a web session expires after this long"
+    )
+    inbox_webhook_url: SecretStr | None = Field(
+        default=None, description="URL that gets every inbox change (a secret: may hold a token)"
+    )
+    inbox_webhook_secret: SecretStr | None = Field(
+        default=None, description="HMAC-SHA256 key of the X-Buzzwire-Signature of inbox webhooks"
+    )
+
     @field_validator("database_url")
     @classmethod
     def _database_driver(cls, value: SecretStr | None) -> SecretStr | None:
