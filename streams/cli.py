@@ -1,4 +1,4 @@
-"""The ``buzzwire`` command: worker, sink, db, kafka, postgres, replay, users, tokens, demo."""
+"""The ``buzzwire`` command: worker, sink, web, db, kafka, postgres, replay, users, tokens, demo."""
 
 from __future__ import annotations
 
@@ -106,6 +106,13 @@ def _cmd_sink(args: argparse.Namespace) -> int:
     from streams.sink.main import run_sink
 
     return run_sink(get_settings())
+
+
+def _cmd_web(args: argparse.Namespace) -> int:
+    from streams.config import get_settings
+    from streams.web.main import run_web
+
+    return run_web(get_settings())
 
 
 def _cmd_db(args: argparse.Namespace) -> int:
@@ -235,6 +242,11 @@ def build_parser() -> argparse.ArgumentParser:
         "sink", help="store mentions, alerts and benchmarks in PostgreSQL (docs/store.md)"
     )
     sink.set_defaults(func=_cmd_sink)
+
+    web = sub.add_parser(
+        "web", help="the response inbox: web pages, JSON API, live updates (docs/web.md)"
+    )
+    web.set_defaults(func=_cmd_web)
 
     db = sub.add_parser("db", help="the store's schema: upgrade (apply migrations) or status")
     db.add_argument("db_action", metavar="action", choices=("upgrade", "status"))
