@@ -1,8 +1,11 @@
-"""``buzzwire demo``: local broker, a worker, the bundled sample stream, a live summary.
+"""``buzzwire demo``: local broker and PostgreSQL, a worker and a sink, the bundled sample
+stream, a live summary.
 
 Each run uses its own topic prefix and app id, so counts start from zero; its topics are
-deleted at the end. The broker is started only when ``BROKER_URL`` is not set, and stopped
-at the end only if this run started it.
+deleted at the end. The broker is started only when ``BROKER_URL`` is not set, the local
+PostgreSQL cluster only when ``BUZZWIRE_DATABASE_URL`` is not set; each is stopped at the end
+only if this run started it. What the sink stored stays in the database (``buzzwire postgres
+psql`` looks at it).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +34,7 @@ from rich.table import Table
 from streams.config import Settings, sample_stream_path
 from streams.crisis.alert_threads import describe
 from streams.devstack.synthetic import demo_history
-from streams.devstack.workerproc import WorkerProcess, metric_values, worker_env
+from streams.devstack.workerproc import WorkerProcess, metric_values, sink_process, worker_env
 from streams.pipeline.admin import (
     PIPELINE_TOPICS,
     create_topics,
@@ -39,6 +42,8 @@ from streams.pipeline.admin import (
     end_offsets,
     uncommitted,
 )
+from streams.store.database import async_engine, public_url, upgrade
+from streams.store.schema import alert_events, benchmark_snapshots, mentions
 
 
 @dataclass
@@ -324,19 +329,93 @@ async def _demo(
     return summary
 
 
+@dataclass
+class Stored:
+    """What the store holds of one demo run."""
+
+    mentions: int = 0
+    untagged: int = 0
+    alert_events: int = 0
+    alert_threads: int = 0
+    benchmarks: int = 0
+
+
+#: Longest the demo waits for the sink to store what the worker wrote.
+SINK_CATCH_UP_SECONDS = 120.0
+
+
+async def _stored(settings: Settings, sink: WorkerProcess, since: datetime) -> Stored:
+    """Once the sink has committed everything of this run's topics, what the store holds of
+    the run (rows stored, and alert events sent, ``since`` it began)."""
+    from sqlalchemy import func, select
+
+    deadline = time.monotonic() + SINK_CATCH_UP_SECONDS
+    for name in ("mentions.enriched", "alerts", "benchmarks"):
+        topic = settings.topic(name)
+        targets = await end_offsets(settings.bootstrap_servers, topic, settings.topic_partitions)
+        while time.monotonic() < deadline:
+            left = await uncommitted(
+                settings.bootstrap_servers, settings.sink_group, topic, targets
+            )
+            if not left or (sink.proc is not None and sink.proc.poll() is not None):
+                break
+            await asyncio.sleep(0.5)
+    assert settings.database_url is not None
+    engine = async_engine(settings.database_url, pool_size=1)
+    try:
+        async with engine.connect() as conn:
+            one = await conn.execute(
+                select(
+                    func.count(),
+                    func.count().filter(mentions.c.untagged),
+                ).where(mentions.c.stored_at >= since)
+            )
+            n_mentions, n_untagged = one.one()
+            two = await conn.execute(
+                select(func.count(), func.count(func.distinct(alert_events.c.thread_id))).where(
+                    alert_events.c.sent_at >= since
+                )
+            )
+            n_events, n_threads = two.one()
+            three = await conn.execute(
+                select(func.count())
+                .select_from(benchmark_snapshots)
+                .where(benchmark_snapshots.c.stored_at >= since)
+            )
+            n_bench = three.scalar_one()
+    finally:
+        await engine.dispose()
+    return Stored(n_mentions, n_untagged, n_events, n_threads, n_bench)
+
+
 def run_demo(
     *, duration: float | None, rate: float, file: Path | None, with_history: bool = True
 ) -> int:
     from streams.devstack.localkafka import LocalKafka
+    from streams.devstack.localpostgres import LocalPostgres
+
+    run_started = datetime.now(UTC)
 
     run_id = datetime.now().strftime("demo-%Y%m%d-%H%M%S")
     own_broker = "BROKER_URL" not in os.environ
     broker = LocalKafka() if own_broker else None  # port: BUZZWIRE_KAFKA_PORT, default 9092
     started_broker = broker is not None and not broker.status().running
+    database = None if os.environ.get("BUZZWIRE_DATABASE_URL") else LocalPostgres()
+    started_database = database is not None and not database.status().running
     settings: Settings | None = None
     worker: WorkerProcess | None = None
+    sink: WorkerProcess | None = None
     code = 0
     try:
+        if database is not None:
+            print(
+                f"starting local PostgreSQL on 127.0.0.1:{database.port} ..."
+                if started_database
+                else f"using the running local PostgreSQL on 127.0.0.1:{database.port}",
+                flush=True,
+            )
+            database.start()
+            os.environ["BUZZWIRE_DATABASE_URL"] = database.url.get_secret_value()
         if broker is not None:
             print(
                 f"starting local Kafka broker on {broker.bootstrap} ..."
@@ -365,13 +444,23 @@ def run_demo(
                 settings.topic_partitions,
             )
         )
+        assert settings.database_url is not None
+        _, after = upgrade(settings.database_url)
+        print(f"store: {public_url(settings.database_url)} at schema {after}", flush=True)
+        sink = sink_process(
+            settings, Path(".buzzwire") / f"{run_id}-sink.log", settings.sink_web_port
+        )
+        print(f"starting sink (log: {sink.log_path}) ...", flush=True)
+        sink.start()
         print(f"starting worker (log: {worker.log_path}) ...", flush=True)
         worker.start()
         worker.wait_ready()
+        sink.wait_ready()
         print(f"worker ready; metrics at {worker.metrics_url}", flush=True)
         summary = asyncio.run(
             _demo(settings, worker, file or sample_stream_path(), rate, duration, with_history)
         )
+        stored = asyncio.run(_stored(settings, sink, run_started))
         print(
             f"\ndemo done: {summary.replayed} replayed, {summary.enriched} enriched, "
             f"{summary.untagged} untagged, {summary.deadletters} dead letters "
@@ -380,6 +469,12 @@ def run_demo(
         )
         for alert in summary.alerts:
             print(f"  alert {alert['window']['start']}: {describe(alert)}")
+        print(
+            f"store: {stored.mentions} mentions ({stored.untagged} untagged), "
+            f"{stored.alert_events} alert events in {stored.alert_threads} threads and "
+            f"{stored.benchmarks} benchmark snapshots of this run are in PostgreSQL; "
+            "look at them with `buzzwire postgres psql` (see docs/store.md)"
+        )
         if summary.windows_timed_out:
             print(
                 f"the crisis windows had not caught up after {WINDOWS_CATCH_UP_SECONDS:.0f} s "
@@ -397,6 +492,9 @@ def run_demo(
         if worker is not None:
             print("stopping worker ...", flush=True)
             worker.stop()
+        if sink is not None:
+            print("stopping sink ...", flush=True)
+            sink.stop()
         if settings is not None:
             with contextlib.suppress(Exception):
                 asyncio.run(
@@ -407,5 +505,8 @@ def run_demo(
         if broker is not None and started_broker:
             print("stopping local Kafka broker ...", flush=True)
             broker.stop()
+        if database is not None and started_database:
+            print("stopping local PostgreSQL (the data stays) ...", flush=True)
+            database.stop()
         signal.signal(signal.SIGINT, signal.default_int_handler)
     return code
