@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from streams.inbox.priority import static_priority
 from streams.kernel.timestamps import parse_timestamp
+from streams.mentions.signals import asks_question, reports_problem
 
 __all__ = [
     "AlertRows",
@@ -131,7 +133,10 @@ class MentionRows:
 
 
 def mention_rows(record: Any) -> MentionRows:
-    """The rows of one enriched mention (the ``mentions.enriched`` record)."""
+    """The rows of one enriched mention (the ``mentions.enriched`` record). The mention row
+    carries what its text says of itself (``asks_question``, ``reports_problem``:
+    ``streams.mentions.signals``), each brand row the item's static inbox ``priority``
+    (``streams.inbox.priority.static_priority``)."""
     record = _record(record)
     clean = _Cleaner()
     mention_id = clean.key(record.get("id"), "id")
@@ -155,6 +160,14 @@ def mention_rows(record: Any) -> MentionRows:
         brand = clean.key(hit.get("id"), f"brands[{i}].id")
         tagged_by_brand[brand] = tagged_by_brand.get(brand, False) or bool(hit.get("tagged"))
     lang_confidence = record.get("lang_confidence")
+    text = clean.text(record.get("text"), "text", required=False) or ""
+    question = asks_question(text, lang)
+    problem = reports_problem(text, lang)
+    sentiment_scores = {
+        "negative": _score(scores.get("negative"), "sentiment_scores.negative"),
+        "neutral": _score(scores.get("neutral"), "sentiment_scores.neutral"),
+        "positive": _score(scores.get("positive"), "sentiment_scores.positive"),
+    }
     mention = {
         "id": mention_id,
         "created_at": created_at,
@@ -169,20 +182,25 @@ def mention_rows(record: Any) -> MentionRows:
         "likes": likes,
         "shares": shares,
         "replies": replies,
-        "text": clean.text(record.get("text"), "text", required=False) or "",
+        "text": text,
         "lang": lang,
         "lang_confidence": _score(lang_confidence, "lang_confidence"),
         "sentiment": sentiment,
-        "sentiment_negative": _score(scores.get("negative"), "sentiment_scores.negative"),
-        "sentiment_neutral": _score(scores.get("neutral"), "sentiment_scores.neutral"),
-        "sentiment_positive": _score(scores.get("positive"), "sentiment_scores.positive"),
+        "sentiment_negative": sentiment_scores["negative"],
+        "sentiment_neutral": sentiment_scores["neutral"],
+        "sentiment_positive": sentiment_scores["positive"],
         "sentiment_model": clean.key(record.get("sentiment_model"), "model", required=False),
         "brands": sorted(tagged_by_brand),
         "tagged_brands": sorted(b for b, tagged in tagged_by_brand.items() if tagged),
         "untagged": any(not tagged for tagged in tagged_by_brand.values()),
         "sanitized": clean.sanitized,
+        "asks_question": question,
+        "reports_problem": problem,
     }
     reach = followers + likes + shares + replies
+    priority = static_priority(
+        followers, likes + shares + replies, sentiment_scores, question, problem
+    )
     brands = [
         {
             "brand": brand,
@@ -193,6 +211,7 @@ def mention_rows(record: Any) -> MentionRows:
             "lang": lang,
             "platform": platform,
             "reach": min(reach, 2**63 - 1),
+            "priority": priority,
         }
         for brand, tagged in sorted(tagged_by_brand.items())
     ]

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from streams.inbox.priority import static_priority
 from streams.store.rows import RowError, alert_rows, benchmark_row, mention_rows, safe_text
 from tests.streams.store.factories import alert, brand_benchmark, enriched
 
@@ -95,3 +96,32 @@ def test_benchmark_records_of_both_types() -> None:
     assert sov["subject"] == "acme"
     with pytest.raises(RowError):
         benchmark_row({"type": "mystery", "window": "1h"})
+
+
+def test_a_mention_row_says_whether_it_asks_or_reports_and_brand_rows_carry_a_priority() -> None:
+    rows = mention_rows(
+        enriched(
+            "m1",
+            "Why is my order not working?",
+            sentiment="negative",
+            followers=12000,
+            brands=[("acme", True), ("globex", False)],
+        )
+    )
+    assert rows.mention["asks_question"] is True
+    assert rows.mention["reports_problem"] is True
+    expected = static_priority(
+        12000, 1 + 2 + 3, {"negative": 0.9, "neutral": 0.05, "positive": 0.05}, True, True
+    )
+    assert [b["priority"] for b in rows.brands] == [pytest.approx(expected)] * 2
+    plain = mention_rows(enriched("m2", "saw an ad", followers=5))
+    assert (plain.mention["asks_question"], plain.mention["reports_problem"]) == (False, False)
+    assert plain.brands[0]["priority"] < expected
+
+
+def test_a_mention_without_text_or_scores_has_a_reach_only_priority() -> None:
+    rows = mention_rows(
+        {"id": "x", "created_at": "2026-01-01T00:00:00Z", "brands": [{"id": "b", "tagged": True}]}
+    )
+    assert rows.mention["asks_question"] is False
+    assert rows.brands[0]["priority"] == 0.0
