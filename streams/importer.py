@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import orjson
+import psycopg
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -216,8 +217,7 @@ class Importer:
         self, lines: Sequence[Line], previous: set[str]
     ) -> tuple[list[Item], set[str]]:
         """The items of a batch that are new (neither in the store, nor in this batch before,
-        nor in ``previous``: the ids of the batch being written), enriched; and this batch's
-        ids."""
+        nor in ``previous``: the ids of the batch being written), enriched; and their ids."""
         now = time.time()
         limits = self.runtime.limits
         fresh: list[tuple[Line, ParsedMention]] = []
@@ -250,7 +250,9 @@ class Importer:
                 items.append(Item("mention", mention_rows(out), source=line))
             except RowError as exc:
                 self.reject(line, exc.reason, exc.detail)
-        return items, ids
+        return items, {
+            item.rows.mention["id"] for item in items if isinstance(item.rows, MentionRows)
+        }
 
     async def _stored(self, ids: set[str]) -> set[str]:
         """Which of ``ids`` the store has, whatever their ``created_at`` (a mention is its id)."""
@@ -351,8 +353,8 @@ def run_import(
     runtime: Runtime | None = None,
 ) -> int:
     """``buzzwire import``: 0 when the file was read through (invalid lines included), 2 when
-    it cannot start, 1 when the database failed on the way. ``runtime``: one already loaded
-    (default: built from ``settings``, as a worker builds it)."""
+    it cannot start, 1 when the database failed on the way, 130 when interrupted.
+    ``runtime``: one already loaded (default: built from ``settings``, as a worker builds it)."""
     url = settings.database_url
     if url is None:
         print(f"buzzwire import: {NO_URL}", file=sys.stderr)
@@ -368,7 +370,14 @@ def run_import(
     except SchemaBehind as exc:
         print(f"buzzwire import: {exc}", file=sys.stderr)
         return 2
-    except SQLAlchemyError as exc:
+    except KeyboardInterrupt:
+        print(
+            "buzzwire import: interrupted (what is stored stays stored: run the import again "
+            "to go on)",
+            file=sys.stderr,
+        )
+        return 130
+    except (SQLAlchemyError, psycopg.Error) as exc:
         # the driver's message names the host and user, never the password
         orig = getattr(exc, "orig", None) or exc
         detail = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
@@ -409,7 +418,11 @@ async def _run(
             print(f"buzzwire import: {exc}", file=sys.stderr)
             return 2
         show = sys.stderr.isatty() if progress is None else progress
-        out = rejects.open("wb") if rejects is not None else None
+        try:
+            out = rejects.open("wb") if rejects is not None else None
+        except OSError as exc:
+            print(f"buzzwire import: --rejects: {exc}", file=sys.stderr)
+            return 2
         try:
             with (
                 path.open("rb") as fh,

@@ -356,3 +356,17 @@ def test_the_command_imports_and_never_prints_the_password(
     password = make_url(url).password
     if password:
         assert password not in result.stdout + result.stderr
+
+
+def test_an_unreachable_database_is_named_without_its_password(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_jsonl(tmp_path / "export.jsonl", RECORDS)
+    settings = Settings(
+        database_url=SecretStr("postgresql://ana:s3cr3t-pw@127.0.0.1:1/buzzwire"),
+        sentiment_model="linear",
+    )
+    assert run_import(path, settings, progress=False) == 1
+    err = capsys.readouterr().err
+    assert "ana:***@127.0.0.1:1/buzzwire" in err and "run the import again" in err
+    assert "s3cr3t-pw" not in err
