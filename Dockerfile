@@ -36,7 +36,7 @@ ENV PATH=/opt/buzzwire/bin:$PATH \
     BUZZWIRE_DATA_DIR=/var/lib/buzzwire/data
 USER buzzwire
 WORKDIR /var/lib/buzzwire
-# /metrics and /ready
-EXPOSE 6066
+# /metrics and /ready of the worker (6066) and of the sink (6067)
+EXPOSE 6066 6067
 ENTRYPOINT ["buzzwire"]
 CMD ["worker"]
