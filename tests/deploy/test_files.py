@@ -608,7 +608,11 @@ def test_dockerfile_copies_what_exists_and_runs_the_buzzwire_command() -> None:
     entry = json.loads(dict(instructions)["ENTRYPOINT"])
     assert entry == ["buzzwire"] and "buzzwire" in pyproject["project"]["scripts"]
     assert json.loads(dict(instructions)["CMD"]) == ["worker"]
-    assert int(dict(instructions)["EXPOSE"]) == Settings.model_fields["web_port"].default
+    exposed = {int(port) for port in dict(instructions)["EXPOSE"].split()}
+    assert exposed == {
+        Settings.model_fields["web_port"].default,
+        Settings.model_fields["sink_web_port"].default,
+    }
     env = dict(re.findall(r"(\w+)=(\S+)", dict(instructions)["ENV"].split("PATH=", 1)[1]))
     assert set(env) - {"PYTHONUNBUFFERED", "HF_HUB_OFFLINE"} <= setting_env_names()
     assert env["HF_HUB_OFFLINE"] == "1"
