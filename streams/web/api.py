@@ -215,6 +215,14 @@ async def api_change(
                 assignee = await get_user(conn, change.assignee)
                 if assignee is None or assignee.disabled:
                     raise HTTPException(422, f"assignee: no active user named {change.assignee!r}")
+                if not assignee.can_change:
+                    raise HTTPException(
+                        422, f"assignee: {assignee.name} is a viewer and cannot work items"
+                    )
+                if not assignee.scope.allows(brand):
+                    raise HTTPException(
+                        422, f"assignee: {assignee.name} may not see brand {brand!r}"
+                    )
                 kwargs["assignee_user_id"] = assignee.id
         try:
             changed = await inbox.change_item(
