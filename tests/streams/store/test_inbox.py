@@ -193,25 +193,25 @@ async def test_an_open_crisis_boosts_its_brands_items(engine: AsyncEngine) -> No
     assert not by_id["a"].in_crisis and not by_id["g-before"].in_crisis
 
 
-@pytest.mark.parametrize(
-    ("filters", "expected"),
-    [
-        ({"langs": {"es"}}, {"fan"}),
-        ({"sentiments": {"negative"}}, {"angry"}),
-        ({"platforms": {"instagram"}}, {"fan"}),
-        ({"since": NOW - timedelta(hours=1.5)}, {"meh"}),
-        ({"until": NOW - timedelta(hours=2.5)}, {"fan"}),
-        ({"since": NOW - timedelta(days=60)}, {"angry", "meh", "fan", "ancient"}),
-        ({"q": "ORDER"}, {"angry"}),
-        ({"q": "encanta"}, {"fan"}),
-        ({"tagged": True}, {"tagged"}),
-        ({"tagged": None}, {"angry", "meh", "fan", "tagged"}),
-        ({"brands": {"globex"}}, set()),  # a filter never widens the scope
-        ({"statuses": {"done"}}, set()),
-    ],
-)
-async def test_filters(inbox: AsyncEngine, filters: dict[str, Any], expected: set[str]) -> None:
-    assert set(await page(inbox, **filters)) == expected
+FILTERS: list[tuple[dict[str, Any], set[str]]] = [
+    ({"langs": {"es"}}, {"fan"}),
+    ({"sentiments": {"negative"}}, {"angry"}),
+    ({"platforms": {"instagram"}}, {"fan"}),
+    ({"since": NOW - timedelta(hours=1.5)}, {"meh"}),
+    ({"until": NOW - timedelta(hours=2.5)}, {"fan"}),
+    ({"since": NOW - timedelta(days=60)}, {"angry", "meh", "fan", "ancient"}),
+    ({"q": "ORDER"}, {"angry"}),
+    ({"q": "encanta"}, {"fan"}),
+    ({"tagged": True}, {"tagged"}),
+    ({"tagged": None}, {"angry", "meh", "fan", "tagged"}),
+    ({"brands": {"globex"}}, set()),  # a filter never widens the scope
+    ({"statuses": {"done"}}, set()),
+]
+
+
+async def test_filters(inbox: AsyncEngine) -> None:
+    for filters, expected in FILTERS:  # one database for all the cases: quicker
+        assert set(await page(inbox, **filters)) == expected, filters
 
 
 async def test_the_scope_is_in_the_query(inbox: AsyncEngine) -> None:
@@ -296,27 +296,28 @@ async def test_assignment_and_notes_are_audited_without_an_outbox_row(
     assert "meh" not in await page(inbox, unassigned=True)
 
 
-@pytest.mark.parametrize(
-    ("change", "message"),
-    [
-        ({"status": "closed"}, "unknown status"),
-        ({"status": "snoozed"}, "snoozed_until"),
-        ({"status": "snoozed", "snoozed_until": NOW - timedelta(hours=1)}, "future"),
-        ({"snoozed_until": NOW + timedelta(hours=1)}, "snoozed"),
-        ({"assignee_user_id": 99}, "no active user"),
-        ({"assignee_user_id": 3}, "may not see"),  # gus works globex
-        ({"assignee_team": "nobody"}, "no team"),
-        ({"note": "   "}, "empty"),
-    ],
-)
-async def test_invalid_changes_are_refused_and_write_nothing(
-    inbox: AsyncEngine, change: dict[str, Any], message: str
-) -> None:
+INVALID: list[tuple[dict[str, Any], str]] = [
+    ({"status": "closed"}, "unknown status"),
+    ({"status": "snoozed"}, "snoozed_until"),
+    ({"status": "snoozed", "snoozed_until": NOW - timedelta(hours=1)}, "future"),
+    ({"snoozed_until": NOW + timedelta(hours=1)}, "snoozed"),
+    ({"assignee_user_id": 99}, "no active user"),
+    ({"assignee_user_id": 3}, "may not see"),  # gus works globex
+    ({"assignee_team": "nobody"}, "no team"),
+    ({"note": "   "}, "empty"),
+]
+
+
+async def test_invalid_changes_are_refused_and_write_nothing(inbox: AsyncEngine) -> None:
     async with inbox.connect() as conn:
-        with pytest.raises(InvalidChange, match=message):
-            await change_item(conn, ACME, 1, "acme", "angry", now=NOW, **change)
+        for change, message in INVALID:
+            with pytest.raises(InvalidChange, match=message):
+                await change_item(conn, ACME, 1, "acme", "angry", now=NOW, **change)
         assert await conn.scalar(select(audit_log.c.id)) is None
         assert await conn.scalar(select(notes.c.id)) is None
+        item = await get_item(conn, ACME, "acme", "angry", now=NOW)
+    assert item is not None
+    assert (item.status, item.assignee_user_id, item.notes) == ("open", None, [])
 
 
 async def test_a_snooze_hides_an_item_until_it_expires(inbox: AsyncEngine) -> None:
@@ -332,11 +333,13 @@ async def test_a_snooze_hides_an_item_until_it_expires(inbox: AsyncEngine) -> No
     assert "meh" in await page(inbox, now=later)  # open again
     assert await page(inbox, statuses={"snoozed"}, now=later) == []
     async with inbox.connect() as conn:
-        item = await get_item(conn, ACME, "acme", "meh", now=later)
-        assert item is not None and item.status == "open"
+        shown = await get_item(conn, ACME, "acme", "meh", now=later)
+        assert shown is not None and shown.status == "open"
+        await conn.rollback()
         # leaving an expired snooze: audited from what was shown ("open")
         item = await change_item(conn, ACME, 1, "acme", "meh", status="done", now=later)
         assert (item.status, item.snoozed_until) == ("done", None)
+    async with inbox.connect() as conn:
         trail = await audit_trail(conn, ACME, "acme", "meh")
     assert [(r["field"], r["old_value"], r["new_value"]) for r in trail] == [
         ("status", "open", "snoozed"),
