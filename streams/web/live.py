@@ -4,8 +4,9 @@ A page opens it with the moment it was rendered (``after``) and the last audit e
 (``audit``); every ~2 s (``poll_seconds``) the stream asks the store, in the user's scope:
 
 - ``event: new`` ``{"count": N}``: how many items (matching the page's brand, language,
-  sentiment, platform, search and tagging filters) were stored since ``after``; sent when the
-  number changes. The page shows "N new mentions".
+  sentiment, platform, search and tagging filters) were stored since ``after``; sent at the
+  first look (so a client knows the stream is up) and whenever the number changes. The page
+  shows "N new mentions".
 - ``event: changed`` ``{"changes": [...]}``: what people changed since the last entry seen
   (``streams.store.inbox.changes_since``): for each, the item (brand, mention id, the id of its
   row in the page and the URL of its fresh row) or the alert thread, who, which field and the
@@ -98,7 +99,7 @@ async def event_stream(
     """The events of one ``/events`` connection (see the module docstring)."""
     web = state(request)
     started = last_sent = last_session_check = time.monotonic()
-    last_count = 0
+    last_count = -1  # the first look always reports the count (0 too): the stream is up
     yield f"retry: {int(web.poll_seconds * 1000)}\n\n"
     failing = False
     while True:
