@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import EllipsisType
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -591,25 +591,23 @@ async def bulk(
 # --- alerts ----------------------------------------------------------------------------------
 
 
-def _thread_window(thread: dict[str, Any]) -> tuple[datetime, datetime]:
-    """The time window of a crisis's posts: an hour before it opened to its end (or now)."""
+def thread_inbox_link(thread: dict[str, Any]) -> str:
+    """The inbox of the thread's brand over the crisis's time: from an hour before it opened
+    (posts that led up to it) to its resolution (an open one: up to now), any status."""
     from streams.inbox.priority import CRISIS_LEAD
 
-    start = thread["opened_at"] - CRISIS_LEAD
-    end = thread.get("resolved_at") or thread.get("updated_at") or datetime.now(UTC)
-    return start, end
-
-
-def thread_inbox_link(thread: dict[str, Any]) -> str:
-    start, end = _thread_window(thread)
-    return "/inbox?" + query(
-        {},
-        brand=thread["brand"],
-        since=start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M"),
-        until=end.astimezone(UTC).strftime("%Y-%m-%dT%H:%M"),
-        status="all",
-        tagged="all",
-    )
+    minute = "%Y-%m-%dT%H:%M"
+    start = (thread["opened_at"] - CRISIS_LEAD).astimezone(UTC)
+    params: dict[str, Any] = {
+        "brand": thread["brand"],
+        "since": start.strftime(minute),
+        "status": "all",
+        "tagged": "all",
+    }
+    if thread.get("status") != "open" and thread.get("resolved_at") is not None:
+        end = thread["resolved_at"].astimezone(UTC) + timedelta(minutes=1)
+        params["until"] = end.strftime(minute)
+    return "/inbox?" + query(params)
 
 
 @router.get("/alerts")
