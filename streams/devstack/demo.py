@@ -1,5 +1,5 @@
-"""``buzzwire demo``: local broker and PostgreSQL, a worker and a sink, the bundled sample
-stream, a live summary.
+"""``buzzwire demo``: local broker and PostgreSQL, a worker, the sink and the web inbox, the
+bundled sample stream, a live summary.
 
 Each run uses its own topic prefix and app id, so counts start from zero; its topics are
 deleted at the end. The broker is started only when ``BROKER_URL`` is not set, the local
@@ -34,7 +34,13 @@ from rich.table import Table
 from streams.config import Settings, sample_stream_path
 from streams.crisis.alert_threads import describe
 from streams.devstack.synthetic import demo_history
-from streams.devstack.workerproc import WorkerProcess, metric_values, sink_process, worker_env
+from streams.devstack.workerproc import (
+    WorkerProcess,
+    metric_values,
+    sink_env,
+    sink_process,
+    worker_env,
+)
 from streams.pipeline.admin import (
     PIPELINE_TOPICS,
     create_topics,
@@ -340,6 +346,29 @@ class Stored:
     benchmarks: int = 0
 
 
+#: The demo's sign-in to the web inbox: an admin of every brand, with a new password each run.
+DEMO_USER = "demo"
+
+
+async def _demo_login(settings: Settings) -> str:
+    """Create the demo user, or give it a new password; returns the password (for the demo's
+    own terminal only: it is never logged)."""
+    from streams.store.users import add_user, generate_password, get_user, set_password
+
+    assert settings.database_url is not None
+    password = generate_password()
+    engine = async_engine(settings.database_url, pool_size=1)
+    try:
+        async with engine.begin() as conn:
+            if await get_user(conn, DEMO_USER) is None:
+                await add_user(conn, DEMO_USER, "admin", all_brands=True, password=password)
+            else:
+                await set_password(conn, DEMO_USER, password)
+    finally:
+        await engine.dispose()
+    return password
+
+
 #: Longest the demo waits for the sink to store what the worker wrote.
 SINK_CATCH_UP_SECONDS = 120.0
 
@@ -405,6 +434,7 @@ def run_demo(
     settings: Settings | None = None
     worker: WorkerProcess | None = None
     sink: WorkerProcess | None = None
+    web: WorkerProcess | None = None
     code = 0
     try:
         if database is not None:
@@ -452,11 +482,27 @@ def run_demo(
         )
         print(f"starting sink (log: {sink.log_path}) ...", flush=True)
         sink.start()
+        login = asyncio.run(_demo_login(settings))
+        web = WorkerProcess(
+            env={**sink_env(settings), "BUZZWIRE_UI_BIND": settings.ui_bind},
+            log_path=Path(".buzzwire") / f"{run_id}-web.log",
+            web_port=settings.ui_port,
+            command="web",
+            port_env="BUZZWIRE_UI_PORT",
+        )
+        print(f"starting the web inbox (log: {web.log_path}) ...", flush=True)
+        web.start()
         print(f"starting worker (log: {worker.log_path}) ...", flush=True)
         worker.start()
         worker.wait_ready()
         sink.wait_ready()
+        web.wait_ready()
         print(f"worker ready; metrics at {worker.metrics_url}", flush=True)
+        print(
+            f"web inbox: http://127.0.0.1:{settings.ui_port}/  sign in as {DEMO_USER} with "
+            f"password {login} (new each run); it fills as the demo streams",
+            flush=True,
+        )
         summary = asyncio.run(
             _demo(settings, worker, file or sample_stream_path(), rate, duration, with_history)
         )
@@ -495,6 +541,9 @@ def run_demo(
         if sink is not None:
             print("stopping sink ...", flush=True)
             sink.stop()
+        if web is not None:
+            print("stopping the web inbox ...", flush=True)
+            web.stop()
         if settings is not None:
             with contextlib.suppress(Exception):
                 asyncio.run(
