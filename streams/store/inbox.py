@@ -650,15 +650,16 @@ async def _change_one(
         values["first_action_at"] = now
     if "status" in new:
         values["status_changed_at"] = now
-    await conn.execute(
-        update(mention_brands)
-        .where(
-            mb.brand == brand,
-            mb.mention_id == mention_id,
-            mb.created_at == current.created_at,
+    if values:  # a note alone on an item already acted on changes no column
+        await conn.execute(
+            update(mention_brands)
+            .where(
+                mb.brand == brand,
+                mb.mention_id == mention_id,
+                mb.created_at == current.created_at,
+            )
+            .values(**values)
         )
-        .values(**values)
-    )
     if body:
         await conn.execute(
             notes.insert().values(

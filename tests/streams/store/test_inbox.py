@@ -443,3 +443,18 @@ async def test_a_change_inside_a_callers_transaction_is_its_to_commit(
         await change_item(conn, ACME, 1, "acme", "angry", status="done", now=NOW)
         await conn.rollback()
     assert "angry" in await page(inbox)
+
+
+async def test_a_note_alone_on_an_item_already_acted_on(inbox: AsyncEngine) -> None:
+    async with inbox.connect() as conn:
+        await change_item(conn, ACME, 1, "acme", "meh", status="in_progress", now=NOW)
+        later = NOW + timedelta(minutes=1)
+        item = await change_item(conn, ACME, 2, "acme", "meh", note="called them", now=later)
+    assert [n["body"] for n in item.notes] == ["called them"]
+    assert (item.status, item.first_action_at) == ("in_progress", NOW)
+    async with inbox.connect() as conn:
+        trail = await audit_trail(conn, ACME, "acme", "meh")
+    assert [(r["user_id"], r["field"], r["new_value"]) for r in trail] == [
+        (1, "status", "in_progress"),
+        (2, "note", "called them"),
+    ]
