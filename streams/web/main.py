@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from types import FrameType
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -27,6 +29,22 @@ async def _check_schema(settings: Settings) -> None:
         await require_current_schema(engine)
     finally:
         await engine.dispose()
+
+
+def _server_class() -> type[Any]:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn raises SIGTERM/SIGINT again after its graceful shutdown (exit -15); like the
+        sink, ``buzzwire web`` exits 0 on a clean stop."""
+
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            super().handle_exit(sig, frame)
+            captured = getattr(self, "_captured_signals", None)
+            if isinstance(captured, list):
+                captured.clear()
+
+    return Server
 
 
 def run_web(settings: Settings) -> int:
@@ -64,7 +82,7 @@ def run_web(settings: Settings) -> int:
         access_log=settings.log_level == "debug",
         timeout_graceful_shutdown=5,  # open /events streams end rather than hold the stop
     )
-    server = uvicorn.Server(config)
+    server = _server_class()(config)
     log.info("buzzwire web on http://%s:%d", settings.ui_bind, settings.ui_port)
     server.run()
     return 0

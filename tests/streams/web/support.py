@@ -8,11 +8,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from streams.devstack.workerproc import WorkerProcess
 from streams.store.database import async_engine
 from streams.store.rows import alert_rows, mention_rows
 from streams.store.users import add_team, add_user, create_token
@@ -319,3 +321,20 @@ def sign_in(client: Any, name: str, password: str = PASSWORD) -> str:
     page = client.get("/inbox")
     assert page.status_code == 200, page.text
     return csrf_of(page.text)
+
+
+def web_process(url: SecretStr, log_path: Path, port: int, **env: str) -> WorkerProcess:
+    """A ``buzzwire web`` child on ``port`` against the store at ``url`` (the URL goes to the
+    child's environment only)."""
+    return WorkerProcess(
+        env={
+            "BUZZWIRE_DATABASE_URL": url.get_secret_value(),
+            "BUZZWIRE_UI_BIND": "127.0.0.1",
+            "BUZZWIRE_LOG_LEVEL": "info",
+            **env,
+        },
+        log_path=log_path,
+        web_port=port,
+        command="web",
+        port_env="BUZZWIRE_UI_PORT",
+    )
