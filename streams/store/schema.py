@@ -111,6 +111,14 @@ mention_brands = Table(
     Index(
         "mention_brands_brand_assignee_idx", "brand", "assignee_user_id", text("created_at DESC")
     ),
+    Index(
+        "mention_brands_inbox_idx",
+        "brand",
+        "status",
+        "tagged",
+        text("created_at DESC"),
+        postgresql_include=["mention_id", "priority", "snoozed_until"],
+    ),
     postgresql_partition_by="RANGE (created_at)",
 )
 
