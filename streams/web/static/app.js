@@ -195,6 +195,13 @@
     });
   }
 
+  /* On a narrow screen the filters start folded, unless some are in use. */
+  document.querySelectorAll("details[data-collapse-narrow]").forEach(function (box) {
+    if (!box.hasAttribute("data-active") && window.matchMedia("(max-width: 47.99rem)").matches) {
+      box.open = false;
+    }
+  });
+
   fillTimeZones(document);
   updateBulk();
 })();

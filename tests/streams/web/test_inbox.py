@@ -6,7 +6,6 @@ import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import select
@@ -174,11 +173,6 @@ def test_assign_snooze_and_note(client: TestClient, seeded: Seeded) -> None:
     assert client.post(path, data={"status": "exploded", "csrf_token": csrf}).status_code == 422
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="streams.store.inbox._change_one: a note alone on an item already acted on "
-    "issues UPDATE mention_brands SET <nothing> (a syntax error); reported to its owner",
-)
 def test_a_note_on_an_item_already_acted_on(client: TestClient) -> None:
     csrf = sign_in(client, "ana")
     path = "/mentions/acme/acme-6"
