@@ -29,7 +29,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from streams.config import Settings
 from streams.store.database import async_engine
-from streams.store.users import LoginRateLimiter
+from streams.store.users import LoginRateLimiter, purge_expired_sessions
 from streams.web import api, live, pages, views
 from streams.web.auth import LoginRequired, signed_in
 
@@ -78,6 +78,24 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+#: how often expired sign-in sessions are deleted
+PURGE_SECONDS = 3600.0
+
+
+async def _purge_sessions(web: WebState) -> None:
+    """Delete expired sessions now and then (a session past its expiry is refused anyway)."""
+    while True:
+        try:
+            async with web.engine.begin() as conn:
+                await purge_expired_sessions(conn, web.now())
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the store is away: next time
+            reason = type(getattr(exc, "orig", None) or exc).__name__
+            log.warning("expired sessions not purged (%s)", reason)
+        await asyncio.sleep(PURGE_SECONDS)
+
+
 def create_app(
     settings: Settings,
     engine: AsyncEngine | None = None,
@@ -111,6 +129,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        web.tasks.append(asyncio.create_task(_purge_sessions(web), name="purge-sessions"))
         if webhooks and settings.inbox_webhook_url is not None:
             from streams.web.webhooks import OutboxDelivery
 

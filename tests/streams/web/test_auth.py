@@ -185,3 +185,35 @@ def test_settings_default_port_and_bind() -> None:
     settings = Settings()
     assert settings.ui_port == 8080 and settings.ui_bind == "127.0.0.1"
     assert settings.ui_secure_cookies is False and settings.ui_session_hours == 12
+
+
+def test_expired_sessions_are_purged_at_start(seeded: Seeded) -> None:
+    import asyncio
+    import time
+
+    from sqlalchemy import func, select
+
+    from streams.store.database import async_engine
+    from streams.store.schema import web_sessions
+    from streams.store.users import create_session, get_user
+
+    async def sessions(make_expired: bool) -> int:
+        engine = async_engine(seeded.url, pool_size=1)
+        try:
+            async with engine.begin() as conn:
+                if make_expired:
+                    user = await get_user(conn, "ana")
+                    assert user is not None
+                    await create_session(conn, user.id, -60)
+                count = await conn.execute(select(func.count()).select_from(web_sessions))
+                return int(count.scalar_one())
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(sessions(make_expired=True)) == 1
+    app = create_app(web_settings(seeded.url), webhooks=False)
+    with TestClient(app):
+        deadline = time.monotonic() + 10
+        while asyncio.run(sessions(make_expired=False)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    assert asyncio.run(sessions(make_expired=False)) == 0
