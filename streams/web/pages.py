@@ -397,6 +397,7 @@ async def item_page(request: Request, signed: SignedIn, brand: str, mention_id: 
             "people": people,
             "teams": team_list,
             "here": here,
+            "swap_rows": False,
             "events_url": "/events?" + query({}, after=web.now().isoformat(), audit=audit_id),
         },
     )

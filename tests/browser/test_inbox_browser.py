@@ -162,7 +162,11 @@ def test_actions_and_a_second_session_sees_them_live(
     focus_item(worker, "acme-2")
     press(worker, "a")
     wait_for(lambda: row_assignee(worker, "acme-2") == "ana", "acme-2 assigned to ana")
-    focus_item(worker, "acme-2")
+    # the new row keeps the focus
+    wait_for(
+        lambda: worker.execute_script("return document.activeElement.dataset.mention") == "acme-2",
+        "the focus back on acme-2",
+    )
     press(worker, "e")
     wait_for(lambda: row_status(worker, "acme-2") == "done", "acme-2 done")
     # the live region said so

@@ -237,6 +237,9 @@ def test_the_item_page(client: TestClient) -> None:
     assert 'dir="auto"' in page.text and 'lang="ar"' in page.text
     assert "تطبيق acme لا يعمل" in page.text
     assert "Notes" in page.text and "History" in page.text
+    # its forms post and come back (the notes and the history change too): no htmx swap
+    assert "hx-post" not in page.text and 'action="/mentions/acme/acme-5"' in page.text
+    assert "hx-post" in client.get("/inbox").text
     assert (
         'class="skip"' in page.text and "<main" in page.text and 'aria-live="polite"' in page.text
     )
