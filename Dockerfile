@@ -1,5 +1,5 @@
-# The buzzwire worker image: `buzzwire worker` by default, any `buzzwire` command otherwise
-# (e.g. `docker run --rm buzzwire:0.1.0 replay FILE`). Built by docker-compose.yml.
+# The buzzwire image: `buzzwire worker` by default, any `buzzwire` command otherwise (`sink`,
+# `web`, `docker run --rm buzzwire:0.1.0 replay FILE`). Built by docker-compose.yml.
 #
 # The default models are inside and nothing is downloaded at run time (HF_HUB_OFFLINE=1): the
 # fine-tuned e5 sentiment model (models/sentiment/weights/e5, package data, whose frozen word
@@ -36,7 +36,7 @@ ENV PATH=/opt/buzzwire/bin:$PATH \
     BUZZWIRE_DATA_DIR=/var/lib/buzzwire/data
 USER buzzwire
 WORKDIR /var/lib/buzzwire
-# /metrics and /ready of the worker (6066) and of the sink (6067)
-EXPOSE 6066 6067
+# /metrics and /ready of the worker (6066) and of the sink (6067); `buzzwire web` (8080)
+EXPOSE 6066 6067 8080
 ENTRYPOINT ["buzzwire"]
 CMD ["worker"]

@@ -36,7 +36,7 @@ POSTGRES_DATASOURCE = DEPLOY / "grafana" / "provisioning" / "datasources" / "pos
 #: the scrape job of the sinks (the rules' job="buzzwire" means workers only)
 SINK_JOB = "buzzwire-sink"
 #: compose services that run the buzzwire image (its entrypoint is `buzzwire`)
-BUZZWIRE_SERVICES = ("worker", "replay", "migrate", "sink")
+BUZZWIRE_SERVICES = ("worker", "replay", "migrate", "sink", "web")
 
 
 def _in_ci() -> bool:
@@ -426,7 +426,7 @@ def test_compose_services_images_and_mounted_paths() -> None:
     services = compose["services"]
     assert set(services) == {
         *("kafka", "worker", "replay", "prometheus", "grafana"),
-        *("postgres", "migrate", "sink"),
+        *("postgres", "migrate", "sink", "web"),
     }
     assert services["kafka"]["image"] == f"apache/kafka:{KAFKA_VERSION}"
     assert services["postgres"]["image"] == "postgres:16"
@@ -530,6 +530,45 @@ def test_compose_migrate_and_sink_run_buzzwire_commands() -> None:
     assert _buzzwire_command(services["sink"]["command"]).func is _cmd_sink
 
 
+def _web_paths() -> set[str]:
+    """The paths of the routes ``buzzwire web``'s app defines itself (``/ready``, ``/healthz``),
+    its app built as ``run_web`` builds it (the engine connects to nothing until a request)."""
+    from streams.web.app import create_app
+
+    app = create_app(Settings(database_url="postgresql://u:p@127.0.0.1:1/db"), webhooks=False)
+    return {getattr(route, "path", "") for route in app.routes}
+
+
+def test_compose_web_serves_the_inbox_on_the_ui_port() -> None:
+    """web runs `buzzwire web` once migrate has succeeded, on the URL of the sink, bound to
+    every address of its container on BUZZWIRE_UI_PORT's default, published as such and
+    health-checked on /ready; the comment's first-user command is one the CLI takes."""
+    from streams.cli import _cmd_users, _cmd_web
+
+    text = (ROOT / "docker-compose.yml").read_text()
+    services = _yaml(ROOT / "docker-compose.yml")["services"]
+    web = services["web"]
+    assert "entrypoint" not in web and "build" not in web
+    assert _buzzwire_command(web["command"]).func is _cmd_web
+    assert web["depends_on"] == {"migrate": {"condition": "service_completed_successfully"}}
+    env = web["environment"]
+    assert env["BUZZWIRE_DATABASE_URL"] == services["sink"]["environment"]["BUZZWIRE_DATABASE_URL"]
+    settings = _settings(env)
+    assert settings.database_url is not None
+    assert settings.ui_bind == "0.0.0.0", "127.0.0.1 is out of reach from outside the container"
+    port = settings.ui_port
+    assert port == Settings.model_fields["ui_port"].default == 8080
+    assert [str(p) for p in web["ports"]] == [f"{port}:{port}"]
+    check = " ".join(web["healthcheck"]["test"])
+    assert f"http://127.0.0.1:{port}/ready" in check
+    assert {"/ready", "/healthz"} <= _web_paths()
+    # how to make the first user: an admin, with the image's entrypoint
+    (first_user,) = re.findall(r"#\s+docker compose run --rm web (users add .+)", text)
+    args = _buzzwire_command(first_user.split())
+    assert args.func is _cmd_users and args.users_action == "add"
+    assert args.role == "admin" and args.all_brands
+
+
 def test_compose_worker_env_ports_and_broker_agree_with_the_code() -> None:
     services = _yaml(ROOT / "docker-compose.yml")["services"]
     known = setting_env_names()
@@ -612,6 +651,7 @@ def test_dockerfile_copies_what_exists_and_runs_the_buzzwire_command() -> None:
     assert exposed == {
         Settings.model_fields["web_port"].default,
         Settings.model_fields["sink_web_port"].default,
+        Settings.model_fields["ui_port"].default,
     }
     env = dict(re.findall(r"(\w+)=(\S+)", dict(instructions)["ENV"].split("PATH=", 1)[1]))
     assert set(env) - {"PYTHONUNBUFFERED", "HF_HUB_OFFLINE"} <= setting_env_names()
@@ -895,6 +935,64 @@ def test_migration_job_runs_db_upgrade() -> None:
     assert args.func is _cmd_db and args.db_action == "upgrade"
     sink = docs[("Deployment", "buzzwire-sink")]["spec"]["template"]["spec"]["containers"][0]
     assert container["env"] == sink["env"]  # the same database
+
+
+def test_web_deployment_service_probes_and_secret() -> None:
+    """The web app runs `buzzwire web` with the workers' image, the database URL of the sink
+    (from the Secret), on all addresses at BUZZWIRE_UI_PORT's default with Secure cookies
+    (behind TLS); readiness on /ready, liveness on /healthz (both served by the app); a Service
+    on the same port that takes only web pods; no Prometheus job takes them (no /metrics)."""
+    from streams.cli import _cmd_db, _cmd_web
+
+    docs = _k8s()
+    deployment = docs[("Deployment", "buzzwire-web")]
+    pod = deployment["spec"]["template"]
+    labels = pod["metadata"]["labels"]
+    assert labels["app.kubernetes.io/component"] == "web"
+    assert deployment["spec"]["selector"]["matchLabels"].items() <= labels.items()
+    assert deployment["spec"]["replicas"] >= 1
+    for key in (("Service", "buzzwire-worker"), ("PodDisruptionBudget", "buzzwire-worker")):
+        selector = docs[key]["spec"]["selector"]
+        assert not selector.get("matchLabels", selector).items() <= labels.items(), key
+
+    (container,) = pod["spec"]["containers"]
+    image = _yaml(ROOT / "docker-compose.yml")["services"]["worker"]["image"]
+    assert container["image"] == image
+    assert "command" not in container  # the image's entrypoint: buzzwire
+    assert _buzzwire_command(container["args"]).func is _cmd_web
+    assert container["envFrom"] == [{"configMapRef": {"name": "buzzwire-config"}}]
+    env = {e["name"]: e for e in container["env"]}
+    sink = docs[("Deployment", "buzzwire-sink")]["spec"]["template"]["spec"]["containers"][0]
+    (database,) = [e for e in sink["env"] if e["name"] == "BUZZWIRE_DATABASE_URL"]
+    assert env["BUZZWIRE_DATABASE_URL"] == database
+    config = docs[("ConfigMap", "buzzwire-config")]["data"]
+    plain = {name: e["value"] for name, e in env.items() if "value" in e}
+    settings = _settings({**config, **plain})
+    assert settings.ui_bind == "0.0.0.0"
+    assert settings.ui_secure_cookies, "served behind TLS: Secure cookies"
+    port = settings.ui_port
+    assert port == Settings.model_fields["ui_port"].default
+    assert {p["name"]: p["containerPort"] for p in container["ports"]} == {"http": port}
+    assert container["readinessProbe"]["httpGet"] == {"path": "/ready", "port": "http"}
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    assert {"/ready", "/healthz"} <= _web_paths()
+    resources = container["resources"]
+    assert _bytes(resources["requests"]["memory"]) <= _bytes(resources["limits"]["memory"])
+    assert "cpu" in resources["requests"]
+    assert _scraped_by(pod) == []
+
+    (init,) = pod["spec"]["initContainers"]
+    assert init["image"] == image
+    (status,) = re.findall(r"\bbuzzwire ([\w ]+?)\s*;", init["command"][-1])
+    args = _buzzwire_command(status.split())
+    assert args.func is _cmd_db and args.db_action == "status"
+    assert init["env"] == [env["BUZZWIRE_DATABASE_URL"]]
+
+    service = docs[("Service", "buzzwire-web")]
+    assert service["spec"]["selector"].items() <= labels.items()
+    assert service["spec"]["selector"]["app.kubernetes.io/component"] == "web"
+    (service_port,) = service["spec"]["ports"]
+    assert service_port["port"] == port and service_port["targetPort"] == "http"
 
 
 def _bytes(quantity: str) -> int:
