@@ -25,7 +25,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -66,6 +66,8 @@ __all__ = [
 MIN_PASSWORD_LENGTH = 12
 #: Every API token starts with this, so that a leaked one is easy to recognise (and to scan for).
 TOKEN_PREFIX = "bzw_"
+#: A token's ``last_used_at`` is written at most this often.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 _hasher = PasswordHasher()
 _dummy_hash: str | None = None
@@ -310,7 +312,7 @@ async def create_token(conn: AsyncConnection, user_name: str, token_name: str) -
 
 async def user_for_token(conn: AsyncConnection, token: str) -> User | None:
     """The user an API token acts as, or None (unknown, revoked, or a disabled user). Sets the
-    token's ``last_used_at``."""
+    token's ``last_used_at`` (to the minute: :data:`LAST_USED_RESOLUTION`)."""
     if not token.startswith(TOKEN_PREFIX):
         return None
     row = (
@@ -326,8 +328,17 @@ async def user_for_token(conn: AsyncConnection, token: str) -> User | None:
     ).first()
     if row is None:
         return None
+    # at most one write a minute: a request that changes nothing then commits without a WAL flush
     await conn.execute(
-        update(api_tokens).where(api_tokens.c.id == row.token_id).values(last_used_at=func.now())
+        update(api_tokens)
+        .where(
+            api_tokens.c.id == row.token_id,
+            or_(
+                api_tokens.c.last_used_at.is_(None),
+                api_tokens.c.last_used_at < func.now() - LAST_USED_RESOLUTION,
+            ),
+        )
+        .values(last_used_at=func.now())
     )
     return _user(row)
 

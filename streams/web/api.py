@@ -204,8 +204,9 @@ async def api_change(
     if change.snoozed_until is not None and status is None:
         status = "snoozed"
     async with web.engine.begin() as conn:
-        # scope first: a brand the user may not see is 404 for a viewer too
-        if await inbox.get_item(conn, user.scope, brand, mention_id, now=web.now()) is None:
+        # scope first: a brand the user may not see is 404 for a viewer too (change_item's own
+        # scoped lookup answers NotFound for an item that is missing)
+        if not user.scope.allows(brand):
             raise _not_found(brand)
         require_change(user)
         if "assignee" in given:
