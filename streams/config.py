@@ -218,6 +218,20 @@ class Settings(BaseSettings):
     ui_session_hours: float = Field(
         default=12.0, gt=0, le=24 * 90, description="a web session expires after this long"
     )
+    ui_forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="proxies whose X-Forwarded-For/-Proto are believed (comma-separated IPs or "
+        "networks): the client address the login rate limit counts",
+    )
+
+    @field_validator("ui_forwarded_allow_ips")
+    @classmethod
+    def _no_wildcard_proxy(cls, value: str) -> str:
+        if "*" in value:
+            # behind '*' the left-most X-Forwarded-For address wins: the client chooses it
+            raise ValueError("list the proxies' addresses; '*' would let clients pick their own")
+        return value
+
     inbox_webhook_url: SecretStr | None = Field(
         default=None, description="URL that gets every inbox change (a secret: may hold a token)"
     )

@@ -77,7 +77,10 @@ def run_web(settings: Settings) -> int:
         host=settings.ui_bind,
         port=settings.ui_port,
         log_level=settings.log_level,
-        proxy_headers=True,  # https behind a proxy: X-Forwarded-Proto from FORWARDED_ALLOW_IPS
+        # behind a proxy: the client's address and https from X-Forwarded-For/-Proto, believed
+        # only from BUZZWIRE_UI_FORWARDED_ALLOW_IPS (the login rate limit counts that address)
+        proxy_headers=True,
+        forwarded_allow_ips=settings.ui_forwarded_allow_ips,
         server_header=False,
         access_log=settings.log_level == "debug",
         timeout_graceful_shutdown=5,  # open /events streams end rather than hold the stop

@@ -67,3 +67,9 @@ def test_window_lateness_reads_its_earlier_name_too(monkeypatch: pytest.MonkeyPa
     assert Settings().window_lateness_seconds == 900
     monkeypatch.setenv("BUZZWIRE_WINDOW_LATENESS_SECONDS", "60")
     assert Settings().window_lateness_seconds == 60
+
+
+def test_a_wildcard_proxy_is_refused() -> None:
+    with pytest.raises(ValidationError, match="pick their own"):
+        Settings(ui_forwarded_allow_ips="*")
+    assert Settings(ui_forwarded_allow_ips="10.0.0.0/8").ui_forwarded_allow_ips == "10.0.0.0/8"
