@@ -105,3 +105,20 @@ async def test_mentions_by_status(stored: AsyncEngine) -> None:
 
 def test_like_pattern_escapes_wildcards() -> None:
     assert like_pattern("50%_off\\") == "%50\\%\\_off\\\\%"
+
+
+async def test_a_mention_naming_two_brands_is_on_a_page_once_per_brand(
+    engine: AsyncEngine,
+) -> None:
+    record = enriched("both", "Acme or Globex?", brands=[("acme", False), ("globex", False)])
+    await write_batch(engine, [Item("mention", mention_rows(record))], PartitionCache())
+    seen: list[tuple[str, str]] = []
+    before = None
+    async with engine.connect() as conn:
+        for _ in range(3):
+            page = await newest_untagged(conn, ["acme", "globex"], limit=1, before=before)
+            seen += [(r["id"], r["brand"]) for r in page.rows]
+            before = page.next_before
+            if before is None:
+                break
+    assert seen == [("both", "globex"), ("both", "acme")]
