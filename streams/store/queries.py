@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Text, and_, column, select, true, tuple_, values
+from sqlalchemy import ColumnElement, Select, Text, and_, cast, column, select, true, tuple_, values
+from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from streams.store.schema import STATUSES, mention_brands, mentions
@@ -210,10 +211,45 @@ async def search_mentions(
     limit: int = 50,
 ) -> Page:
     """The newest mentions of ``brands`` whose text holds ``term`` (case-insensitive, any
-    script; a trigram index serves it, so a term needs at least three characters to use it)."""
+    script). The mentions are found first, in ``mentions`` alone: the GIN index on
+    ``(brands, text gin_trgm_ops)`` meets the scope and the term's trigrams in one scan (a term
+    needs three characters to use it), then their rows of ``mention_brands`` in scope."""
     _scope(brands)
     term = term.strip()
     if not term:
         raise ValueError("empty search")
-    query = _base(brands).where(mentions.c.text.ilike(like_pattern(term), escape="\\"))
+    limit = _limit(limit)
+    scope = sorted(brands)
+    found = select(mentions.c.id, mentions.c.created_at).where(
+        mentions.c.brands.overlap(cast(array(scope), ARRAY(Text))),
+        mentions.c.text.ilike(like_pattern(term), escape="\\"),
+    )
+    if before is not None:
+        # every row of a mention is on the page or after it: resume at its time and id
+        found = found.where(
+            tuple_(mentions.c.created_at, mentions.c.id) <= tuple_(before[0], before[1])
+        )
+    # limit + 2 mentions: each gives at least one row in scope, but the one the page resumes
+    # at may give none (its rows in scope all shown), and one more row says a next page exists
+    hits = (
+        found.order_by(mentions.c.created_at.desc(), mentions.c.id.desc())
+        .limit(limit + 2)
+        .subquery("hits")
+    )
+    query = (
+        select(*_COLUMNS)
+        .select_from(
+            hits.join(
+                mentions,
+                and_(mentions.c.id == hits.c.id, mentions.c.created_at == hits.c.created_at),
+            ).join(
+                mention_brands,
+                and_(
+                    mention_brands.c.mention_id == hits.c.id,
+                    mention_brands.c.created_at == hits.c.created_at,
+                ),
+            )
+        )
+        .where(mention_brands.c.brand.in_(scope))
+    )
     return await _page(conn, query, before, limit)

@@ -79,7 +79,8 @@ mentions = Table(
     PrimaryKeyConstraint("id", "created_at", name="mentions_pkey"),
     Index("mentions_created_at_idx", "created_at"),
     Index(
-        "mentions_text_trgm_idx",
+        "mentions_brands_text_idx",
+        "brands",
         "text",
         postgresql_using="gin",
         postgresql_ops={"text": "gin_trgm_ops"},

@@ -122,3 +122,23 @@ async def test_a_mention_naming_two_brands_is_on_a_page_once_per_brand(
             if before is None:
                 break
     assert seen == [("both", "globex"), ("both", "acme")]
+
+
+async def test_search_pages_through_every_row_of_a_match(stored: AsyncEngine) -> None:
+    record = enriched(
+        "both-2", "Acme or Globex internet?", brands=[("acme", False), ("globex", False)]
+    )
+    record["created_at"] = "2026-11-01T13:00:00Z"  # the newest match
+    await write_batch(stored, [Item("mention", mention_rows(record))], PartitionCache())
+    seen: list[tuple[str, str]] = []
+    before = None
+    async with stored.connect() as conn:
+        for _ in range(6):
+            page = await search_mentions(
+                conn, ["acme", "globex"], "internet", limit=1, before=before
+            )
+            seen += [(r["id"], r["brand"]) for r in page.rows]
+            before = page.next_before
+            if before is None:
+                break
+    assert seen == [("both-2", "globex"), ("both-2", "acme"), ("gx-1", "globex"), ("en-2", "acme")]
