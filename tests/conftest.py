@@ -14,25 +14,22 @@ use a server you run yourself instead (``RemotePostgres``); then nothing is star
 way ``.url`` is the SQLAlchemy URL (``postgresql+psycopg://...``) as a ``pydantic.SecretStr``
 (``.url.get_secret_value()``); ``.managed`` says whether the session owns (and may restart) it.
 
-``store_url`` is a database of a test's own on that server, migrated, dropped after the test.
+``store_url`` is a database of a test's own on that server, migrated, dropped after the test;
+``empty_database`` one never migrated (``tests/databases.py``).
 """
 
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
-from typing import Any
 
-import psycopg
 import pytest
-from psycopg import sql as pgsql
 from pydantic import SecretStr
-from sqlalchemy.engine import URL, make_url
 
 from streams.devstack.localkafka import LocalKafka, RemoteKafka
 from streams.devstack.localpostgres import LocalPostgres, RemotePostgres
 from streams.devstack.ports import free_port, free_ports
+from tests.databases import new_database
 
 
 @pytest.fixture(scope="session")
@@ -78,28 +75,13 @@ def store_url(postgres_server: LocalPostgres | RemotePostgres) -> Iterator[Secre
     the newest schema (``buzzwire db upgrade``), dropped after the test."""
     from streams.store.database import upgrade
 
-    name = f"test_{uuid.uuid4().hex[:12]}"
-    base = make_url(postgres_server.url.get_secret_value())
-    with _admin_connection(base) as admin:
-        admin.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
-    url = SecretStr(base.set(database=name).render_as_string(hide_password=False))
-    try:
+    with new_database(postgres_server.url) as url:
         upgrade(url)
         yield url
-    finally:
-        with _admin_connection(base) as admin:
-            admin.execute(
-                pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name))
-            )
 
 
-def _admin_connection(url: URL) -> psycopg.Connection[Any]:
-    """An autocommit connection (CREATE/DROP DATABASE cannot run in a transaction)."""
-    return psycopg.connect(
-        host=url.host,
-        port=url.port,
-        user=url.username,
-        password=url.password,
-        dbname=url.database,
-        autocommit=True,
-    )
+@pytest.fixture
+def empty_database(postgres_server: LocalPostgres | RemotePostgres) -> Iterator[SecretStr]:
+    """The URL of a database of its own that was never migrated (a schema behind)."""
+    with new_database(postgres_server.url, "empty") as url:
+        yield url

@@ -7,22 +7,19 @@ reason) otherwise (``tests/ci.py``).
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
-from psycopg import sql as pgsql
 from pydantic import SecretStr
-from sqlalchemy.engine import make_url
 
 from streams.devstack.ports import free_port
 from streams.devstack.workerproc import WorkerProcess
 from tests.ci import require_file
+from tests.databases import new_database
 from tests.streams.web.support import (
     POSTS,
     add_users,
@@ -47,17 +44,6 @@ class Site:
     process: WorkerProcess
 
 
-def _admin(base: Any) -> psycopg.Connection[Any]:
-    return psycopg.connect(
-        host=base.host,
-        port=base.port,
-        user=base.username,
-        password=base.password,
-        dbname=base.database,
-        autocommit=True,
-    )
-
-
 @pytest.fixture(scope="module")
 def browser_paths() -> tuple[Path, Path]:
     require_file(CHROMIUM, "chromium (apt-get install chromium)")
@@ -74,31 +60,23 @@ def site(
     """A migrated store database of this module's own, seeded, and ``buzzwire web`` on it."""
     from streams.store.database import upgrade
 
-    base = make_url(postgres_server.url.get_secret_value())
-    name = f"browser_{uuid.uuid4().hex[:10]}"
-    with _admin(base) as admin:
-        admin.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
-    url = SecretStr(base.set(database=name).render_as_string(hide_password=False))
-    process = None
-    try:
-        upgrade(url)
-        tokens = add_users(url)
-        now = datetime.now(UTC)
-        write_posts(url, POSTS, now)
-        write_alerts(url, crisis_alerts(now))
-        port = free_port()
-        logs = tmp_path_factory.mktemp("web")
-        process = web_process(url, logs / "web.log", port)
-        process.start()
-        process.wait_ready(timeout=60)
-        yield Site(url=f"http://127.0.0.1:{port}", store=url, tokens=tokens, process=process)
-    finally:
-        if process is not None:
-            process.stop(timeout=20)
-        with _admin(base) as admin:
-            admin.execute(
-                pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name))
-            )
+    with new_database(postgres_server.url, "browser") as url:
+        process = None
+        try:
+            upgrade(url)
+            tokens = add_users(url)
+            now = datetime.now(UTC)
+            write_posts(url, POSTS, now)
+            write_alerts(url, crisis_alerts(now))
+            port = free_port()
+            logs = tmp_path_factory.mktemp("web")
+            process = web_process(url, logs / "web.log", port)
+            process.start()
+            process.wait_ready(timeout=60)
+            yield Site(url=f"http://127.0.0.1:{port}", store=url, tokens=tokens, process=process)
+        finally:
+            if process is not None:
+                process.stop(timeout=20)
 
 
 @pytest.fixture

@@ -12,17 +12,13 @@ import os
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import orjson
-import psycopg
 import pytest
 from prometheus_client import CollectorRegistry
-from psycopg import sql as pgsql
 from pydantic import SecretStr
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
@@ -289,27 +285,9 @@ def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
 
 
 @pytest.fixture
-def unmigrated_url(postgres_server: Any) -> Iterator[str]:
+def unmigrated_url(empty_database: SecretStr) -> str:
     """A database of its own on the test server, created and never migrated."""
-    base = make_url(postgres_server.url.get_secret_value())
-    name = f"test_{uuid.uuid4().hex[:12]}"
-    conninfo = {
-        "host": base.host,
-        "port": base.port,
-        "user": base.username,
-        "password": base.password,
-        "dbname": base.database,
-        "autocommit": True,
-    }
-    with psycopg.connect(**conninfo) as admin:
-        admin.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(**conninfo) as admin:
-            admin.execute(
-                pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name))
-            )
+    return empty_database.get_secret_value()
 
 
 def test_the_command_refuses_without_a_database(tmp_path: Path) -> None:

@@ -8,18 +8,14 @@ import asyncio
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-import psycopg
-from psycopg import sql as pgsql
 from pydantic import SecretStr
 from sqlalchemy import Select, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from streams.devstack.localpostgres import LocalPostgres, RemotePostgres
 from streams.store import users as store
 from streams.store.database import async_engine
 from streams.store.schema import users
@@ -182,29 +178,8 @@ def test_without_a_url_it_exits_2() -> None:
         assert result.stdout == ""
 
 
-def test_a_schema_behind_exits_2_without_the_password(
-    postgres_server: LocalPostgres | RemotePostgres,
-) -> None:
-    base = make_url(postgres_server.url.get_secret_value())
-    name = f"empty_{uuid.uuid4().hex[:10]}"
-    params: dict[str, Any] = {
-        "host": base.host,
-        "port": base.port,
-        "user": base.username,
-        "password": base.password,
-        "dbname": base.database,
-        "autocommit": True,
-    }
-    with psycopg.connect(**params) as admin:
-        admin.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
-    try:
-        url = SecretStr(base.set(database=name).render_as_string(hide_password=False))
-        result = buzzwire("users", "list", url=url)
-        assert result.returncode == 2
-        assert "run `buzzwire db upgrade`" in result.stderr
-        assert str(base.password) not in everything(result)
-    finally:
-        with psycopg.connect(**params) as admin:
-            admin.execute(
-                pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name))
-            )
+def test_a_schema_behind_exits_2_without_the_password(empty_database: SecretStr) -> None:
+    result = buzzwire("users", "list", url=empty_database)
+    assert result.returncode == 2
+    assert "run `buzzwire db upgrade`" in result.stderr
+    assert str(make_url(empty_database.get_secret_value()).password) not in everything(result)

@@ -6,16 +6,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 
-import psycopg
-import pytest
-from psycopg import sql as pgsql
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
-
-from streams.devstack.localpostgres import LocalPostgres, RemotePostgres
 
 
 def buzzwire(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -28,30 +21,6 @@ def buzzwire(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str
         text=True,
         timeout=120,
     )
-
-
-@pytest.fixture
-def empty_database(postgres_server: LocalPostgres | RemotePostgres) -> Iterator[SecretStr]:
-    """A database with no schema at all (never migrated)."""
-    base = make_url(postgres_server.url.get_secret_value())
-    name = f"empty_{uuid.uuid4().hex[:10]}"
-    params = {
-        "host": base.host,
-        "port": base.port,
-        "user": base.username,
-        "password": base.password,
-        "dbname": base.database,
-        "autocommit": True,
-    }
-    with psycopg.connect(**params) as admin:  # type: ignore[arg-type]
-        admin.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
-    try:
-        yield SecretStr(base.set(database=name).render_as_string(hide_password=False))
-    finally:
-        with psycopg.connect(**params) as admin:  # type: ignore[arg-type]
-            admin.execute(
-                pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name))
-            )
 
 
 def test_the_sink_needs_a_database_url() -> None:

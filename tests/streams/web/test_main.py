@@ -6,13 +6,9 @@ from __future__ import annotations
 import subprocess
 import sys
 import urllib.request
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
-from psycopg import sql as pgsql
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
@@ -26,33 +22,6 @@ from tests.streams.web.support import web_process
 def test_no_database_url(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_web(Settings(database_url=None)) == 2
     assert "BUZZWIRE_DATABASE_URL is not set" in capsys.readouterr().err
-
-
-@pytest.fixture
-def empty_database(postgres_server: object) -> Iterator[SecretStr]:
-    """A database that was never migrated."""
-    base = make_url(postgres_server.url.get_secret_value())  # type: ignore[attr-defined]
-    name = f"empty_{uuid.uuid4().hex[:10]}"
-
-    def admin() -> psycopg.Connection[object]:
-        return psycopg.connect(
-            host=base.host,
-            port=base.port,
-            user=base.username,
-            password=base.password,
-            dbname=base.database,
-            autocommit=True,
-        )
-
-    with admin() as conn:
-        conn.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
-    try:
-        yield SecretStr(base.set(database=name).render_as_string(hide_password=False))
-    finally:
-        with admin() as conn:
-            conn.execute(
-                pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name))
-            )
 
 
 def test_a_schema_behind_is_refused(empty_database: SecretStr) -> None:
