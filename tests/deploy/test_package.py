@@ -33,7 +33,7 @@ def test_the_wheel_holds_migrations_templates_and_static_files(tmp_path: Path) -
     for folder, pattern in (
         ("streams/store/migrations/versions", "*.py"),
         ("streams/web/templates", "*.html"),
-        ("streams/web/static", "*"),
+        ("streams/web/static", "**/*"),  # vendor/ (the chart library) included
     ):
         wanted = {
             p.relative_to(ROOT).as_posix()
@@ -43,3 +43,5 @@ def test_the_wheel_holds_migrations_templates_and_static_files(tmp_path: Path) -
         assert wanted, folder
         assert wanted <= names, f"missing from the wheel: {sorted(wanted - names)}"
     assert "streams/store/migrations/script.py.mako" in names
+    assert "streams/web/static/vendor/chart.umd.min.js" in names
+    assert "streams/web/static/vendor/chart.js.LICENSE.md" in names
