@@ -159,6 +159,10 @@ def mention_rows(record: Any) -> MentionRows:
         hit = _mapping(hit, f"brands[{i}]")
         brand = clean.key(hit.get("id"), f"brands[{i}].id")
         tagged_by_brand[brand] = tagged_by_brand.get(brand, False) or bool(hit.get("tagged"))
+    topic_list = record.get("topics") or []
+    if not isinstance(topic_list, list):
+        raise RowError("invalid_field", "topics is not a list")
+    topics = sorted({clean.key(t, f"topics[{i}]") for i, t in enumerate(topic_list)})
     lang_confidence = record.get("lang_confidence")
     text = clean.text(record.get("text"), "text", required=False) or ""
     question = asks_question(text, lang)
@@ -196,6 +200,7 @@ def mention_rows(record: Any) -> MentionRows:
         "sanitized": clean.sanitized,
         "asks_question": question,
         "reports_problem": problem,
+        "topics": topics,
     }
     reach = followers + likes + shares + replies
     priority = static_priority(

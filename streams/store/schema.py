@@ -76,6 +76,7 @@ mentions = Table(
     Column("stored_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
     Column("asks_question", Boolean, nullable=False, server_default=text("false")),
     Column("reports_problem", Boolean, nullable=False, server_default=text("false")),
+    Column("topics", ARRAY(Text), nullable=False, server_default=text("'{}'")),
     PrimaryKeyConstraint("id", "created_at", name="mentions_pkey"),
     Index("mentions_created_at_idx", "created_at"),
     Index(
@@ -120,7 +121,46 @@ mention_brands = Table(
         text("created_at DESC"),
         postgresql_include=["mention_id", "priority", "snoozed_until"],
     ),
+    Index(
+        "mention_brands_brand_sentiment_time_idx",
+        "brand",
+        "sentiment",
+        "created_at",
+        postgresql_include=["reach"],
+    ),
     postgresql_partition_by="RANGE (created_at)",
+)
+
+#: What reports read (docs/trends.md): per brand, topic (``''`` = every mention of the brand,
+#: once; a topic's row counts the mentions with that topic), 15-minute UTC ``slot`` (every
+#: time zone's midnight falls on one), language (``''`` unknown), platform, sentiment (``''``
+#: none) and tagged: the mentions, their reach (each capped at 10^12) and the clearly positive
+#: and clearly negative ones (``streams.trends.sentiment``). The writer adds the brand rows it
+#: inserts, in their transaction.
+trend_rollups = Table(
+    "trend_rollups",
+    metadata,
+    Column("brand", Text, nullable=False),
+    Column("topic", Text, nullable=False),
+    Column("slot", DateTime(timezone=True), nullable=False),
+    Column("lang", Text, nullable=False),
+    Column("platform", Text, nullable=False),
+    Column("sentiment", Text, nullable=False),
+    Column("tagged", Boolean, nullable=False),
+    Column("mentions", BigInteger, nullable=False),
+    Column("reach", BigInteger, nullable=False),
+    Column("clearly_positive", BigInteger, nullable=False),
+    Column("clearly_negative", BigInteger, nullable=False),
+    PrimaryKeyConstraint(
+        "brand",
+        "topic",
+        "slot",
+        "lang",
+        "platform",
+        "sentiment",
+        "tagged",
+        name="trend_rollups_pkey",
+    ),
 )
 
 alert_threads = Table(

@@ -7,6 +7,8 @@ re-delivers (a crash between the database commit and the offset commit) is store
 - a mention is new when its ``(id, created_at)`` is; its brand rows likewise;
 - an alert event is stored once by ``(thread id, sequence)``; a thread keeps the state of its
   highest sequence, so a late re-delivery never winds it back;
+- the brand rows actually inserted are added to ``trend_rollups`` in the same statement
+  (docs/trends.md), so the rollups count every stored mention once;
 - a benchmark record replaces the stored one of the same brand or set, window and end (an
   incomplete window never replaces a complete one).
 
@@ -42,6 +44,7 @@ from streams.store.schema import (
     mention_brands,
     mentions,
 )
+from streams.trends.sentiment import CLEAR_NEGATIVE, CLEAR_POSITIVE, MAX_REACH
 
 __all__ = [
     "Item",
@@ -200,14 +203,12 @@ def _stage(table: Table, names: tuple[str, ...]) -> tuple[Table, Any]:
     return stage, move
 
 
-async def _copy_insert(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> int:
-    """Insert ``rows`` through COPY into a staging table, then ``INSERT ... SELECT ... ON
-    CONFLICT DO NOTHING``: several times faster than multi-row INSERTs for mentions. The
-    statements are composed from identifiers (psycopg's ``sql`` module), never from strings."""
-    if not rows:
-        return 0
+async def _copy_to_stage(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> Any:
+    """COPY ``rows`` into ``table``'s session-temporary staging twin; returns its psycopg
+    cursor's connection. The statements are composed from identifiers (psycopg's ``sql``
+    module), never from strings."""
     names = tuple(rows[0])
-    stage, move = _stage(table, names)
+    stage, _ = _stage(table, names)
     raw = await conn.get_raw_connection()
     driver = raw.driver_connection
     assert driver is not None
@@ -225,9 +226,88 @@ async def _copy_insert(conn: AsyncConnection, table: Table, rows: list[dict[str,
         async with cursor.copy(copy_sql) as copy:
             for row in rows:
                 await copy.write_row([row[n] for n in names])
+    return driver
+
+
+async def _copy_insert(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> int:
+    """Insert ``rows`` through COPY into a staging table, then ``INSERT ... SELECT ... ON
+    CONFLICT DO NOTHING``: several times faster than multi-row INSERTs for mentions. The
+    staging rows stay until :func:`_clear_stages` (the brand rows' rollups read them)."""
+    if not rows:
+        return 0
+    _, move = _stage(table, tuple(rows[0]))
+    await _copy_to_stage(conn, table, rows)
     result = await conn.execute(move.execution_options(preserve_rowcount=True))
-    await conn.execute(delete(stage))  # a savepoint's retry must not see them again
     return max(result.rowcount, 0)
+
+
+#: The brand rows' move, and the rollups of the rows it actually inserted, in one statement:
+#: ``RETURNING`` gives only what ``ON CONFLICT DO NOTHING`` let through, so a re-delivered
+#: mention is counted once. Each brand row counts once under topic '' and once per topic of
+#: its mention (the mention's staged row, once per (id, created_at)).
+_ROLLUP_SQL = """
+WITH inserted AS (
+    INSERT INTO mention_brands ({columns}) SELECT {columns} FROM {stage}
+    ON CONFLICT DO NOTHING
+    RETURNING brand, mention_id, created_at, tagged, sentiment, lang, platform, reach
+), staged AS (
+    SELECT DISTINCT ON (id, created_at)
+        id, created_at, topics, sentiment_positive, sentiment_negative
+    FROM {mention_stage}
+), rolled AS (
+    INSERT INTO trend_rollups AS r (
+        brand, topic, slot, lang, platform, sentiment, tagged,
+        mentions, reach, clearly_positive, clearly_negative)
+    SELECT i.brand, t.topic, buzzwire_trend_slot(i.created_at), coalesce(i.lang, ''),
+        i.platform, coalesce(i.sentiment, ''), i.tagged,
+        count(*), sum(least(i.reach, %(max_reach)s)),
+        count(*) FILTER (WHERE m.sentiment_positive >= %(positive)s),
+        count(*) FILTER (WHERE m.sentiment_negative >= %(negative)s)
+    FROM inserted i
+    JOIN staged m ON m.id = i.mention_id AND m.created_at = i.created_at
+    CROSS JOIN LATERAL unnest(ARRAY[''] || m.topics) AS t(topic)
+    GROUP BY 1, 2, 3, 4, 5, 6, 7
+    ON CONFLICT ON CONSTRAINT trend_rollups_pkey DO UPDATE SET
+        mentions = r.mentions + excluded.mentions,
+        reach = r.reach + excluded.reach,
+        clearly_positive = r.clearly_positive + excluded.clearly_positive,
+        clearly_negative = r.clearly_negative + excluded.clearly_negative
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM rolled)
+"""
+
+
+async def _insert_brands_and_rollups(
+    conn: AsyncConnection, rows: list[dict[str, Any]], mention_rows: list[dict[str, Any]]
+) -> int:
+    """Insert the brand ``rows`` (their mentions are staged: ``mention_rows``) and add the
+    inserted ones to ``trend_rollups``; returns how many brand rows were inserted."""
+    if not rows:
+        return 0
+    names = tuple(rows[0])
+    stage, _ = _stage(mention_brands, names)
+    mention_stage, _ = _stage(mentions, tuple(mention_rows[0]))
+    driver = await _copy_to_stage(conn, mention_brands, rows)
+    statement = pgsql.SQL(_ROLLUP_SQL).format(
+        columns=pgsql.SQL(", ").join(pgsql.Identifier(n) for n in names),
+        stage=pgsql.Identifier(stage.name),
+        mention_stage=pgsql.Identifier(mention_stage.name),
+    )
+    params = {"max_reach": MAX_REACH, "positive": CLEAR_POSITIVE, "negative": CLEAR_NEGATIVE}
+    async with driver.cursor() as cursor:
+        await cursor.execute(statement, params)
+        row = await cursor.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+async def _clear_stages(conn: AsyncConnection, tables: Sequence[tuple[Table, list[Any]]]) -> None:
+    """Empty the staging tables used (a savepoint's retry must not see the rows again)."""
+    for table, rows in tables:
+        if rows:
+            stage, _ = _stage(table, tuple(rows[0]))
+            await conn.execute(delete(stage))
 
 
 async def _execute(conn: AsyncConnection, statement: Any, rows: list[dict[str, Any]]) -> int:
@@ -260,13 +340,15 @@ async def _write(conn: AsyncConnection, items: Sequence[Item]) -> dict[str, int]
             held_b = benchmarks.get(key)
             if held_b is None or rows["complete"] or not held_b["complete"]:
                 benchmarks[key] = rows
-    return {
+    counts = {
         "mentions": await _copy_insert(conn, mentions, mention_rows),
-        "mention_brands": await _copy_insert(conn, mention_brands, brand_rows),
+        "mention_brands": await _insert_brands_and_rollups(conn, brand_rows, mention_rows),
         "alert_events": await _execute(conn, _events_insert, event_rows),
         "alert_threads": await _execute(conn, _threads_upsert, list(threads.values())),
         "benchmark_snapshots": await _execute(conn, _benchmarks_upsert, list(benchmarks.values())),
     }
+    await _clear_stages(conn, [(mentions, mention_rows), (mention_brands, brand_rows)])
+    return counts
 
 
 async def write_batch(engine: AsyncEngine, items: Sequence[Item], cache: PartitionCache) -> Written:
