@@ -10,6 +10,7 @@ Shape (YAML)::
         hashtags: ["#acme"]           # hashtags that name the brand (not a tag)
         exclude: [acme looney]        # phrases that veto name/alias/hashtag matches
         competitors: [globex]         # other brand ids
+        timezone: Europe/Riga         # IANA time zone of its reports' periods (default UTC)
 
 Every problem found is reported at once in one :class:`BrandsFileError` whose message names
 the file, the entry (``brands[3] (id 'globex')``) and what is wrong.
@@ -22,6 +23,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, field_validator
 from pydantic_core import ErrorDetails
@@ -55,7 +57,16 @@ __all__ = [
     "parse_brands_yaml",
 ]
 
-BRAND_KEYS = ("id", "name", "aliases", "handles", "hashtags", "exclude", "competitors")
+BRAND_KEYS = (
+    "id",
+    "name",
+    "aliases",
+    "handles",
+    "hashtags",
+    "exclude",
+    "competitors",
+    "timezone",
+)
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
 
 
@@ -143,6 +154,19 @@ class Brand(BaseModel):
     hashtags: tuple[Hashtag, ...] = ()
     exclude: tuple[Term, ...] = ()
     competitors: tuple[Slug, ...] = ()
+    #: The IANA time zone of the brand's reports: its days, weeks, months, quarters and years.
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not a time zone: use an IANA name such as Europe/Riga or UTC"
+            ) from None
+        return value
 
     @field_validator("aliases", "handles", "hashtags", "exclude", "competitors", mode="before")
     @classmethod

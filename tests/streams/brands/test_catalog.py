@@ -424,3 +424,14 @@ def test_parse_brands_yaml_source_name() -> None:
     with pytest.raises(BrandsFileError, match=r"^invalid brands file 'inline': "):
         parse_brands_yaml("brands: []", source="inline")
     assert parse_brands_yaml(GOOD).ids == ("acme", "globex")
+
+
+def test_a_brand_has_a_time_zone_for_its_reports_utc_by_default() -> None:
+    catalog = parse_brands_yaml(
+        "brands:\n  - id: acme\n    name: Acme\n    timezone: Asia/Kolkata\n"
+        "  - id: globex\n    name: Globex\n"
+    )
+    assert catalog["acme"].timezone == "Asia/Kolkata"
+    assert catalog["globex"].timezone == "UTC"
+    with pytest.raises(BrandsFileError, match="'Mars/Base' is not a time zone"):
+        parse_brands_yaml("brands:\n  - id: acme\n    name: Acme\n    timezone: Mars/Base\n")
