@@ -1,7 +1,8 @@
 """Grafana dashboards as Grafana reads them: their panels, and their template variables
 (``$brand``, ``$window``, ``$__rate_interval``, ...) substituted the way Grafana does for a
 Prometheus datasource; :func:`expand` evaluates an expression once per option of its custom
-variables."""
+variables. :func:`expand_sql` does the same for the SQL of a PostgreSQL datasource (its time
+macros and the ``sqlstring`` format)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from typing import Any
 __all__ = [
     "custom_options",
     "expand",
+    "expand_sql",
     "format_value",
     "legend",
     "panels",
     "query_variables",
+    "sql_quote",
     "substitute",
     "variables_in",
 ]
@@ -114,3 +117,72 @@ def legend(fmt: str | None, labels: Mapping[str, str]) -> str:
         inner = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()) if k != "__name__")
         return f"{labels.get('__name__', '')}{{{inner}}}"
     return re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda m: labels.get(m.group(1), ""), fmt)
+
+
+# --------------------------------------------------------------------------- SQL datasources
+
+_MACRO = re.compile(r"\$__(timeFilter|timeFrom|timeTo)\(\s*([^)]*?)\s*\)")
+
+
+def sql_quote(value: str) -> str:
+    """A value as Grafana's ``sqlstring`` format writes it: quoted, ``'`` doubled."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _sql_value(value: str | Sequence[str], fmt: str | None) -> str:
+    values = [value] if isinstance(value, str) else list(value)
+    if fmt == "sqlstring":
+        return ",".join(sql_quote(v) for v in values)
+    if fmt == "raw":
+        return ",".join(values)
+    if fmt == "csv":
+        return ",".join(values)
+    if fmt is not None:
+        raise ValueError(f"variable format {fmt!r} is not supported")
+    # Grafana's default for SQL datasources: one value of a single-value variable as it is,
+    # the values of a multi-value one quoted and comma-separated
+    return values[0] if isinstance(value, str) else ",".join(sql_quote(v) for v in values)
+
+
+def expand_sql(
+    text: str,
+    values: Mapping[str, str | Sequence[str]],
+    *,
+    time_from: str,
+    time_to: str,
+) -> str:
+    """A Grafana SQL query (PostgreSQL datasource) as Grafana sends it to the server.
+
+    The macros ``$__timeFrom()``, ``$__timeTo()`` and ``$__timeFilter(column)`` become the
+    dashboard's time range (``time_from``, ``time_to``: RFC 3339 UTC, as Grafana writes them:
+    ``'2026-11-01T00:00:00Z'``, ``column BETWEEN '...' AND '...'``); then ``$name``,
+    ``${name}`` and ``${name:sqlstring|raw|csv}`` become ``values[name]`` (a list for a
+    multi-value variable), as Grafana formats them. Raises ``KeyError`` for a variable that
+    ``values`` lacks, ``ValueError`` for another macro or format.
+    """
+
+    def macro(match: re.Match[str]) -> str:
+        name, arg = match.group(1), match.group(2)
+        if name == "timeFrom":
+            return sql_quote(time_from)
+        if name == "timeTo":
+            return sql_quote(time_to)
+        if not arg:
+            raise ValueError("$__timeFilter needs a column")
+        return f"{arg} BETWEEN {sql_quote(time_from)} AND {sql_quote(time_to)}"
+
+    text = _MACRO.sub(macro, text)
+    if "$__" in text:
+        raise ValueError(f"a Grafana macro this test does not expand: {text!r}")
+
+    def repl(match: re.Match[str]) -> str:
+        whole = match.group(0)
+        name = match.group(1) or match.group(2) or match.group(3)
+        if name not in values:
+            raise KeyError(f"no value for Grafana variable ${name} in {text!r}")
+        fmt = None
+        if whole.startswith("${") and ":" in whole:
+            fmt = whole[2:-1].split(":", 1)[1]
+        return _sql_value(values[name], fmt)
+
+    return _VARIABLE.sub(repl, text)

@@ -31,6 +31,10 @@ from streams.pipeline.metrics import Metrics
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 DASHBOARDS = sorted((DEPLOY / "grafana" / "dashboards").glob("*.json"))
+#: dashboards on the store's PostgreSQL datasource: their SQL is checked and run against a real
+#: server by tests/deploy/test_trends_dashboard.py; every other one is on Prometheus
+SQL_DASHBOARDS = [DEPLOY / "grafana" / "dashboards" / "trends.json"]
+PROMETHEUS_DASHBOARDS = [p for p in DASHBOARDS if p not in SQL_DASHBOARDS]
 K8S = DEPLOY / "k8s"
 POSTGRES_DATASOURCE = DEPLOY / "grafana" / "provisioning" / "datasources" / "postgres.yml"
 #: the scrape job of the sinks (the rules' job="buzzwire" means workers only)
@@ -193,18 +197,19 @@ def test_local_config_keeps_the_worker_job_and_its_rules() -> None:
 # --------------------------------------------------------------------------- dashboards
 
 
-def test_the_three_dashboards_exist_with_unique_uids() -> None:
+def test_the_four_dashboards_exist_with_unique_uids() -> None:
     titles = {json.loads(p.read_text())["title"]: p.name for p in DASHBOARDS}
     assert titles == {
         "Brand overview": "brand-overview.json",
         "Crisis monitor": "crisis-monitor.json",
         "Pipeline health": "pipeline-health.json",
+        "Trends": "trends.json",
     }
     uids = [json.loads(p.read_text())["uid"] for p in DASHBOARDS]
     assert len(set(uids)) == len(uids)
 
 
-@pytest.mark.parametrize("path", DASHBOARDS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", PROMETHEUS_DASHBOARDS, ids=lambda p: p.name)
 def test_every_panel_queries_the_provisioned_prometheus(path: Path) -> None:
     dashboard = json.loads(path.read_text())
     evaluated = {(e.source, e.expr) for e in deploy_files.deploy_expressions()}
@@ -227,7 +232,7 @@ def test_every_panel_queries_the_provisioned_prometheus(path: Path) -> None:
             assert var["datasource"]["uid"] == deploy_files.DATASOURCE_UID
 
 
-@pytest.mark.parametrize("path", DASHBOARDS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", PROMETHEUS_DASHBOARDS, ids=lambda p: p.name)
 def test_dashboard_variables_are_defined_and_substitutable(path: Path) -> None:
     dashboard = json.loads(path.read_text())
     defined = set(grafana.custom_options(dashboard)) | set(grafana.query_variables(dashboard))

@@ -338,3 +338,25 @@ def web_process(url: SecretStr, log_path: Path, port: int, **env: str) -> Worker
         command="web",
         port_env="BUZZWIRE_UI_PORT",
     )
+
+
+def write_history(url: SecretStr, mentions: Iterable[Any], batch: int = 2000) -> int:
+    """Write a synthetic history (``streams.devstack.trends_history``: ``HistoryMention``s) as
+    the pipeline would have enriched it, through the store's writer (which keeps the trend
+    rollups); returns how many mentions were written."""
+    from streams.devstack.trends_history import enriched_record
+
+    items = [Item("mention", mention_rows(enriched_record(m))) for m in mentions]
+
+    async def run() -> None:
+        engine = async_engine(url, pool_size=1)
+        cache = PartitionCache()
+        try:
+            for i in range(0, len(items), batch):
+                written = await write_batch(engine, items[i : i + batch], cache)
+                assert not written.rejected, written.rejected[:3]
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    return len(items)
