@@ -1,4 +1,5 @@
-"""The ``buzzwire`` command: worker, sink, web, db, kafka, postgres, replay, users, tokens, demo."""
+"""The ``buzzwire`` command: worker, sink, web, db, kafka, postgres, replay, report, digest, users,
+tokens, demo."""
 
 from __future__ import annotations
 
@@ -193,6 +194,29 @@ def _cmd_import(args: argparse.Namespace) -> int:
     )
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from streams.config import get_settings
+    from streams.reporting.cli import run_report
+
+    return run_report(
+        get_settings(),
+        brand=args.brand,
+        period=args.period,
+        at=args.at,
+        fmt=args.format,
+        output=Path(args.output) if args.output else None,
+    )
+
+
+def _cmd_digest(args: argparse.Namespace) -> int:
+    from streams.config import get_settings
+    from streams.reporting.cli import run_digest
+
+    return run_digest(
+        get_settings(), routes_file=Path(args.routes), at=args.at, dry_run=args.dry_run
+    )
+
+
 def _cmd_users(args: argparse.Namespace) -> int:
     from streams.config import get_settings
     from streams.usercli import run_users
@@ -288,6 +312,29 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--rejects", default=None, help="write the invalid lines here (JSONL)")
     imp.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     imp.set_defaults(func=_cmd_import)
+
+    report = sub.add_parser(
+        "report", help="a brand's trend report for a week, month, quarter or year (docs/trends.md)"
+    )
+    report.add_argument("--brand", required=True, help="brand id from the brands file")
+    report.add_argument("--period", choices=("week", "month", "quarter", "year"), default="quarter")
+    report.add_argument(
+        "--at",
+        default=None,
+        help="a day (YYYY-MM-DD, the brand's time zone) in the period; default: the latest "
+        "complete period",
+    )
+    report.add_argument("--format", choices=("csv", "json", "html"), default="html")
+    report.add_argument("--output", "-o", default=None, help="write here instead of stdout")
+    report.set_defaults(func=_cmd_report)
+    digest = sub.add_parser(
+        "digest",
+        help="send the scheduled digests of a digests file to Slack or webhooks (docs/trends.md)",
+    )
+    digest.add_argument("--routes", required=True, help="the digests file (YAML)")
+    digest.add_argument("--at", default=None, help="a day in the period (default: latest complete)")
+    digest.add_argument("--dry-run", action="store_true", help="print the payloads, send nothing")
+    digest.set_defaults(func=_cmd_digest)
 
     users = sub.add_parser("users", help="people who use the inbox (docs/users-and-access.md)")
     users_sub = users.add_subparsers(dest="users_action", required=True)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -25,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from streams.store.schema import mention_brands, mentions, trend_rollups
 from streams.trends.sentiment import CLEAR_NEGATIVE, CLEAR_POSITIVE
-from streams.trends.tally import Tally
+from streams.trends.tally import ServiceKpis, Statement, Tally
 
 __all__ = [
     "PERIODS",
@@ -182,24 +181,6 @@ async def breakdown(
     return {row[0]: _tally(row[1:]) for row in await conn.execute(query)}
 
 
-@dataclass(frozen=True, slots=True)
-class ServiceKpis:
-    """The team's service over the untagged mentions of a period (docs/trends.md).
-
-    ``untagged``: the brand's untagged items created in the period; ``dismissed``: those
-    dismissed (not to be answered); ``answered``: those marked done; ``acted``: those with a
-    first action; ``median_first_action_seconds``: the median time from the mention to its first
-    action, over those acted on (None without any); ``backlog``: those without any action by
-    the period's end (or by ``now`` for the period in progress)."""
-
-    untagged: int
-    dismissed: int
-    answered: int
-    acted: int
-    median_first_action_seconds: float | None
-    backlog: int
-
-
 async def service_kpis(
     conn: AsyncConnection, brand: str, start: datetime, end: datetime, *, now: datetime
 ) -> ServiceKpis:
@@ -224,25 +205,6 @@ async def service_kpis(
     row = (await conn.execute(query)).one()
     median = None if row[4] is None else float(row[4])
     return ServiceKpis(int(row[0]), int(row[1]), int(row[2]), int(row[3]), median, int(row[5]))
-
-
-@dataclass(frozen=True, slots=True)
-class Statement:
-    """One of a period's most important statements: a clearly negative or clearly positive
-    mention of a brand, with its reach."""
-
-    brand: str
-    mention_id: str
-    created_at: datetime
-    sentiment: str
-    score: float
-    reach: int
-    platform: str
-    lang: str | None
-    author_handle: str | None
-    url: str | None
-    text: str
-    topics: tuple[str, ...]
 
 
 async def top_statements(

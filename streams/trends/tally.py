@@ -1,11 +1,13 @@
-"""What the store's rollups sum to for a brand (and topic) over a stretch of time."""
+"""What the store gives for a period: the rollups' sums for a brand (and topic), the inbox's
+service KPIs and the most important statements."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
+from datetime import datetime
 
-__all__ = ["Tally", "total"]
+__all__ = ["ServiceKpis", "Statement", "Tally", "total"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,3 +35,56 @@ def total(tallies: Iterable[Tally]) -> Tally:
     for t in tallies:
         out = out + t
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceKpis:
+    """The team's service over the untagged mentions of a period (docs/trends.md).
+
+    ``untagged``: the brand's untagged items created in the period; ``dismissed``: those
+    dismissed (not to be answered); ``answered``: those marked done; ``acted``: those with a
+    first action; ``median_first_action_seconds``: the median time from the mention to its first
+    action, over those acted on (None without any); ``backlog``: those without any action by
+    the period's end (or by ``now`` for the period in progress)."""
+
+    untagged: int = 0
+    dismissed: int = 0
+    answered: int = 0
+    acted: int = 0
+    median_first_action_seconds: float | None = None
+    backlog: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One of a period's most important statements: a clearly negative or clearly positive
+    mention of a brand, with its reach."""
+
+    brand: str
+    mention_id: str
+    created_at: datetime
+    sentiment: str
+    score: float
+    reach: int
+    platform: str
+    lang: str | None
+    author_handle: str | None
+    url: str | None
+    text: str
+    topics: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "brand": self.brand,
+            "mention_id": self.mention_id,
+            "created_at": self.created_at.isoformat(),
+            "sentiment": self.sentiment,
+            "score": self.score,
+            "reach": self.reach,
+            "platform": self.platform,
+            "lang": self.lang,
+            "author_handle": self.author_handle,
+            "url": self.url,
+            "text": self.text,
+            "topics": list(self.topics),
+        }
