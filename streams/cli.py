@@ -205,6 +205,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         at=args.at,
         fmt=args.format,
         output=Path(args.output) if args.output else None,
+        topics=Path(args.topics) if args.topics else None,
     )
 
 
@@ -213,7 +214,11 @@ def _cmd_digest(args: argparse.Namespace) -> int:
     from streams.reporting.cli import run_digest
 
     return run_digest(
-        get_settings(), routes_file=Path(args.routes), at=args.at, dry_run=args.dry_run
+        get_settings(),
+        routes_file=Path(args.routes),
+        at=args.at,
+        dry_run=args.dry_run,
+        topics=Path(args.topics) if args.topics else None,
     )
 
 
@@ -326,6 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--format", choices=("csv", "json", "html"), default="html")
     report.add_argument("--output", "-o", default=None, help="write here instead of stdout")
+    report.add_argument("--topics", default=None, help="topic taxonomy (YAML) for the departments")
     report.set_defaults(func=_cmd_report)
     digest = sub.add_parser(
         "digest",
@@ -334,6 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--routes", required=True, help="the digests file (YAML)")
     digest.add_argument("--at", default=None, help="a day in the period (default: latest complete)")
     digest.add_argument("--dry-run", action="store_true", help="print the payloads, send nothing")
+    digest.add_argument("--topics", default=None, help="topic taxonomy (YAML) for the departments")
     digest.set_defaults(func=_cmd_digest)
 
     users = sub.add_parser("users", help="people who use the inbox (docs/users-and-access.md)")

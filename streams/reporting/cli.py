@@ -32,9 +32,11 @@ __all__ = ["run_digest", "run_report", "topics_path"]
 NO_URL = "BUZZWIRE_DATABASE_URL is not set (docs/store.md)"
 
 
-def topics_path(settings: Settings) -> Path | None:
-    """The topic taxonomy (``BUZZWIRE_TOPICS`` when the settings have it, else the shipped
-    ``streams/data/topics.yaml``), for the topic -> department mapping."""
+def topics_path(settings: Settings, given: Path | None = None) -> Path | None:
+    """The topic taxonomy for the topic -> department mapping: ``given`` (``--topics``), else
+    ``BUZZWIRE_TOPICS`` when the settings have it, else the shipped ``streams/data/topics.yaml``."""
+    if given is not None:
+        return given
     configured = getattr(settings, "topics", None)
     if configured:
         return Path(configured)
@@ -62,6 +64,7 @@ def run_report(
     at: str | None,
     fmt: str,
     output: Path | None,
+    topics: Path | None = None,
     now: datetime | None = None,
 ) -> int:
     """``buzzwire report``: writes the report to ``output`` (or stdout)."""
@@ -79,7 +82,7 @@ def run_report(
         return _fail("report", f"--at {at!r} is not a date (YYYY-MM-DD)", 2)
     now = now or datetime.now(UTC)
     span = report_span(catalog, brand, period, day, now)
-    departments = load_departments(topics_path(settings))
+    departments = load_departments(topics_path(settings, topics))
 
     async def go() -> dict[str, Any]:
         engine = async_engine(url, pool_size=1)
@@ -121,6 +124,7 @@ def run_digest(
     routes_file: Path,
     at: str | None = None,
     dry_run: bool = False,
+    topics: Path | None = None,
     now: datetime | None = None,
 ) -> int:
     """``buzzwire digest``: sends every digest the file asks for, for the latest complete
@@ -140,7 +144,7 @@ def run_digest(
     except ValueError:
         return _fail("digest", f"--at {at!r} is not a date (YYYY-MM-DD)", 2)
     now = now or datetime.now(UTC)
-    departments = load_departments(topics_path(settings))
+    departments = load_departments(topics_path(settings, topics))
 
     async def go() -> int:
         engine = async_engine(url, pool_size=1)
