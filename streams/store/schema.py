@@ -315,6 +315,25 @@ outbox = Table(
     ),
 )
 
+#: ``trend_rollups`` summed over language, platform, sentiment and tagged (those become
+#: columns): one row per brand, topic and slot at most, what the reports' totals and series read.
+trend_totals = Table(
+    "trend_totals",
+    metadata,
+    Column("brand", Text, nullable=False),
+    Column("topic", Text, nullable=False),
+    Column("slot", DateTime(timezone=True), nullable=False),
+    Column("mentions", BigInteger, nullable=False),
+    Column("reach", BigInteger, nullable=False),
+    Column("negative", BigInteger, nullable=False),
+    Column("neutral", BigInteger, nullable=False),
+    Column("positive", BigInteger, nullable=False),
+    Column("untagged", BigInteger, nullable=False),
+    Column("clearly_positive", BigInteger, nullable=False),
+    Column("clearly_negative", BigInteger, nullable=False),
+    PrimaryKeyConstraint("brand", "topic", "slot", name="trend_totals_pkey"),
+)
+
 #: The month-partitioned tables and the column they are partitioned on.
 PARTITIONED = {
     "mentions": "created_at",

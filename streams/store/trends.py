@@ -22,7 +22,7 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, Date, Integer, and_, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from streams.store.schema import mention_brands, mentions, trend_rollups
+from streams.store.schema import mention_brands, mentions, trend_rollups, trend_totals
 from streams.trends.sentiment import CLEAR_NEGATIVE, CLEAR_POSITIVE
 from streams.trends.tally import ServiceKpis, Statement, Tally
 
@@ -43,11 +43,18 @@ __all__ = [
 PERIODS = ("day", "week", "month", "quarter", "year")
 Period = Literal["day", "week", "month", "quarter", "year"]
 
-r = trend_rollups.c
+r = trend_totals.c
+full = trend_rollups.c
 
 
 def _sums() -> list[ColumnElement[Any]]:
+    """The :class:`Tally` fields, in order, as sums over ``trend_totals``."""
+    return [func.sum(getattr(r, name)) for name in Tally.__dataclass_fields__]
+
+
+def _full_sums() -> list[ColumnElement[Any]]:
     """The :class:`Tally` fields, in order, as sums over ``trend_rollups``."""
+    r = full
     return [
         func.sum(r.mentions),
         func.sum(r.reach),
@@ -176,8 +183,12 @@ async def breakdown(
     _check(start, end)
     if by not in ("lang", "platform"):
         raise ValueError("by must be 'lang' or 'platform'")
-    key = r[by]
-    query = select(key, *_sums()).where(_where([brand], start, end), r.topic == topic).group_by(key)
+    key = full[by]
+    query = (
+        select(key, *_full_sums())
+        .where(full.brand == brand, full.slot >= start, full.slot < end, full.topic == topic)
+        .group_by(key)
+    )
     return {row[0]: _tally(row[1:]) for row in await conn.execute(query)}
 
 

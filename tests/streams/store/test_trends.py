@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from streams.store import trends
 from streams.store.rows import mention_rows
-from streams.store.schema import mention_brands, trend_rollups
+from streams.store.schema import mention_brands, trend_rollups, trend_totals
 from streams.store.writer import Item, PartitionCache, write_batch
 from streams.trends.tally import Tally
 from tests.streams.store.factories import enriched
@@ -62,8 +62,35 @@ async def test_rollups_count_each_inserted_brand_row_once_per_topic(engine: Asyn
         assert delivery["acme"].mentions == 2
         langs = await trends.breakdown(conn, "acme", T0, T1, by="lang")
         assert {k: v.mentions for k, v in langs.items()} == {"en": 3, "lv": 1}
-        rows = (await conn.execute(select(func.count()).select_from(trend_rollups))).scalar_one()
-        assert rows > 0
+        # trend_totals is trend_rollups summed over language, platform, sentiment and tagged
+        full = trend_rollups.c
+        summed = select(
+            full.brand,
+            full.topic,
+            full.slot,
+            func.sum(full.mentions),
+            func.sum(full.reach),
+            func.sum(full.mentions).filter(full.sentiment == "negative"),
+            func.sum(full.mentions).filter(full.tagged.is_(False)),
+            func.sum(full.clearly_positive),
+        ).group_by(full.brand, full.topic, full.slot)
+        t = trend_totals.c
+        direct = select(
+            t.brand,
+            t.topic,
+            t.slot,
+            t.mentions,
+            t.reach,
+            t.negative,
+            t.untagged,
+            t.clearly_positive,
+        )
+        expected = {
+            tuple(int(v or 0) if i > 2 else v for i, v in enumerate(row))
+            for row in await conn.execute(summed)
+        }
+        assert {tuple(row) for row in await conn.execute(direct)} == expected
+        assert len(expected) == 6  # acme and globex (one slot): '', delivery and billing each
 
 
 async def test_periods_follow_the_brand_time_zone_to_the_quarter_hour(engine: AsyncEngine) -> None:
