@@ -1,0 +1,215 @@
+"""Why an alert fired: the terms that rose against the brand's baseline, and the rest of an
+alert's ``explanation`` (pure).
+
+Terms (per language), hashtags and handles (across languages: a crisis hashtag is shared by
+all of them; ``streams.crisis.tokens.terms``) are counted twice,
+both bounded (``streams.crisis.sketches.DecayedTopK``): a *recent* count that halves every
+``recent_half_life`` seconds (15 min) and a *baseline* that halves every
+``baseline_half_life`` (2 days). A term's rise is the log-odds ratio of its recent rate against
+its baseline rate with an informative Dirichlet prior (Monroe, Colaresi and Quinn 2008,
+"Fightin' Words", eq. 22), divided by its standard deviation: a z-score that is large only
+for terms both much more frequent than usual and frequent enough to be sure of. The prior is
+the baseline itself (``alpha_w = prior * baseline share``, at least half a token), so a term
+never seen before needs a handful of posts to rank, and a common word that is merely as common
+as ever never does.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from streams.crisis.sketches import DecayedTopK
+
+__all__ = ["ExplainConfig", "RisingTerm", "TermTrends", "log_odds_z"]
+
+_SEP = "|"
+#: hashtags and handles are counted across languages (a crisis hashtag is shared by all)
+ALL = "*"
+
+
+def _lang_of(term: str, lang: str) -> str:
+    return ALL if term[:1] in "#@" else lang
+
+
+@dataclass(frozen=True)
+class ExplainConfig:
+    recent_half_life: float = 900.0
+    baseline_half_life: float = 2 * 86400.0
+    recent_k: int = 96
+    baseline_k: int = 256
+    #: strength of the informative prior, in tokens
+    prior: float = 500.0
+    #: the least prior a term gets (half a token): a term new to the brand can rank once it
+    #: is frequent, instead of being drowned by the uncertainty of a zero baseline
+    min_alpha: float = 0.5
+    #: a term ranks with at least this recent (decayed) count and this z-score
+    min_count: float = 4.0
+    min_z: float = 3.0
+
+
+def log_odds_z(
+    y_i: float, n_i: float, y_j: float, n_j: float, alpha_w: float, alpha_0: float
+) -> float:
+    """Monroe et al.'s z-score of a word's log-odds in corpus i against corpus j with an
+    informative Dirichlet prior (``alpha_w`` for the word, ``alpha_0`` in all)."""
+    a_i = max(n_i + alpha_0 - y_i - alpha_w, 1e-9)
+    a_j = max(n_j + alpha_0 - y_j - alpha_w, 1e-9)
+    delta = math.log((y_i + alpha_w) / a_i) - math.log((y_j + alpha_w) / a_j)
+    var = 1.0 / (y_i + alpha_w) + 1.0 / (y_j + alpha_w)
+    return delta / math.sqrt(var)
+
+
+@dataclass(frozen=True, slots=True)
+class RisingTerm:
+    term: str
+    lang: str
+    count: float
+    share: float
+    baseline_share: float
+    z: float
+
+    @property
+    def kind(self) -> str:
+        return {"#": "hashtag", "@": "handle"}.get(self.term[:1], "term")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "term": self.term,
+            "kind": self.kind,
+            "lang": None if self.lang == ALL else self.lang,
+            "count": round(self.count, 1),
+            "share": round(self.share, 4),
+            "baseline_share": round(self.baseline_share, 5),
+            "z": round(self.z, 2),
+        }
+
+
+class TermTrends:
+    """A brand's recent and baseline term counts per language (bounded; JSON state)."""
+
+    def __init__(self, config: ExplainConfig | None = None) -> None:
+        cfg = self.config = config or ExplainConfig()
+        self.recent = DecayedTopK(cfg.recent_k, cfg.recent_half_life)
+        self.baseline = DecayedTopK(cfg.baseline_k, cfg.baseline_half_life)
+        # tokens counted per language (and sentiment counts under "@n", "@neg", "@pos")
+        self.recent_totals = DecayedTopK(64, cfg.recent_half_life)
+        self.baseline_totals = DecayedTopK(64, cfg.baseline_half_life)
+
+    def add(
+        self,
+        terms: Iterable[str],
+        lang: str,
+        ts: float,
+        sentiment: str | None,
+        inauthentic: bool = False,
+    ) -> None:
+        """Count a mention's terms (none for an ``inauthentic`` one: a copy or a capped
+        post counts only towards the usual share of those)."""
+        keys = [] if inauthentic else [f"{_lang_of(t, lang)}{_SEP}{t}" for t in terms]
+        extra = ["@n"]
+        if inauthentic:
+            extra.append("@bad")
+        elif sentiment == "negative":
+            extra.append("@neg")
+        elif sentiment == "positive":
+            extra.append("@pos")
+        for counts, totals in (
+            (self.recent, self.recent_totals),
+            (self.baseline, self.baseline_totals),
+        ):
+            w = counts.weight(ts)
+            if keys:
+                counts.add(keys, w)
+            wt = totals.weight(ts)
+            totals.add(extra, wt)
+            for key in keys:
+                of = key.split(_SEP, 1)[0]
+                totals.counts[of] = totals.counts.get(of, 0.0) + wt
+
+    def usual_inauthentic_share(self, ts: float) -> float:
+        """The baseline's share of inauthentic mentions (copies and capped posts)."""
+        n = self.baseline_totals.get("@n", ts)
+        return self.baseline_totals.get("@bad", ts) / n if n > 0 else 0.0
+
+    def sentiment(self, ts: float) -> dict[str, float | None]:
+        """The baseline's negative share and net sentiment ((pos - neg) / all) at ``ts``."""
+        n = self.baseline_totals.get("@n", ts) - self.baseline_totals.get("@bad", ts)
+        if n <= 0:
+            return {"negative_share": None, "net": None}
+        neg = self.baseline_totals.get("@neg", ts)
+        pos = self.baseline_totals.get("@pos", ts)
+        return {"negative_share": neg / n, "net": (pos - neg) / n}
+
+    def rising(self, ts: float) -> list[RisingTerm]:
+        """Every recent term that rose, by z-score (highest first)."""
+        cfg = self.config
+        out = []
+        # a recent count is over the truth by at most the floor (keys enter at the floor, as
+        # in Space-Saving): rank on the count that is certain
+        floor = self.recent.floor * self.recent.scale(ts)
+        for key, counted in self.recent.top(ts):
+            y_i = counted - floor
+            if y_i < cfg.min_count:
+                continue
+            lang, term = key.split(_SEP, 1)
+            n_i = self.recent_totals.get(lang, ts)
+            n_j = self.baseline_totals.get(lang, ts)
+            y_j = min(self.baseline.get(key, ts), n_j)
+            # the prior: the baseline's share of the word (a term never seen has the share of
+            # one token in a baseline a little larger than the vocabulary held)
+            p_w = (y_j + 0.5) / (n_j + 0.5 * len(self.baseline.counts) + 1.0)
+            alpha_w = max(cfg.prior * p_w, cfg.min_alpha)
+            z = log_odds_z(y_i, n_i, y_j, n_j, alpha_w, cfg.prior)
+            if z >= cfg.min_z:
+                share = y_i / n_i if n_i > 0 else 0.0
+                base = y_j / n_j if n_j > 0 else 0.0
+                if share > base:
+                    out.append(RisingTerm(term, lang, y_i, share, base, z))
+        out.sort(key=lambda r: (-r.z, r.term))
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "recent": self.recent.to_json(),
+            "baseline": self.baseline.to_json(),
+            "recent_totals": self.recent_totals.to_json(),
+            "baseline_totals": self.baseline_totals.to_json(),
+        }
+
+    @classmethod
+    def from_json(
+        cls, data: Mapping[str, Any] | None, config: ExplainConfig | None = None
+    ) -> TermTrends:
+        out = cls(config)
+        if not data:
+            return out
+        cfg = out.config
+        out.recent = DecayedTopK.from_json(data.get("recent"), cfg.recent_k, cfg.recent_half_life)
+        out.baseline = DecayedTopK.from_json(
+            data.get("baseline"), cfg.baseline_k, cfg.baseline_half_life
+        )
+        out.recent_totals = DecayedTopK.from_json(
+            data.get("recent_totals"), 64, cfg.recent_half_life
+        )
+        out.baseline_totals = DecayedTopK.from_json(
+            data.get("baseline_totals"), 64, cfg.baseline_half_life
+        )
+        return out
+
+
+def top_terms(
+    rising: list[RisingTerm], langs: Mapping[str, int], n: int = 5, per_lang: int = 3
+) -> tuple[list[RisingTerm], dict[str, list[str]]]:
+    """The ``n`` terms that rose most overall, and per language (the window's top three
+    languages) the ``per_lang`` that rose most."""
+    top = rising[:n]
+    by_lang: dict[str, list[str]] = {}
+    ranked_langs = [lang for lang, _ in sorted(langs.items(), key=lambda kv: (-kv[1], kv[0]))]
+    for lang in ranked_langs[:3]:
+        picked = [r.term for r in rising if r.lang == lang][:per_lang]
+        if picked:
+            by_lang[lang] = picked
+    return top, by_lang

@@ -1,0 +1,277 @@
+"""A brand's insight state: near-duplicates, authors, term trends and the organic make-up of
+its recent buckets; per mention and at window close (pure; one JSON value per brand).
+
+The stream calls, per brand:
+
+- ``observe(event)`` for every brand event (in the order of the brand's partition): it returns
+  the mention's :class:`Observation` (its ``duplicate_cluster`` id and size, whether it is a
+  copy or capped, so organic or not) and counts it into the bucket of ``bucket_seconds`` that
+  holds its time;
+- ``window_mix(start, end)`` when a crisis window ``[start, end)`` closes (any width that is a
+  multiple of ``bucket_seconds``): the window's :class:`~streams.crisis.campaigns.Mix`. The
+  detector takes ``mix.organic`` / ``mix.organic_negative``;
+  ``campaigns.classify(mix, expected)`` says whether a rise is coordinated;
+- ``explain(mix, ts, ...)`` when an alert is emitted: its ``explanation``;
+- ``forget_before(ts)`` once windows before ``ts`` are closed (buckets older than
+  ``keep_seconds`` are dropped on their own).
+
+``to_json`` / ``from_json``: the whole state, bounded (see ``benchmarks/campaigns.py`` for its
+size per brand).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from streams.crisis import tokens
+from streams.crisis.campaigns import AuthorCap, CampaignConfig, Mix, Verdict, classify
+from streams.crisis.duplicates import DuplicateConfig, NearDuplicates
+from streams.crisis.explain import ExplainConfig, TermTrends, top_terms
+from streams.windowing.events import BrandEvent
+
+__all__ = ["BrandInsight", "InsightConfig", "Observation"]
+
+
+@dataclass(frozen=True)
+class InsightConfig:
+    bucket_seconds: int = 60
+    #: buckets kept (the widest crisis window, plus the lateness allowed)
+    keep_seconds: int = 600
+    #: a campaign is judged on this many seconds of mentions (``campaign_mix``)
+    campaign_seconds: int = 300
+    sample_chars: int = 160
+    duplicates: DuplicateConfig = field(default_factory=DuplicateConfig)
+    campaigns: CampaignConfig = field(default_factory=CampaignConfig)
+    explain: ExplainConfig = field(default_factory=ExplainConfig)
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """What the insight state made of one mention."""
+
+    duplicate_cluster: int | None
+    duplicate_size: int
+    copy: bool
+    capped: bool
+    reshare: bool
+
+    @property
+    def organic(self) -> bool:
+        return not (self.copy or self.capped)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "duplicate_cluster": self.duplicate_cluster,
+            "duplicate_size": self.duplicate_size,
+            "copy": self.copy,
+            "capped": self.capped,
+            "organic": self.organic,
+        }
+
+
+def _platform(event: BrandEvent) -> str:
+    return str(getattr(event, "platform", None) or "unknown")
+
+
+def _reshare(event: BrandEvent) -> bool:
+    return bool(getattr(event, "reshare_of", None))
+
+
+def sample(event: BrandEvent, chars: int) -> dict[str, Any]:
+    """What an explanation shows of a post (``ts`` to order them)."""
+    return {
+        "id": event.id,
+        "url": event.url,
+        "text": event.text[:chars],
+        "author": event.author,
+        "reach": event.reach,
+        "sentiment": event.sentiment,
+        "lang": event.lang,
+        "platform": _platform(event),
+        "created_at": event.created_at,
+        "ts": event.ts,
+    }
+
+
+def _round(value: float | None, digits: int = 4) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+class BrandInsight:
+    """One brand's insight state (see the module docstring for the calls)."""
+
+    def __init__(self, config: InsightConfig | None = None) -> None:
+        self.config = config or InsightConfig()
+        self.duplicates = NearDuplicates(self.config.duplicates)
+        self.authors = AuthorCap()
+        self.trends = TermTrends(self.config.explain)
+        self.buckets: dict[int, Mix] = {}
+
+    # -- per mention
+    def observe(self, event: BrandEvent) -> Observation:
+        cfg = self.config
+        pairs = tokens.words(event.text)
+        reshare = _reshare(event)
+        if reshare:
+            cluster, size, copy = None, 0, False
+        else:
+            match = self.duplicates.observe(tokens.dup_words(pairs), event.ts)
+            cluster, size, copy = match.cluster, match.size, match.copy
+        capped = self.authors.capped(event.author, event.ts, cfg.campaigns)
+        bad = copy or capped
+        self.trends.add(
+            () if bad else tokens.terms_of(pairs), event.lang, event.ts, event.sentiment, bad
+        )
+        start = int(event.ts // cfg.bucket_seconds * cfg.bucket_seconds)
+        bucket = self.buckets.get(start)
+        if bucket is None:
+            bucket = self.buckets[start] = Mix()
+            self._expire(start)
+        bucket.count(
+            sentiment=event.sentiment,
+            lang=event.lang,
+            platform=_platform(event),
+            copy=copy,
+            capped=capped,
+            reshare=reshare,
+            cluster=cluster,
+            sample=lambda: sample(event, cfg.sample_chars),
+            ts=event.ts,
+        )
+        return Observation(cluster, size, copy, capped, reshare)
+
+    def _expire(self, newest: int) -> None:
+        self.forget_before(newest - self.config.keep_seconds)
+
+    # -- at window close
+    def window_mix(self, start: float, end: float) -> Mix:
+        """The make-up of the window ``[start, end)``."""
+        out = Mix()
+        for bucket_start in sorted(self.buckets):
+            if start <= bucket_start < end:
+                out.merge(self.buckets[bucket_start])
+        return out
+
+    def forget_before(self, ts: float) -> None:
+        for start in [s for s in self.buckets if s < ts]:
+            del self.buckets[start]
+
+    def campaign_mix(self, end: float) -> Mix:
+        """The make-up of the last ``campaign_seconds`` before ``end``: what
+        :meth:`classify` judges (a campaign of copies spread over minutes is seen whole
+        by minute windows too)."""
+        return self.window_mix(end - self.config.campaign_seconds, end)
+
+    def classify(
+        self, mix: Mix, expected: float | None = None, *, ts: float | None = None
+    ) -> Verdict:
+        """``campaigns.classify`` with the brand's usual share of inauthentic mentions (as
+        of ``ts``, the window's end; by default the newest bucket's); ``expected``: the
+        expected volume over the mix's span."""
+        if ts is None:
+            newest = max(self.buckets, default=None)
+            ts = newest + self.config.bucket_seconds if newest is not None else 0.0
+        usual = self.trends.usual_inauthentic_share(ts)
+        return classify(mix, expected, self.config.campaigns, usual)
+
+    def explain(
+        self,
+        mix: Mix,
+        ts: float,
+        *,
+        verdict: Verdict | None = None,
+        first_post: Mapping[str, Any] | None = None,
+        negative: bool = False,
+        samples: Sequence[Mapping[str, Any]] = (),
+        terms: int = 5,
+    ) -> dict[str, Any]:
+        """The ``explanation`` of an alert about ``mix`` (its window), as of ``ts`` (the
+        window's end): see docs/crisis-detection.md#explanations for its fields.
+
+        ``first_post``: the episode's first post, when the episode keeps it (else the window's
+        earliest post, negative one when ``negative``); ``samples``: the alert's top posts by
+        reach, listed by id under ``top_posts``.
+        """
+        verdict = verdict or self.classify(mix, ts=ts)
+        rising, by_lang = top_terms(self.trends.rising(ts), mix.langs, n=terms)
+        before = self.trends.sentiment(ts)
+        n = mix.mentions
+        first = first_post or (mix.first_negative if negative else None) or mix.first
+        top = mix.top_clusters(1)
+        if first_post is None and verdict.coordinated and top:
+            first = mix.cluster_samples.get(top[0][0]) or first
+        clusters = []
+        for key, copies in mix.top_clusters(3):
+            post = mix.cluster_samples.get(key) or {}
+            size = self.duplicates.size_of(int(key))
+            clusters.append(
+                {
+                    "id": int(key),
+                    "copies": copies,
+                    "size": max(size, copies + 1),
+                    "text": post.get("text"),
+                    "author": post.get("author"),
+                    "url": post.get("url"),
+                }
+            )
+        return {
+            "coordinated": verdict.coordinated,
+            "terms": [r.to_json() for r in rising],
+            "terms_by_language": by_lang,
+            "first_post": _public(first),
+            "top_posts": [str(s.get("id")) for s in samples if isinstance(s, Mapping)],
+            "sentiment": {
+                "negative_share": {
+                    "before": _round(before["negative_share"]),
+                    "now": _round(mix.negative / n if n else None),
+                },
+                "net": {
+                    "before": _round(before["net"]),
+                    "now": _round((mix.positive - mix.negative) / n if n else None),
+                },
+            },
+            "languages": dict(sorted(mix.langs.items(), key=lambda kv: (-kv[1], kv[0]))[:5]),
+            "platforms": dict(sorted(mix.platforms.items(), key=lambda kv: (-kv[1], kv[0]))[:5]),
+            "duplicates": {
+                "share": round(mix.copies / n, 4) if n else 0.0,
+                "copies": mix.copies,
+                "clusters": clusters,
+            },
+            "authors": {"capped": mix.capped, "cap": self.config.campaigns.author_cap},
+            "organic": {
+                "mentions": mix.organic,
+                "negative": mix.organic_negative,
+                "share": round(mix.organic / n, 4) if n else 1.0,
+            },
+        }
+
+    # -- state
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "dup": self.duplicates.to_json(),
+            "authors": self.authors.to_json(),
+            "trends": self.trends.to_json(),
+            "buckets": {str(s): m.to_json() for s, m in sorted(self.buckets.items())},
+        }
+
+    @classmethod
+    def from_json(
+        cls, data: Mapping[str, Any] | None, config: InsightConfig | None = None
+    ) -> BrandInsight:
+        out = cls(config)
+        if not data:
+            return out
+        out.duplicates = NearDuplicates.from_json(data.get("dup"), out.config.duplicates)
+        out.authors = AuthorCap.from_json(data.get("authors"))
+        out.trends = TermTrends.from_json(data.get("trends"), out.config.explain)
+        out.buckets = {int(s): Mix.from_json(m) for s, m in (data.get("buckets") or {}).items()}
+        return out
+
+
+def _public(post: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A sample post without its internal ``ts``."""
+    if post is None:
+        return None
+    return {k: v for k, v in post.items() if k != "ts"}
