@@ -21,6 +21,7 @@ folder is scored with it (a check that one global threshold generalises).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -118,6 +119,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--by-folder", action="store_true", help="also print per-folder scores")
     p.add_argument("--leave-out", action="store_true", help="leave-one-folder-out thresholds")
+    p.add_argument(
+        "--cv",
+        action="store_true",
+        help="cross-validated scores: leave-one-file-out on realTweets, "
+        "leave-one-folder-out on the other folders",
+    )
+    p.add_argument(
+        "--grid",
+        action="append",
+        default=[],
+        metavar="KEY=V1,V2",
+        help="with --cv: settings chosen per held-out fold among these (nested selection)",
+    )
     args = p.parse_args(argv)
 
     if not (args.data / "windows.json").is_file():
@@ -167,7 +181,109 @@ def main(argv: list[str] | None = None) -> int:
     if args.leave_out:
         print("\nleave-one-folder-out (threshold optimised on the other folders):")
         _leave_out(results)
+    if args.cv:
+        grid = _grid(args.grid, overrides)
+        cache = {cfg_key: results for cfg_key in [_key(cfg)]}
+        print("\ncross-validated (settings and threshold chosen without the held-out fold):")
+        print_cv(args.data, grid, cache)
     return 0
+
+
+TWEETS = "realTweets"
+
+
+def _key(cfg: DetectorConfig) -> tuple[tuple[str, object], ...]:
+    return tuple(sorted(dataclasses.asdict(cfg).items()))
+
+
+def _grid(items: list[str], base: dict[str, str]) -> list[DetectorConfig]:
+    """Every combination of the ``KEY=V1,V2`` values, over the ``--set`` settings."""
+    combos: list[dict[str, str]] = [dict(base)]
+    for item in items:
+        key, _, values = item.partition("=")
+        combos = [{**c, key: v} for c in combos for v in values.split(",")]
+    return [config_from_overrides(c) for c in combos]
+
+
+def folds_of(results: list[FileResult]) -> dict[str, list[FileResult]]:
+    """The CV folds: each realTweets file alone, each other folder (files of no window out)."""
+    out: dict[str, list[FileResult]] = {}
+    for r in results:
+        folder = r.name.split("/")[0]
+        out.setdefault(r.name if folder == TWEETS else folder, []).append(r)
+    return out
+
+
+def nested_cv(
+    by_config: list[dict[str, list[FileResult]]], profile: nab.CostProfile, alert: bool
+) -> tuple[float, list[tuple[str, int, float]]]:
+    """Leave-one-fold-out over ``by_config`` (each: fold -> results of one config).
+
+    For each held-out fold the config (and, for the score column, the threshold) that
+    scores best on the other folds is chosen, then the held-out fold is scored with it.
+    Returns the normalised held-out score and, per fold, (fold, config index, threshold).
+    """
+    names = sorted(by_config[0])
+    raw = null = perfect = 0.0
+    chosen = []
+    for held in names:
+        best: tuple[float, int, float] | None = None
+        for i, folds in enumerate(by_config):
+            rest = [p for f in names if f != held for r in folds[f] for p in _pts(r, alert)]
+            if alert:
+                th, score = 1.0, nab.raw_score_at(rest, profile, 1.0)
+            else:
+                th, score = nab.optimize_threshold(rest, profile)
+            if best is None or score > best[0] + 1e-9:
+                best = (score, i, th)
+        assert best is not None
+        _, i, th = best
+        pts = [p for r in by_config[i][held] for p in _pts(r, alert)]
+        raw += nab.raw_score_at(pts, profile, th)
+        null += nab.null_score(pts, profile)
+        perfect += sum(r.n_windows for r in by_config[i][held]) * profile.tp_weight
+        chosen.append((held, i, th))
+    return nab.normalize(raw, null, perfect), chosen
+
+
+def _pts(r: FileResult, alert: bool) -> list[nab.Point]:
+    return r.alert_points if alert else r.score_points
+
+
+def print_cv(
+    data: Path,
+    grid: list[DetectorConfig],
+    cache: dict[tuple[tuple[str, object], ...], list[FileResult]],
+) -> None:
+    runs = []
+    for cfg in grid:
+        key = _key(cfg)
+        if key not in cache:
+            cache[key] = evaluate(data, cfg)
+        runs.append(cache[key])
+    names = [pr.name for pr in nab.PROFILES]
+    print(f"{'':<44} " + " ".join(f"{n:>13}" for n in names))
+    for label, select in (
+        ("realTweets, leave one file out", lambda f: f.startswith(TWEETS)),
+        ("other folders, leave one folder out", lambda f: not f.startswith(TWEETS)),
+    ):
+        by_config = [{f: g for f, g in folds_of(rs).items() if select(f)} for rs in runs]
+        for alert in (False, True):
+            row, picks = [], []
+            for prof in nab.PROFILES:
+                score, chosen = nested_cv(by_config, prof, alert)
+                row.append(score)
+                picks.append(chosen)
+            col = "alert" if alert else "anomaly_score"
+            print(f"{label + ': ' + col:<44} " + _fmt(tuple(row)))
+            if len(grid) > 1:
+                for held, i, th in picks[0]:
+                    diff = {
+                        k: v
+                        for k, v in dataclasses.asdict(grid[i]).items()
+                        if v != getattr(DEFAULT_CONFIG, k)
+                    }
+                    print(f"    {held:<40} thr {th:.4f} {diff}")
 
 
 def _by_folder(results: list[FileResult]) -> dict[str, list[FileResult]]:

@@ -103,6 +103,7 @@ class DetectorConfig:
     shift_min_record: float = 4.0  # its record is at least this (in noise units)
     shift_min_seconds: float = 3600.0  # it judges after this much history
     season_weight: float = 0.9  # weight of the seasonal channel against the level one
+    level_weight: float = 1.0  # weight of the level channel
     shift_weight: float = 1.0  # weight of the shift channel
     episode_decay: float = 0.97  # per-window decay of an episode's peak surprise
     episode_damp: float = 0.3  # factor on a surprise that does not top it
@@ -304,7 +305,9 @@ class Detector:
         level_z = abs(x - level_pred) / level_sigma
         seasonal_z = abs(x - seasonal_pred) / seasonal_sigma
         # calibration: each |z| against the decaying record of that baseline's surprises
-        level_surprise = level_z / max(self.level_peak, self.fast_peak, cfg.min_record)
+        level_surprise = (
+            cfg.level_weight * level_z / max(self.level_peak, self.fast_peak, cfg.min_record)
+        )
         self.level_peak, self.fast_peak = self._record(
             self.level_peak, self.fast_peak, level_z, cfg.min_record
         )

@@ -108,3 +108,33 @@ def test_sweep_scores_pool_files_by_summing_raw_scores() -> None:
     total = nab.raw_score_at(a + b, STD, 1.0)
     assert total == pytest.approx(nab.raw_score_at(a, STD, 1.0) + nab.raw_score_at(b, STD, 1.0))
     assert not math.isnan(total)
+
+
+def test_cross_validation_scores_each_fold_at_the_threshold_of_the_others() -> None:
+    # fold a alone is best at 0.9 (its true detection, not its false one at 0.5); fold b alone
+    # at 0.6 (its true detection at row 45; 0.95 is a false one far after the window)
+    a = nab.sweep_points(
+        [0.9 if i == 40 else 0.5 if i == 70 else 0.0 for i in range(100)], [(40, 49)], "a"
+    )
+    b = nab.sweep_points(
+        [0.6 if i == 45 else 0.95 if i == 80 else 0.0 for i in range(100)], [(40, 49)], "b"
+    )
+    assert nab.optimize_threshold(a, STD)[0] == 0.9
+    assert nab.optimize_threshold(b, STD)[0] == 0.6
+    score, folds = nab.cross_validate({"a": a, "b": b}, {"a": 1, "b": 1}, STD)
+    assert [(f.fold, f.threshold) for f in folds] == [("a", 0.6), ("b", 0.9)]
+    # a at 0.6: its window found at its first row (+1); b at 0.9: only the false detection
+    # (-0.11, far from the window) and the window missed (-1)
+    assert folds[0].raw == pytest.approx(1.0)
+    assert folds[1].raw == pytest.approx(-1.11, abs=1e-3)
+    assert score == pytest.approx(100 * (1.0 - 1.11 + 2) / 4, abs=0.1)
+    # in-sample (both thresholds chosen on the fold itself) would be better: the point of CV
+    assert score < nab.score_corpus(a + b, 2, STD).score
+
+
+def test_cross_validation_with_a_fixed_threshold_scores_an_alert_column() -> None:
+    a = nab.sweep_points([1.0 if i == 40 else 0.0 for i in range(100)], [(40, 49)], "a")
+    b = nab.sweep_points([0.0] * 100, [(40, 49)], "b")
+    score, folds = nab.cross_validate({"a": a, "b": b}, {"a": 1, "b": 1}, STD, threshold=1.0)
+    assert [f.raw for f in folds] == [pytest.approx(1.0), -1.0]
+    assert score == pytest.approx(50.0)
