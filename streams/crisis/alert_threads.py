@@ -12,9 +12,14 @@ The flow for one brand:
    ``BrandCrisis.close_due`` closes them in order, a window with no mentions as zeros. Closed
    windows feed two detectors (``streams.crisis.detector``): mention volume and negative
    mentions;
-3. ``EpisodeTracker`` turns the detections into alert events: one crisis is one alert thread
+3. multi-scale: each brand is also watched at wider widths (``AlertConfig.scales``, multiples
+   of the window: 5 and 15 one-minute windows by default). A wider window is the sum of its
+   closed windows, aligned on the epoch, and has its own two detectors; it closes with its last
+   window. A small brand's crisis too thin to see in a minute is seen in 5 or 15; a big
+   brand's is seen at once;
+4. ``EpisodeTracker`` turns the detections into alert events: one crisis is one alert thread
    (``opened`` -> ``updated`` ... -> ``resolved``; a trigger within the cooldown after a
-   resolve ``reopened`` the same thread).
+   resolve ``reopened`` the same thread), whichever widths it is seen at.
 """
 
 from __future__ import annotations
@@ -74,12 +79,26 @@ class AlertConfig:
     sustain_score: float = 0.2
     sustain_ratio: float = 2.0
     detector: DetectorConfig = STREAM_DETECTOR
+    #: widths watched, as multiples of ``window_seconds`` (1 is the window itself; the
+    #: others are sums of consecutive windows aligned on the epoch)
+    scales: tuple[int, ...] = (1, 5, 15)
+
+    def __post_init__(self) -> None:
+        if not self.scales or any(k < 1 for k in self.scales) or 1 not in self.scales:
+            raise ValueError(f"scales must be positive multiples including 1, got {self.scales}")
 
 
 def new_alerting_state() -> dict[str, Any]:
     """A brand's detector states, baseline negative share and alert threads, before any
-    window closed."""
-    return {"detectors": {}, "neg_share": None, "episode": None, "last_resolved": None}
+    window closed. ``scales`` holds each wider width's detectors and the sum of its windows
+    so far (a state saved before the widths existed has none: they start learning)."""
+    return {
+        "detectors": {},
+        "neg_share": None,
+        "episode": None,
+        "last_resolved": None,
+        "scales": {},
+    }
 
 
 def _severity(observed: float, expected: float) -> str:
@@ -111,13 +130,55 @@ def _share(window: Tally) -> float | None:
 
 @dataclass(frozen=True)
 class ClosedWindow:
-    """A closed window's outcome: what the stream exports as metrics, and any alert events."""
+    """A closed window's outcome: what the stream exports as metrics, and any alert events.
+
+    ``detections`` are the window's own; ``wider`` those of the wider windows (``scales``)
+    that closed with it, by scale."""
 
     start: int
     detections: dict[str, Detection]
     negative_share: float | None
     expected_share: float | None
     alerts: list[dict[str, Any]]
+    wider: dict[int, dict[str, Detection]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class View:
+    """One width's closed window: what the episode machine judges."""
+
+    scale: int
+    start: int
+    seconds: int
+    window: Tally
+    detections: dict[str, Detection]
+    share: float | None
+
+
+def _detect(
+    detectors: dict[str, Any], window: Tally, start: int, config: DetectorConfig
+) -> dict[str, Detection]:
+    """Update the two detectors of one width (their JSON states in ``detectors``)."""
+    values = {"volume": float(window.mentions), "negative": float(window.negative)}
+    out = {}
+    for signal in SIGNALS:
+        saved = detectors.get(signal)
+        det = Detector.from_state(saved, config) if saved is not None else Detector(config)
+        out[signal] = det.update(float(start), values[signal])
+        detectors[signal] = det.to_state()
+    return out
+
+
+def _merge(into: Tally, window: Tally, top_k: int) -> Tally:
+    """The sum of two tallies, keeping the ``top_k`` samples of both."""
+    out = Tally.total([into, window])
+    samples, negative = into.samples, into.negative_samples
+    for s in window.samples:
+        samples = keep_top(samples, s, top_k)
+    for s in window.negative_samples:
+        negative = keep_top(negative, s, top_k)
+    out.samples, out.negative_samples = samples, negative
+    return out
 
 
 class EpisodeTracker:
@@ -139,25 +200,51 @@ class EpisodeTracker:
         """Close the window starting at ``start``; ``state`` (``new_alerting_state``) learns
         from it in place."""
         cfg = self.config
-        detections: dict[str, Detection] = {}
-        values = {"volume": float(window.mentions), "negative": float(window.negative)}
-        for signal in SIGNALS:
-            saved = state["detectors"].get(signal)
-            det = (
-                Detector.from_state(saved, cfg.detector)
-                if saved is not None
-                else Detector(cfg.detector)
-            )
-            detections[signal] = det.update(float(start), values[signal])
-            state["detectors"][signal] = det.to_state()
+        detections = _detect(state["detectors"], window, start, cfg.detector)
         share = _share(window)
         expected_share = state.get("neg_share")
-        alerts = self._step(state, window, start, detections, share, brand, brand_name, wall_now)
+        views = [View(1, start, cfg.window_seconds, window, detections, share)]
+        views += self._wider(state, window, start)
+        alerts = self._step(state, views, expected_share, brand, brand_name, wall_now)
         if state["episode"] is None and share is not None:
             # the baseline share learns from windows outside an episode only
             prev = share if expected_share is None else expected_share
             state["neg_share"] = prev + cfg.share_alpha * (share - prev)
-        return ClosedWindow(start, detections, share, expected_share, alerts)
+        wider = {v.scale: v.detections for v in views[1:]}
+        return ClosedWindow(start, detections, share, expected_share, alerts, wider)
+
+    def _wider(self, state: dict[str, Any], window: Tally, start: int) -> list[View]:
+        """Add the window to each wider width's sum; the widths whose last window it is close
+        (a width whose first windows were missed, at a brand's start, closes without
+        detection)."""
+        cfg = self.config
+        scales = state.setdefault("scales", {})
+        out = []
+        for k in sorted(set(cfg.scales) - {1}):
+            width = k * cfg.window_seconds
+            wide_start = start - start % width
+            slot = scales.get(str(k))
+            if slot is None or slot["start"] != wide_start:
+                # a new wide window: complete only if this is its first window
+                slot = {
+                    "start": wide_start,
+                    "complete": start == wide_start,
+                    "tally": None,
+                    "detectors": {} if slot is None else slot["detectors"],
+                }
+                scales[str(k)] = slot
+            saved = slot["tally"]
+            tally = window if saved is None else _merge(Tally.from_json(saved), window, cfg.samples)
+            if start + cfg.window_seconds < wide_start + width:
+                slot["tally"] = tally.to_json()
+                continue
+            slot["tally"] = None
+            slot["start"] = wide_start + width  # the next one, complete from its start
+            slot["complete"], complete = True, slot["complete"]
+            if complete:
+                d = _detect(slot["detectors"], tally, wide_start, cfg.detector)
+                out.append(View(k, wide_start, width, tally, d, _share(tally)))
+        return out
 
     # -- the episode state machine
     def _trigger(
@@ -194,17 +281,26 @@ class EpisodeTracker:
     def _step(
         self,
         state: dict[str, Any],
-        window: Tally,
-        start: int,
-        d: Mapping[str, Detection],
-        share: float | None,
+        views: list[View],
+        expected_share: float | None,
         brand: str,
         brand_name: str,
         wall_now: float,
     ) -> list[dict[str, Any]]:
+        """One closed window (``views[0]``) and the wider ones closing with it: one episode
+        machine for all widths. A trigger at any width opens (or keeps open) the thread; a
+        negative surge wins over a volume spike, then the narrowest width (its alert is the
+        most precise)."""
         cfg = self.config
-        expected_share = state.get("neg_share")
-        kind = self._trigger(d, share, expected_share)
+        base = views[0]
+        start = base.start
+        triggers = [
+            (v, kind)
+            for v in views
+            if (kind := self._trigger(v.detections, v.share, expected_share)) is not None
+        ]
+        triggers.sort(key=lambda vk: (vk[1] != "negative_surge", vk[0].scale))
+        view, kind = triggers[0] if triggers else (base, None)
         ep = state["episode"]
         if ep is None:
             if kind is None:
@@ -215,8 +311,8 @@ class EpisodeTracker:
                 event = "reopened"
             else:
                 ep = {
-                    "id": f"{brand}:{iso_utc(start)}",
-                    "opened_at": start,
+                    "id": f"{brand}:{iso_utc(view.start)}",
+                    "opened_at": view.start,
                     "sequence": 0,
                     "kind": kind,
                     "severity": "warning",
@@ -227,94 +323,82 @@ class EpisodeTracker:
                     "samples": [],
                     "langs": {},
                     "resolved_at": None,
-                    # each signal's expected level when the episode opened
-                    "baseline": {sig: round(det.expected, 3) for sig, det in d.items()},
+                    # each signal's expected level when the episode opened (at its width)
+                    "baseline": {
+                        sig: round(det.expected, 3) for sig, det in view.detections.items()
+                    },
                 }
                 event = "opened"
+            ep["scale"] = view.scale
             state["episode"] = ep
-            self._absorb(ep, window, d, kind)
-            return [
-                self._emit(
-                    ep, event, window, d, share, expected_share, brand, brand_name, start, wall_now
-                )
-            ]
+            self._absorb(ep, view, kind)
+            return [self._emit(ep, event, view, expected_share, brand, brand_name, wall_now)]
 
-        # an episode is open: a new trigger, or the signal still well above its baseline
-        if kind is None and self._sustained(ep, d):
-            kind = ep["kind"]
+        # an episode is open: a new trigger, or its signal still well above its baseline at
+        # the width that opened it (judged when that width closes)
+        scale = int(ep.get("scale", 1))
+        own = next((v for v in views if v.scale == scale), None)
+        if kind is None and own is not None and self._sustained(ep, own.detections):
+            view, kind = own, ep["kind"]
+        ep["since_update"] += 1
         if kind is not None:
             before = (ep["kind"], ep["severity"])
-            self._absorb(ep, window, d, kind)
+            self._absorb(ep, view, kind)
             ep["quiet"] = 0
-            ep["since_update"] += 1
             changed = (ep["kind"], ep["severity"]) != before
             if changed or ep["since_update"] >= cfg.update_windows:
                 return [
-                    self._emit(
-                        ep,
-                        "updated",
-                        window,
-                        d,
-                        share,
-                        expected_share,
-                        brand,
-                        brand_name,
-                        start,
-                        wall_now,
-                    )
+                    self._emit(ep, "updated", view, expected_share, brand, brand_name, wall_now)
                 ]
             return []
-        ep["quiet"] += 1
-        ep["since_update"] += 1
+        if own is None:
+            return []  # its width judges at its close
+        ep["quiet"] += scale
         if ep["quiet"] < cfg.resolve_windows:
             return []
         ep["resolved_at"] = start + cfg.window_seconds
-        alert = self._emit(
-            ep, "resolved", window, d, share, expected_share, brand, brand_name, start, wall_now
-        )
+        alert = self._emit(ep, "resolved", own, expected_share, brand, brand_name, wall_now)
         state["last_resolved"] = {"resolved_at": ep["resolved_at"], "episode": ep}
         state["episode"] = None
         return [alert]
 
-    def _absorb(
-        self, ep: dict[str, Any], window: Tally, d: Mapping[str, Detection], kind: str
-    ) -> None:
+    def _absorb(self, ep: dict[str, Any], view: View, kind: str) -> None:
         """Fold a triggering window into the episode: kind escalates, severity only rises."""
         cfg = self.config
         if kind == "negative_surge":
             ep["kind"] = "negative_surge"  # a volume spike that turns negative is escalated
         signal = "negative" if ep["kind"] == "negative_surge" else "volume"
-        det = d[signal]
+        det = view.detections[signal]
         sev = _severity(det.observed, det.expected)
         if SEVERITIES.index(sev) > SEVERITIES.index(ep["severity"]):
             ep["severity"] = sev
         ep["peak_score"] = max(float(ep["peak_score"]), float(det.score))
         ep["windows"] += 1
-        pool = window.negative_samples if signal == "negative" else window.samples
+        pool = view.window.negative_samples if signal == "negative" else view.window.samples
         samples = ep["samples"]
         for s in pool:
             samples = keep_top(samples, s, cfg.samples)
         ep["samples"] = samples
-        merge_langs(ep["langs"], window.langs)
+        merge_langs(ep["langs"], view.window.langs)
 
     def _emit(
         self,
         ep: dict[str, Any],
         event: str,
-        window: Tally,
-        d: Mapping[str, Detection],
-        share: float | None,
+        view: View,
         expected_share: float | None,
         brand: str,
         brand_name: str,
-        start: int,
         wall_now: float,
     ) -> dict[str, Any]:
-        cfg = self.config
         ep["sequence"] += 1
         ep["since_update"] = 0
         signal = "negative" if ep["kind"] == "negative_surge" else "volume"
+        d = view.detections
         det = d[signal]
+        end = view.start + view.seconds
+        share = view.share
+        baseline = ep["baseline"][signal] if view.scale == ep.get("scale", 1) else None
         return {
             "id": ep["id"],
             "event": event,
@@ -325,16 +409,16 @@ class EpisodeTracker:
             "kind": ep["kind"],
             "severity": ep["severity"],
             "window": {
-                "start": iso_utc(start),
-                "end": iso_utc(start + cfg.window_seconds),
-                "seconds": cfg.window_seconds,
+                "start": iso_utc(view.start),
+                "end": iso_utc(end),
+                "seconds": view.seconds,
             },
             "signal": f"{signal}_mentions" if signal == "negative" else "mentions",
             "observed": det.observed,
             "expected": round(det.expected, 3),
             "score": round(det.score, 4),
             "peak_score": round(float(ep["peak_score"]), 4),
-            "baseline": ep["baseline"][signal],
+            "baseline": baseline if baseline is not None else round(det.expected, 3),
             "volume": {
                 "observed": d["volume"].observed,
                 "expected": round(d["volume"].expected, 3),
@@ -347,7 +431,7 @@ class EpisodeTracker:
             "samples": list(ep["samples"]),
             "windows": ep["windows"],
             "opened_at": iso_utc(ep["opened_at"]),
-            "updated_at": iso_utc(start + cfg.window_seconds),
+            "updated_at": iso_utc(end),
             "resolved_at": iso_utc(ep["resolved_at"]) if ep.get("resolved_at") else None,
             "sent_at": iso_utc(wall_now),
         }

@@ -180,3 +180,83 @@ def test_a_new_trigger_within_the_cooldown_reopens_the_same_thread() -> None:
     assert [a["event"] for a in events][:4] == ["opened", "resolved", "reopened", "resolved"]
     assert len({a["id"] for a in events}) == 1
     assert alert_threads.describe(events[0]).startswith("Acme volume spike opened")
+
+
+# ----------------------------------------------------------------------------- multi-scale
+def test_a_small_brands_crisis_is_caught_at_a_wider_width_as_one_thread() -> None:
+    # 150 mentions an hour: 2-3 a minute, a crisis adds 7 negative ones a minute for 45 min;
+    # in one-minute windows alone it stays under the alert gates
+    day = crisis_day(
+        start_ts=DAY0, hours=24, per_hour=150.0, crisis_per_hour=3 * 150.0, crisis_minutes=45
+    )
+    seen = {}
+    for scales in ((1,), (1, 5, 15)):
+        seen[scales] = run_day(
+            day.mentions,
+            sentiments(day, 0.2),
+            brands=("acme", "globex"),
+            config=AlertConfig(window_seconds=60, scales=scales),
+            start=DAY0,
+            hours=24,
+        )
+    assert seen[(1,)]["acme"] == []
+    acme = seen[(1, 5, 15)]["acme"]
+    assert seen[(1, 5, 15)]["globex"] == []
+    assert acme and len({a["id"] for a in acme}) == 1  # one crisis, one thread
+    first = acme[0]
+    assert first["event"] == "opened" and first["kind"] == "negative_surge"
+    assert first["window"]["seconds"] in (300, 900)
+    opened_end = parse_created_at(first["window"]["end"])
+    assert day.onset_ts < opened_end <= day.onset_ts + 2 * first["window"]["seconds"]
+    assert acme[-1]["event"] == "resolved"
+    assert parse_created_at(acme[-1]["resolved_at"]) > day.end_ts
+
+
+def test_a_big_brands_noise_does_not_alert_at_any_width() -> None:
+    day = crisis_day(start_ts=DAY0, hours=24, per_hour=3000.0, crisis_per_hour=0.0, seed=7)
+    alerts = run_day(
+        day.mentions,
+        sentiments(day, 0.2),
+        brands=("acme", "globex"),
+        config=AlertConfig(window_seconds=60, scales=(1, 5, 15)),
+        start=DAY0,
+        hours=24,
+    )
+    assert alerts == {"acme": [], "globex": []}
+
+
+def test_wider_windows_sum_their_windows_and_close_with_the_last() -> None:
+    config = AlertConfig(window_seconds=60, scales=(1, 5))
+    tracker = EpisodeTracker(config)
+    state = new_alerting_state()
+    wider = []
+    start0 = DAY0 + 120  # the brand starts mid-way in a 5-minute window: that one is partial
+    for i in range(13):
+        window = Tally()
+        for j in range(i + 1):
+            window.add(event(f"m{i}-{j}", start0 + i * 60.0, "neutral"), 5)
+        closed = tracker.close(
+            state, window, start0 + i * 60, brand="acme", brand_name="Acme", wall_now=0
+        )
+        wider.append({k: d["volume"].observed for k, d in closed.wider.items()})
+    # windows 0-2 complete the partial one (no detection), 3-7 and 8-12 two full ones
+    assert [i for i, w in enumerate(wider) if w] == [7, 12]
+    assert wider[7] == {5: sum(range(4, 9))} and wider[12] == {5: sum(range(9, 14))}
+
+
+def test_a_state_saved_before_the_wider_widths_still_loads_and_learns_them() -> None:
+    config = AlertConfig(window_seconds=60)
+    tracker = EpisodeTracker(config)
+    state = new_alerting_state()
+    for i in range(5):
+        tracker.close(
+            state, Tally(mentions=3), DAY0 + i * 60, brand="a", brand_name="A", wall_now=0
+        )
+    old = orjson.loads(orjson.dumps(state))
+    del old["scales"]  # as saved before multi-scale windows
+    crisis = BrandCrisis.from_json({"windows": {}, "alerting": old})
+    closed = tracker.close(
+        crisis.alerting, Tally(mentions=3), DAY0 + 5 * 60, brand="a", brand_name="A", wall_now=0
+    )
+    assert closed.detections["volume"].observed == 3
+    assert set(crisis.alerting["scales"]) == {"5", "15"}
