@@ -22,6 +22,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -122,11 +123,11 @@ mention_brands = Table(
         postgresql_include=["mention_id", "priority", "snoozed_until"],
     ),
     Index(
-        "mention_brands_brand_sentiment_time_idx",
+        "mention_brands_brand_sentiment_reach_idx",
         "brand",
         "sentiment",
+        text("reach DESC"),
         "created_at",
-        postgresql_include=["reach"],
     ),
     postgresql_partition_by="RANGE (created_at)",
 )
@@ -332,6 +333,25 @@ trend_totals = Table(
     Column("clearly_positive", BigInteger, nullable=False),
     Column("clearly_negative", BigInteger, nullable=False),
     PrimaryKeyConstraint("brand", "topic", "slot", name="trend_totals_pkey"),
+)
+
+#: ``trend_totals`` per UTC day: a period's whole UTC days are read here, its partial days at
+#: the edges (a time zone's midnight) from ``trend_totals``.
+trend_daily = Table(
+    "trend_daily",
+    metadata,
+    Column("brand", Text, nullable=False),
+    Column("topic", Text, nullable=False),
+    Column("day", Date, nullable=False),
+    Column("mentions", BigInteger, nullable=False),
+    Column("reach", BigInteger, nullable=False),
+    Column("negative", BigInteger, nullable=False),
+    Column("neutral", BigInteger, nullable=False),
+    Column("positive", BigInteger, nullable=False),
+    Column("untagged", BigInteger, nullable=False),
+    Column("clearly_positive", BigInteger, nullable=False),
+    Column("clearly_negative", BigInteger, nullable=False),
+    PrimaryKeyConstraint("brand", "topic", "day", name="trend_daily_pkey"),
 )
 
 #: The month-partitioned tables and the column they are partitioned on.

@@ -1,28 +1,53 @@
-"""The store's trend queries (docs/trends.md): sums of ``trend_rollups`` over a stretch of
+"""The store's trend queries (docs/trends.md): sums of the trend rollups over a stretch of
 time, per brand, topic, language or platform and per period in a brand's time zone; the
 inbox's service KPIs; a period's most important statements.
 
 Every time range is ``[start, end)`` in aware datetimes. The rollups are kept per 15-minute UTC
-slot, and every time zone's midnight falls on one, so a period's bounds in any brand's time zone
-(``streams.trends.periods``) select exactly its slots. Nothing here scans the raw mentions per
-report, except the two that must read items: :func:`service_kpis` (inbox fields change after a
-mention is stored) reads the period's untagged items of one brand through
-``mention_brands (brand, tagged, created_at)``, and :func:`top_statements` reads a period's
-negative and positive items of one brand through ``mention_brands (brand, sentiment,
-created_at) INCLUDE (reach)``, then only the few mentions it returns.
+slot (``trend_rollups``, ``trend_totals``) and per UTC day (``trend_daily``), and every time
+zone's midnight falls on a slot, so a range is read as its whole UTC days from ``trend_daily``
+and at most two partial days at its edges from ``trend_totals``: exact in any time zone, and a
+quarter costs ~90 day rows and up to 192 slot rows a brand. Nothing here scans the raw mentions
+per report, except the two that must read items: :func:`service_kpis` (inbox fields change
+after a mention is stored) reads the period's untagged items of one brand through
+``mention_brands (brand, tagged, created_at)``, and :func:`top_statements` walks one brand's
+negative (or positive) items of the period's month partitions in reach order through
+``mention_brands (brand, sentiment, reach DESC, created_at)`` until it has found enough
+clearly negative (positive) ones.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
-from datetime import date, datetime
+from collections.abc import Collection, Sequence
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Date, Integer, and_, cast, func, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    DateTime,
+    Integer,
+    and_,
+    cast,
+    column,
+    func,
+    literal,
+    select,
+    true,
+    union_all,
+    values,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from streams.store.schema import mention_brands, mentions, trend_rollups, trend_totals
+from streams.store.schema import (
+    mention_brands,
+    mentions,
+    trend_daily,
+    trend_rollups,
+    trend_totals,
+)
+from streams.trends.periods import local_midnight, span_of
 from streams.trends.sentiment import CLEAR_NEGATIVE, CLEAR_POSITIVE
 from streams.trends.tally import ServiceKpis, Statement, Tally
 
@@ -39,17 +64,14 @@ __all__ = [
     "topic_tallies",
 ]
 
-#: The periods :func:`series` groups by (PostgreSQL's ``date_trunc``: weeks start on Monday).
+#: The periods :func:`series` groups by (weeks start on Monday).
 PERIODS = ("day", "week", "month", "quarter", "year")
 Period = Literal["day", "week", "month", "quarter", "year"]
 
 r = trend_totals.c
+d = trend_daily.c
 full = trend_rollups.c
-
-
-def _sums() -> list[ColumnElement[Any]]:
-    """The :class:`Tally` fields, in order, as sums over ``trend_totals``."""
-    return [func.sum(getattr(r, name)) for name in Tally.__dataclass_fields__]
+_FIELDS = tuple(Tally.__dataclass_fields__)
 
 
 def _full_sums() -> list[ColumnElement[Any]]:
@@ -71,20 +93,105 @@ def _tally(values: Any) -> Tally:
     return Tally(*(int(v or 0) for v in values))
 
 
-def _where(brands: Collection[str], start: datetime, end: datetime) -> ColumnElement[bool]:
-    return and_(r.brand.in_(sorted(brands)), r.slot >= start, r.slot < end)
-
-
 def _check(start: datetime, end: datetime) -> None:
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("start and end must be aware datetimes")
 
 
-def _period_start(period: Period, timezone: str) -> ColumnElement[Any]:
+def _utc_midnight(when: datetime, *, up: bool) -> datetime:
+    """The UTC midnight at or after (``up``) or at or before ``when``."""
+    utc = when.astimezone(UTC)
+    floor = utc.replace(hour=0, minute=0, second=0, microsecond=0)
+    return floor + timedelta(days=1) if up and floor < utc else floor
+
+
+def _pieces(
+    start: datetime, end: datetime
+) -> tuple[tuple[date, date] | None, list[tuple[datetime, datetime]]]:
+    """``[start, end)`` as whole UTC days (read from ``trend_daily``) and the partial days at
+    its edges (read from ``trend_totals``' slots)."""
+    first, last = _utc_midnight(start, up=True), _utc_midnight(end, up=False)
+    if first >= last:
+        return None, [(start, end)] if start < end else []
+    edges = [(lo, hi) for lo, hi in ((start, first), (last, end)) if lo < hi]
+    return (first.date(), last.date()), edges
+
+
+async def _sum_ranges(
+    conn: AsyncConnection,
+    ranges: Sequence[tuple[datetime, datetime]],
+    *,
+    brands: Collection[str],
+    topic: str | None,
+    by: Literal["brand", "topic"],
+) -> dict[tuple[str, int], Tally]:
+    """(brand or topic, index of the range) -> the :class:`Tally` of ``ranges``; ``topic``
+    '' = all mentions, a topic id = that topic, None = every topic (not '')."""
+    days: list[tuple[int, date, date]] = []
+    slots: list[tuple[int, datetime, datetime]] = []
+    for i, (start, end) in enumerate(ranges):
+        _check(start, end)
+        whole, edges = _pieces(start, end)
+        if whole:
+            days.append((i, *whole))
+        slots.extend((i, lo, hi) for lo, hi in edges)
+    parts = []
+    if days:
+        dr = values(
+            column("idx", Integer), column("lo", Date), column("hi", Date), name="day_ranges"
+        ).data(days)
+        where = [d.brand.in_(sorted(brands)), d.day >= dr.c.lo, d.day < dr.c.hi]
+        where.append(d.topic != "" if topic is None else d.topic == topic)
+        parts.append(
+            select(d[by].label("key"), dr.c.idx, *(d[f].label(f) for f in _FIELDS))
+            .select_from(trend_daily.join(dr, true()))
+            .where(*where)
+        )
+    if slots:
+        sr = values(
+            column("idx", Integer),
+            column("lo", DateTime(timezone=True)),
+            column("hi", DateTime(timezone=True)),
+            name="slot_ranges",
+        ).data(slots)
+        where = [r.brand.in_(sorted(brands)), r.slot >= sr.c.lo, r.slot < sr.c.hi]
+        where.append(r.topic != "" if topic is None else r.topic == topic)
+        parts.append(
+            select(r[by].label("key"), sr.c.idx, *(r[f].label(f) for f in _FIELDS))
+            .select_from(trend_totals.join(sr, true()))
+            .where(*where)
+        )
+    if not parts:
+        return {}
+    both = union_all(*parts).subquery("pieces") if len(parts) > 1 else parts[0].subquery("pieces")
+    query = select(both.c.key, both.c.idx, *(func.sum(both.c[f]) for f in _FIELDS)).group_by(
+        both.c.key, both.c.idx
+    )
+    return {(row[0], int(row[1])): _tally(row[2:]) for row in await conn.execute(query)}
+
+
+def _local_periods(
+    period: Period, timezone: str, start: datetime, end: datetime
+) -> list[tuple[date, datetime, datetime]]:
+    """The ``period``s of ``timezone`` that meet ``[start, end)``: their first local day and
+    their bounds clipped to the range."""
     if period not in PERIODS:
         raise ValueError(f"period must be one of {', '.join(PERIODS)}")
-    # date_trunc on the local wall-clock time (timezone(zone, timestamptz) is AT TIME ZONE)
-    return cast(func.date_trunc(literal(period), func.timezone(timezone, r.slot)), Date)
+    zone = ZoneInfo(timezone)
+    day = start.astimezone(zone).date()
+    out = []
+    while True:
+        if period == "day":
+            first, after = day, day + timedelta(days=1)
+            lo, hi = local_midnight(first, timezone), local_midnight(after, timezone)
+        else:
+            span = span_of(period, day, timezone)
+            first, after, lo, hi = span.first, span.after, span.start, span.end
+        if lo >= end:
+            break
+        out.append((first, max(lo, start), min(hi, end)))
+        day = after
+    return out
 
 
 async def tallies(
@@ -98,12 +205,8 @@ async def tallies(
     """Each brand's :class:`Tally` over ``[start, end)`` (``topic`` '' = all its mentions; a
     topic id = its mentions with that topic). Brands without mentions are left out."""
     _check(start, end)
-    query = (
-        select(r.brand, *_sums())
-        .where(_where(brands, start, end), r.topic == topic)
-        .group_by(r.brand)
-    )
-    return {row[0]: _tally(row[1:]) for row in await conn.execute(query)}
+    got = await _sum_ranges(conn, [(start, end)], brands=brands, topic=topic, by="brand")
+    return {brand: t for (brand, _), t in got.items() if t.mentions}
 
 
 async def series(
@@ -119,16 +222,13 @@ async def series(
     """brand -> the first day of each ``period`` (in ``timezone``, an IANA name) -> its
     :class:`Tally`, over ``[start, end)``. Periods without mentions are left out."""
     _check(start, end)
-    starts = _period_start(period, timezone).label("period_start")
-    query = (
-        select(r.brand, starts, *_sums())
-        .where(_where(brands, start, end), r.topic == topic)
-        .group_by(r.brand, starts)
-        .order_by(r.brand, starts)
-    )
+    periods = _local_periods(period, timezone, start, end)
+    ranges = [(lo, hi) for _, lo, hi in periods]
+    got = await _sum_ranges(conn, ranges, brands=brands, topic=topic, by="brand")
     out: dict[str, dict[date, Tally]] = defaultdict(dict)
-    for row in await conn.execute(query):
-        out[row[0]][row[1]] = _tally(row[2:])
+    for (brand, i), t in sorted(got.items()):
+        if t.mentions:
+            out[brand][periods[i][0]] = t
     return dict(out)
 
 
@@ -138,12 +238,8 @@ async def topic_tallies(
     """Topic id -> the :class:`Tally` of ``brand``'s mentions with that topic over
     ``[start, end)`` (a mention with two topics counts in both)."""
     _check(start, end)
-    query = (
-        select(r.topic, *_sums())
-        .where(_where([brand], start, end), r.topic != "")
-        .group_by(r.topic)
-    )
-    return {row[0]: _tally(row[1:]) for row in await conn.execute(query)}
+    got = await _sum_ranges(conn, [(start, end)], brands=[brand], topic=None, by="topic")
+    return {topic: t for (topic, _), t in got.items() if t.mentions}
 
 
 async def topic_series(
@@ -157,16 +253,13 @@ async def topic_series(
 ) -> dict[str, dict[date, Tally]]:
     """Topic id -> the first day of each ``period`` in ``timezone`` -> its :class:`Tally`."""
     _check(start, end)
-    starts = _period_start(period, timezone).label("period_start")
-    query = (
-        select(r.topic, starts, *_sums())
-        .where(_where([brand], start, end), r.topic != "")
-        .group_by(r.topic, starts)
-        .order_by(r.topic, starts)
-    )
+    periods = _local_periods(period, timezone, start, end)
+    ranges = [(lo, hi) for _, lo, hi in periods]
+    got = await _sum_ranges(conn, ranges, brands=[brand], topic=None, by="topic")
     out: dict[str, dict[date, Tally]] = defaultdict(dict)
-    for row in await conn.execute(query):
-        out[row[0]][row[1]] = _tally(row[2:])
+    for (topic, i), t in sorted(got.items()):
+        if t.mentions:
+            out[topic][periods[i][0]] = t
     return dict(out)
 
 

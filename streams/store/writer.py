@@ -245,7 +245,8 @@ async def _copy_insert(conn: AsyncConnection, table: Table, rows: list[dict[str,
 #: ``RETURNING`` gives only what ``ON CONFLICT DO NOTHING`` let through, so a re-delivered
 #: mention is counted once. Each brand row counts once under topic '' and once per topic of
 #: its mention (the mention's staged row, once per (id, created_at)), in ``trend_rollups`` and
-#: in ``trend_totals`` (the same summed over language, platform, sentiment and tagged).
+#: in ``trend_totals`` (the same summed over language, platform, sentiment and tagged) and in
+#: ``trend_daily`` (those per UTC day).
 _ROLLUP_SQL = """
 WITH inserted AS (
     INSERT INTO mention_brands ({columns}) SELECT {columns} FROM {stage}
@@ -300,9 +301,35 @@ WITH inserted AS (
         clearly_positive = r.clearly_positive + excluded.clearly_positive,
         clearly_negative = r.clearly_negative + excluded.clearly_negative
     RETURNING 1
+), daily AS (
+    INSERT INTO trend_daily AS r (
+        brand, topic, day, mentions, reach, negative, neutral, positive, untagged,
+        clearly_positive, clearly_negative)
+    SELECT i.brand, t.topic, (i.created_at AT TIME ZONE 'UTC')::date,
+        count(*), sum(least(i.reach, %(max_reach)s)),
+        count(*) FILTER (WHERE i.sentiment = 'negative'),
+        count(*) FILTER (WHERE i.sentiment = 'neutral'),
+        count(*) FILTER (WHERE i.sentiment = 'positive'),
+        count(*) FILTER (WHERE NOT i.tagged),
+        count(*) FILTER (WHERE m.sentiment_positive >= %(positive)s),
+        count(*) FILTER (WHERE m.sentiment_negative >= %(negative)s)
+    FROM inserted i
+    JOIN staged m ON m.id = i.mention_id AND m.created_at = i.created_at
+    CROSS JOIN LATERAL unnest(ARRAY[''] || m.topics) AS t(topic)
+    GROUP BY 1, 2, 3
+    ON CONFLICT ON CONSTRAINT trend_daily_pkey DO UPDATE SET
+        mentions = r.mentions + excluded.mentions,
+        reach = r.reach + excluded.reach,
+        negative = r.negative + excluded.negative,
+        neutral = r.neutral + excluded.neutral,
+        positive = r.positive + excluded.positive,
+        untagged = r.untagged + excluded.untagged,
+        clearly_positive = r.clearly_positive + excluded.clearly_positive,
+        clearly_negative = r.clearly_negative + excluded.clearly_negative
+    RETURNING 1
 )
 SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM rolled),
-    (SELECT count(*) FROM totals)
+    (SELECT count(*) FROM totals), (SELECT count(*) FROM daily)
 """
 
 
