@@ -27,6 +27,11 @@ def sample_brands_path() -> Path:
     return Path(str(resources.files("streams") / "data" / "brands.yaml"))
 
 
+def default_topics_path() -> Path:
+    """The default topic taxonomy shipped with the package (docs/topics.md)."""
+    return Path(str(resources.files("streams") / "data" / "topics.yaml"))
+
+
 def sample_stream_path() -> Path:
     """The bundled multilingual sample stream used by the demo."""
     return Path(str(resources.files("streams") / "data" / "sample_mentions.jsonl"))
@@ -126,6 +131,13 @@ class Settings(BaseSettings):
     )
     sentiment_fallback_lag: int = Field(
         default=20_000, ge=0, description="consumer lag that switches to the linear model; 0=never"
+    )
+    topics: Path = Field(
+        default_factory=default_topics_path, description="YAML file of the topic taxonomy"
+    )
+    topics_method: Literal["keywords", "e5", "e5+keywords", "off"] = Field(
+        default="keywords",
+        description="how mentions get topics: the taxonomy's keywords, the e5 head, both, or none",
     )
 
     # --- crisis windows, detection and alerts ----------------------------------------------

@@ -347,8 +347,13 @@ def enriched_dict(
     brands: Sequence[BrandHit],
     sentiment: SentimentLike | None = None,
     sentiment_model: str | None = None,
+    topics: Sequence[str] = (),
+    departments: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The JSON object written to ``mentions.enriched`` for one mention."""
+    """The JSON object written to ``mentions.enriched`` for one mention.
+
+    ``topics`` are topic ids of the taxonomy (``streams.topics``), ``departments`` the
+    departments owning them; both lists, empty when none applies or topics are off."""
     return {
         "id": mention.id,
         "platform": mention.platform,
@@ -369,6 +374,8 @@ def enriched_dict(
             else None
         ),
         "sentiment_model": sentiment_model,
+        "topics": list(topics),
+        "departments": list(departments),
     }
 
 

