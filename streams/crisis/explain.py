@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from streams.crisis.sketches import DecayedTopK
+from streams.crisis.sketches import DecayedHeavyHitters, DecayedTopK
 
 __all__ = ["ExplainConfig", "RisingTerm", "TermTrends", "log_odds_z"]
 
@@ -38,7 +38,7 @@ def _lang_of(term: str, lang: str) -> str:
 class ExplainConfig:
     recent_half_life: float = 900.0
     baseline_half_life: float = 2 * 86400.0
-    recent_k: int = 96
+    recent_k: int = 64
     baseline_k: int = 256
     #: strength of the informative prior, in tokens
     prior: float = 500.0
@@ -92,7 +92,7 @@ class TermTrends:
 
     def __init__(self, config: ExplainConfig | None = None) -> None:
         cfg = self.config = config or ExplainConfig()
-        self.recent = DecayedTopK(cfg.recent_k, cfg.recent_half_life)
+        self.recent = DecayedHeavyHitters(cfg.recent_k, cfg.recent_half_life)
         self.baseline = DecayedTopK(cfg.baseline_k, cfg.baseline_half_life)
         # tokens counted per language (and sentiment counts under "@n", "@neg", "@pos")
         self.recent_totals = DecayedTopK(64, cfg.recent_half_life)
@@ -125,9 +125,14 @@ class TermTrends:
                 counts.add(keys, w)
             wt = totals.weight(ts)
             totals.add(extra, wt)
-            for key in keys:
-                of = key.split(_SEP, 1)[0]
-                totals.counts[of] = totals.counts.get(of, 0.0) + wt
+            if keys:
+                # every token counts towards "*" (the denominator of hashtags and handles),
+                # terms towards their language too
+                tc = totals.counts
+                tc[ALL] = tc.get(ALL, 0.0) + wt * len(keys)
+                terms_n = sum(1 for key in keys if not key.startswith(ALL))
+                if terms_n:
+                    tc[lang] = tc.get(lang, 0.0) + wt * terms_n
 
     def usual_inauthentic_share(self, ts: float) -> float:
         """The baseline's share of inauthentic mentions (copies and capped posts)."""
@@ -147,11 +152,7 @@ class TermTrends:
         """Every recent term that rose, by z-score (highest first)."""
         cfg = self.config
         out = []
-        # a recent count is over the truth by at most the floor (keys enter at the floor, as
-        # in Space-Saving): rank on the count that is certain
-        floor = self.recent.floor * self.recent.scale(ts)
-        for key, counted in self.recent.top(ts):
-            y_i = counted - floor
+        for key, y_i in self.recent.top(ts):
             if y_i < cfg.min_count:
                 continue
             lang, term = key.split(_SEP, 1)
@@ -187,7 +188,9 @@ class TermTrends:
         if not data:
             return out
         cfg = out.config
-        out.recent = DecayedTopK.from_json(data.get("recent"), cfg.recent_k, cfg.recent_half_life)
+        out.recent = DecayedHeavyHitters.from_json(
+            data.get("recent"), cfg.recent_k, cfg.recent_half_life
+        )
         out.baseline = DecayedTopK.from_json(
             data.get("baseline"), cfg.baseline_k, cfg.baseline_half_life
         )

@@ -1,5 +1,9 @@
 """Bounded, exponentially decayed counts of the heaviest keys (pure; JSON state).
 
+Two summaries: :class:`DecayedTopK` (Space-Saving) for the brand's baselines, whose
+over-counts err on the safe side, and :class:`DecayedHeavyHitters` (a count-min sketch with
+the top keys) for recent counts, where many words are seen once each.
+
 :class:`DecayedTopK` is the Space-Saving heavy-hitters summary (Metwally et al. 2005) with
 forward exponential decay (Cormode et al. 2009): an item seen at time ``t`` weighs
 ``exp(lam * (t - t0))`` against a reference time ``t0``, so decaying every count is a single
@@ -12,13 +16,17 @@ over it by at most the floor; any key not held has a decayed count of at most th
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import heapq
 import math
 from collections.abc import Iterable, Mapping
 from operator import itemgetter
 from typing import Any
 
-__all__ = ["DecayedTopK"]
+import numpy as np
+
+__all__ = ["DecayedHeavyHitters", "DecayedTopK"]
 
 #: renormalise when weights grow past e^40 (far below float overflow)
 _RENORM = 40.0
@@ -105,4 +113,182 @@ class DecayedTopK:
         out.t0 = None if t0 is None else float(t0)
         out.floor = float(data.get("floor") or 0.0)
         out.counts = {str(key): float(c) for key, c in (data.get("c") or {}).items()}
+        return out
+
+
+_HASHES: dict[str, int] = {}
+
+
+def _hash64(key: str) -> int:
+    """A 64-bit BLAKE2b hash of ``key`` (memoised, bounded): its 20-bit slices index the
+    sketch's rows independently (CRC-32 is linear: its variants collide together)."""
+    h = _HASHES.get(key)
+    if h is None:
+        if len(_HASHES) >= 100_000:
+            _HASHES.clear()
+        digest = hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest()
+        h = _HASHES[key] = int.from_bytes(digest, "little")
+    return h
+
+
+class DecayedHeavyHitters:
+    """The ``k`` keys of highest decayed count, counted in a count-min sketch.
+
+    A count-min sketch (Cormode and Muthukrishnan 2005; ``depth`` rows of ``width`` counters,
+    conservative update) estimates every key's decayed count, over the truth by a little (the
+    mass of the keys that share its cells); the ``k`` keys of highest estimate are held by
+    name (lazily: up to ``2 k``, pruned to ``k``; a key enters once its estimate reaches the
+    least one held at the last prune). Where many keys are seen once each (the words of
+    multilingual posts), this keeps the counts of the frequent ones close to the truth, where
+    Space-Saving with as few slots would count every newcomer from its floor.
+    """
+
+    __slots__ = (
+        "_lam",
+        "admit",
+        "depth",
+        "half_life",
+        "k",
+        "keys",
+        "rows",
+        "t0",
+        "t_last",
+        "width",
+    )
+
+    def __init__(self, k: int, half_life: float, width: int = 1024, depth: int = 3) -> None:
+        self.k = k
+        self.half_life = half_life
+        self._lam = math.log(2) / half_life
+        self.width = width
+        self.depth = depth
+        self.rows = [[0.0] * width for _ in range(depth)]
+        self.keys: set[str] = set()
+        self.admit = 0.0
+        self.t0: float | None = None
+        self.t_last: float | None = None
+
+    def weight(self, ts: float) -> float:
+        if self.t0 is None:
+            self.t0 = ts
+        if self.t_last is None or ts > self.t_last:
+            self.t_last = ts
+        x = self._lam * (ts - self.t0)
+        if x > _RENORM:
+            f = math.exp(-x)
+            self.rows = [[c * f for c in row] for row in self.rows]
+            self.admit *= f
+            self.t0 = ts
+            x = 0.0
+        return math.exp(x)
+
+    def scale(self, ts: float) -> float:
+        if self.t0 is None:
+            return 1.0
+        return math.exp(min(-self._lam * (ts - self.t0), _RENORM))
+
+    def _cells(self, key: str) -> list[int]:
+        h = _hash64(key)
+        mask = self.width - 1
+        return [(h >> (20 * i)) & mask for i in range(self.depth)]
+
+    def _estimate(self, key: str) -> float:
+        return min(row[c] for row, c in zip(self.rows, self._cells(key), strict=True))
+
+    def add(self, keys: Iterable[str], w: float) -> None:
+        if self.depth != 3:
+            self._add_any(keys, w)
+            return
+        r0, r1, r2 = self.rows
+        mask = self.width - 1
+        hashes = _HASHES
+        admit = self.admit
+        held = self.keys
+        for key in keys:  # three rows, unrolled: this is the hot loop
+            h = hashes.get(key)
+            if h is None:
+                h = _hash64(key)
+            c0, c1, c2 = h & mask, (h >> 20) & mask, (h >> 40) & mask
+            v0, v1, v2 = r0[c0], r1[c1], r2[c2]
+            est = (v0 if v0 < v1 else v1) if (v0 if v0 < v1 else v1) < v2 else v2
+            est += w
+            if v0 < est:
+                r0[c0] = est
+            if v1 < est:
+                r1[c1] = est
+            if v2 < est:
+                r2[c2] = est
+            if est >= admit:
+                held.add(key)
+        if len(held) > 2 * self.k:
+            self._prune()
+
+    def _add_any(self, keys: Iterable[str], w: float) -> None:
+        rows = self.rows
+        for key in keys:
+            cells = self._cells(key)
+            est = min(row[c] for row, c in zip(rows, cells, strict=True)) + w
+            for row, c in zip(rows, cells, strict=True):
+                if row[c] < est:
+                    row[c] = est
+            if est >= self.admit:
+                self.keys.add(key)
+        if len(self.keys) > 2 * self.k:
+            self._prune()
+
+    def _prune(self) -> None:
+        ranked = heapq.nlargest(self.k, ((self._estimate(key), key) for key in self.keys))
+        self.keys = {key for _, key in ranked}
+        if len(ranked) == self.k:
+            self.admit = ranked[-1][0]
+
+    def get(self, key: str, ts: float) -> float:
+        return self._estimate(key) * self.scale(ts)
+
+    def top(self, ts: float, n: int | None = None) -> list[tuple[str, float]]:
+        f = self.scale(ts)
+        ranked = sorted(
+            ((self._estimate(key), key) for key in self.keys), key=lambda e: (-e[0], e[1])
+        )
+        return [(key, est * f) for est, key in ranked[:n]]
+
+    def to_json(self, ts: float | None = None) -> dict[str, Any]:
+        """The state with the counters decayed to ``ts`` (default: the newest item's time)
+        and stored as half floats (three significant digits are plenty for counts)."""
+        if len(self.keys) > self.k:
+            self._prune()
+        ts = self.t_last if ts is None else ts
+        f = 1.0
+        if ts is not None and self.t0 is not None:
+            f = self.scale(ts)
+        rows = np.array(self.rows, dtype=np.float64) * f
+        packed = np.minimum(rows, 60_000.0).astype("<f2").tobytes()
+        return {
+            "t0": ts if ts is not None and self.t0 is not None else self.t0,
+            "admit": round(self.admit * f, 3),
+            "w": self.width,
+            "rows": base64.b64encode(packed).decode("ascii"),
+            "keys": sorted(self.keys),
+        }
+
+    @classmethod
+    def from_json(
+        cls,
+        data: Mapping[str, Any] | None,
+        k: int,
+        half_life: float,
+        width: int = 1024,
+        depth: int = 3,
+    ) -> DecayedHeavyHitters:
+        out = cls(k, half_life, width, depth)
+        if not data or int(data.get("w", width)) != width:
+            return out
+        rows = np.frombuffer(base64.b64decode(data["rows"]), dtype="<f2")
+        if rows.size != width * depth:
+            return out
+        out.rows = rows.astype(float).reshape(depth, width).tolist()
+        t0 = data.get("t0")
+        out.t0 = out.t_last = None if t0 is None else float(t0)
+        out.admit = float(data.get("admit") or 0.0)
+        out.keys = {str(key) for key in data.get("keys") or ()}
         return out

@@ -1,0 +1,150 @@
+"""A brand's insight state through a stream of brand events: clusters, organic counts, the
+coordinated verdict, the explanation, and JSON state that resumes exactly."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import orjson
+
+from streams.crisis.insight import BrandInsight
+from tests.streams.factories import brand_event
+
+T0 = 1_790_000_000.0 - 1_790_000_000.0 % 3600
+CAMPAIGN = "the ceo of acme lied to all of us about the data leak, share before they delete this"
+VOCAB = [f"word{i}" for i in range(3000)]
+
+
+def organic(rng: random.Random, i: int, ts: float, **extra: Any) -> Any:
+    text = "@acme " + " ".join(rng.sample(VOCAB, 10))
+    base = {"text": text, "author": f"@u{rng.randrange(100_000)}", "lang": "en"}
+    return brand_event(
+        f"o{i}", ts, rng.choice(("neutral", "negative", "positive")), **{**base, **extra}
+    )
+
+
+def stream(with_campaign: bool, seed: int = 1) -> list[Any]:
+    rng = random.Random(seed)
+    events = [organic(rng, i, T0 + i * 10.0) for i in range(600)]  # 100 minutes, 6 a minute
+    if with_campaign:
+        for c in range(40):  # 40 copies between minute 90 and 95
+            text = CAMPAIGN.replace("lied", "lyed") if c % 3 == 0 else CAMPAIGN
+            events.append(
+                brand_event(
+                    f"c{c}",
+                    T0 + 5400 + c * 7.5,
+                    "negative",
+                    text=f"{text} #wakeup",
+                    author=f"@bot{c}",
+                    lang="en",
+                )
+            )
+    events.sort(key=lambda e: e.ts)
+    return events
+
+
+def test_copies_get_one_cluster_and_are_not_organic() -> None:
+    insight = BrandInsight()
+    seen = {}
+    for ev in stream(True):
+        obs = insight.observe(ev)
+        seen[ev.id] = obs
+    assert all(not seen[f"o{i}"].copy for i in range(600))
+    clusters = {seen[f"c{c}"].duplicate_cluster for c in range(40)}
+    assert len(clusters) == 1 and None not in clusters
+    assert not seen["c0"].copy and all(seen[f"c{c}"].copy for c in range(1, 40))
+    assert seen["c39"].duplicate_size == 40
+    assert seen["c5"].to_json()["organic"] is False
+
+    mix = insight.window_mix(T0 + 5400, T0 + 5700)
+    assert mix.copies == 39 and mix.mentions == 70 and mix.organic == 31
+    verdict = insight.classify(mix, expected=30.0)
+    assert verdict.coordinated and verdict.top_cluster_copies == 39
+
+    explanation = insight.explain(mix, T0 + 5700, verdict=verdict)
+    assert explanation["coordinated"] is True
+    assert explanation["duplicates"]["copies"] == 39
+    assert explanation["duplicates"]["share"] == round(39 / 70, 4)
+    cluster = explanation["duplicates"]["clusters"][0]
+    assert cluster["size"] == 40 and "data leak" in cluster["text"]
+    assert explanation["first_post"]["id"] == "c1"  # the campaign's, not the window's first
+    assert "ts" not in explanation["first_post"]
+    assert explanation["organic"] == {
+        "mentions": 31,
+        "negative": mix.organic_negative,
+        "share": round(31 / 70, 4),
+    }
+    assert explanation["languages"] == {"en": 70}
+    orjson.dumps(explanation)
+
+
+def test_organic_traffic_is_not_coordinated() -> None:
+    insight = BrandInsight()
+    for ev in stream(False):
+        insight.observe(ev)
+    mix = insight.campaign_mix(T0 + 6000)
+    assert mix.copies == 0 and mix.organic == mix.mentions == 30
+    assert not insight.classify(mix, expected=30.0).coordinated
+
+
+def test_a_prolific_author_is_capped() -> None:
+    insight = BrandInsight()
+    rng = random.Random(2)
+    flags = [insight.observe(organic(rng, i, T0 + i, author="@loud")).capped for i in range(6)]
+    assert flags == [False, False, False, True, True, True]
+    assert insight.window_mix(T0, T0 + 60).capped == 3
+
+
+def test_a_crisis_names_its_term_and_its_first_post() -> None:
+    rng = random.Random(4)
+    insight = BrandInsight()
+    events = stream(False, seed=4)
+    for i in range(60):  # minute 100-110: angry posts about an outage
+        ts = T0 + 6000 + i * 10.0
+        words = " ".join(rng.sample(VOCAB, 7))
+        events.append(
+            brand_event(
+                f"x{i}",
+                ts,
+                "negative",
+                text=f"@acme outage again {words} #acmedown",
+                author=f"@angry{i}",
+                followers=100 * i,
+            )
+        )
+    for ev in events:
+        insight.observe(ev)
+    mix = insight.window_mix(T0 + 6000, T0 + 6600)
+    out = insight.explain(mix, T0 + 6600, negative=True, samples=[{"id": "x59"}])
+    terms = [t["term"] for t in out["terms"]]
+    # every angry post says "outage again #acmedown": those three rose, nothing else
+    assert set(terms) == {"outage", "again", "#acmedown"}
+    assert set(out["terms_by_language"]["en"]) == {"outage", "again"}
+    assert out["first_post"]["id"] == "x0"
+    assert out["top_posts"] == ["x59"]
+    neg = out["sentiment"]["negative_share"]
+    assert neg["now"] > neg["before"] + 0.3
+    assert out["coordinated"] is False and out["duplicates"]["copies"] == 0
+
+
+def test_state_round_trips_and_resumes_exactly() -> None:
+    events = stream(True, seed=9)
+    whole = BrandInsight()
+    a = [whole.observe(ev) for ev in events]
+    first = BrandInsight()
+    b = [first.observe(ev) for ev in events[:400]]
+    resumed = BrandInsight.from_json(orjson.loads(orjson.dumps(first.to_json())))
+    b += [resumed.observe(ev) for ev in events[400:]]
+    assert [o.to_json() for o in a] == [o.to_json() for o in b]
+    assert len(orjson.dumps(resumed.to_json())) < 40_000
+    assert BrandInsight.from_json(None).to_json()["buckets"] == {}
+
+
+def test_old_buckets_are_dropped() -> None:
+    insight = BrandInsight()
+    for ev in stream(False):
+        insight.observe(ev)
+    assert min(insight.buckets) >= T0 + 6000 - 600 - 60
+    insight.forget_before(T0 + 5940)
+    assert min(insight.buckets) >= T0 + 5940
