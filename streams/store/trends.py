@@ -28,7 +28,6 @@ from sqlalchemy import (
     Date,
     DateTime,
     Integer,
-    and_,
     cast,
     column,
     func,
@@ -331,23 +330,30 @@ async def top_statements(
     m = mentions.c
     score = m.sentiment_negative if sentiment == "negative" else m.sentiment_positive
     threshold = CLEAR_NEGATIVE if sentiment == "negative" else CLEAR_POSITIVE
-    conditions = [
-        mb.brand == brand,
-        mb.sentiment == sentiment,
-        mb.created_at >= start,
-        mb.created_at < end,
+    # the items in reach order (an index walk per month partition, merged), each looked up in
+    # mentions by its key (LATERAL: a nested loop the LIMIT stops early)
+    items = (
+        select(mb.brand, mb.mention_id, mb.created_at, mb.sentiment, mb.reach)
+        .where(
+            mb.brand == brand,
+            mb.sentiment == sentiment,
+            mb.created_at >= start,
+            mb.created_at < end,
+        )
+        .subquery("items")
+    )
+    found = [
+        m.id == items.c.mention_id,
+        m.created_at == items.c.created_at,
+        m.created_at >= start,  # prunes the month partitions at plan time
+        m.created_at < end,
         score >= threshold,
     ]
     if topics is not None:
-        conditions.append(m.topics.overlap(sorted(topics)))
-    query = (
+        found.append(m.topics.overlap(sorted(topics)))
+    said = (
         select(
-            mb.brand,
-            m.id,
-            m.created_at,
-            mb.sentiment,
-            score,
-            mb.reach,
+            score.label("score"),
             m.platform,
             m.lang,
             m.author_handle,
@@ -355,13 +361,32 @@ async def top_statements(
             m.text,
             m.topics,
         )
-        .select_from(
-            mention_brands.join(
-                mentions, and_(m.id == mb.mention_id, m.created_at == mb.created_at)
-            )
+        .where(*found)
+        .limit(1)  # one mention a key; also keeps the planner from flattening the LATERAL
+        .lateral("said")
+    )
+    query = (
+        select(
+            items.c.brand,
+            items.c.mention_id,
+            items.c.created_at,
+            items.c.sentiment,
+            said.c.score,
+            items.c.reach,
+            said.c.platform,
+            said.c.lang,
+            said.c.author_handle,
+            said.c.url,
+            said.c.text,
+            said.c.topics,
         )
-        .where(*conditions)
-        .order_by(mb.reach.desc(), score.desc(), m.created_at.desc(), m.id)
+        .select_from(items.join(said, true()))
+        .order_by(
+            items.c.reach.desc(),
+            said.c.score.desc(),
+            items.c.created_at.desc(),
+            items.c.mention_id,
+        )
         .limit(cast(literal(max(1, min(int(limit), 100))), Integer))
     )
     return [
