@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from streams.alerts.explanation import explanation_lines, first_post
 from streams.alerts.text import one_line, truncate
 
 __all__ = ["slack_escape", "slack_payload"]
@@ -101,6 +102,21 @@ def _mapping(value: object) -> Mapping[str, Any]:
 
 
 _SEVERITY_EMOJI = {"warning": ":warning:", "major": ":rotating_light:", "critical": ":sos:"}
+_KIND_LABEL = {"coordinated": "coordinated campaign"}
+
+
+def _why(alert: Mapping[str, Any]) -> list[str]:
+    """The explanation's lines, Slack-escaped; the first post's author links to the post."""
+    explanation = _mapping(alert.get("explanation"))
+    lines = []
+    for line in explanation_lines(explanation):
+        text = slack_escape(line)
+        if line.startswith("First post: "):
+            link = _slack_link(first_post(explanation).get("url"), "open")
+            if link != "open":
+                text += f" ({link})"
+        lines.append(text)
+    return lines
 
 
 def slack_payload(
@@ -108,16 +124,19 @@ def slack_payload(
 ) -> dict[str, Any]:
     """The Slack incoming-webhook message for an alert: a ``text`` fallback plus ``blocks``.
 
-    ``opened``/``updated`` show observed vs expected, negative share, volume, top languages
-    and up to ``max_samples`` (at most 5) sample posts as links, their text truncated to
-    ``sample_chars`` characters; ``resolved`` is a short "back to normal" message. All
-    user-supplied text is Slack-escaped (``&``, ``<``, ``>``), so a post cannot ping
-    ``<!channel>`` or forge links; any script is kept as is.
+    ``opened``/``updated`` show observed vs expected, negative share, volume, top languages,
+    the alert's ``explanation`` when it has one (why: a coordinated campaign, the rising
+    terms, the sentiment shift, the first post, the copied text, where, capped authors; its
+    first line also ends the fallback text) and up to ``max_samples`` (at most 5) sample
+    posts as links, their text truncated to ``sample_chars`` characters; ``resolved`` is a
+    short "back to normal" message. All user-supplied text is Slack-escaped (``&``, ``<``,
+    ``>``), so a post cannot ping ``<!channel>`` or forge links; any script is kept as is.
     """
     event = str(alert.get("event") or "opened")
     brand_plain = one_line(str(alert.get("brand_name") or alert.get("brand") or "unknown brand"))
     brand = slack_escape(brand_plain)
-    kind_plain = one_line(str(alert.get("kind") or "alert").replace("_", " "))
+    kind_raw = str(alert.get("kind") or "alert")
+    kind_plain = one_line(_KIND_LABEL.get(kind_raw, kind_raw.replace("_", " ")))
     kind = slack_escape(kind_plain)
     severity_plain = one_line(str(alert.get("severity") or "warning"))
     severity = slack_escape(severity_plain)
@@ -163,6 +182,9 @@ def slack_payload(
         f"{emoji} {prefix}{brand} — {kind} ({severity}): {observed} {signal} in {span} "
         f"vs {expected} expected"
     )
+    why = _why(alert)
+    if why:
+        text += f". {why[0]}"
     header = f"{emoji} {prefix}{brand_plain} — {kind_plain} ({severity_plain})"
 
     fields = [
@@ -207,6 +229,13 @@ def slack_payload(
         },
         {"type": "section", "fields": fields},
     ]
+
+    if why:
+        section = "*Why*"
+        for line in why:  # whole lines only, as for the samples
+            if len(section) + 3 + len(line) <= 3000:
+                section += "\n• " + line
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": section}})
 
     samples = alert.get("samples")
     lines: list[str] = []

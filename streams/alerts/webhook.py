@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 import orjson
 
+from streams.alerts.explanation import explanation_lines
 from streams.alerts.routes import Route
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "sign",
     "verify",
     "webhook_headers",
+    "with_summary",
 ]
 
 SIGNATURE_HEADER = "X-Buzzwire-Signature"
@@ -56,9 +58,22 @@ def verify(body: bytes, secret: str, header: str | None) -> bool:
     return hmac.compare_digest(expected, header.strip().encode("utf-8", "surrogateescape"))
 
 
+def with_summary(alert: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The alert with ``explanation.summary``: the explanation's lines a person reads
+    (``streams.alerts.explanation``), when it has an explanation; else the alert as is."""
+    explanation = alert.get("explanation")
+    if not isinstance(explanation, Mapping) or "summary" in explanation:
+        return alert
+    lines = explanation_lines(explanation)
+    if not lines:
+        return alert
+    return {**alert, "explanation": {**explanation, "summary": lines}}
+
+
 def encode_alert(alert: Mapping[str, Any]) -> bytes:
-    """The alert as compact UTF-8 JSON (non-ASCII kept as is): the generic webhook body."""
-    return orjson.dumps(alert, default=str, option=orjson.OPT_NON_STR_KEYS)
+    """The alert as compact UTF-8 JSON (non-ASCII kept as is): the generic webhook body. An
+    alert with an ``explanation`` gets its readable lines as ``explanation.summary``."""
+    return orjson.dumps(with_summary(alert), default=str, option=orjson.OPT_NON_STR_KEYS)
 
 
 def _header_value(value: object) -> str:
