@@ -702,3 +702,67 @@ async def acknowledge(
     except InvalidChange as exc:
         raise HTTPException(422, str(exc)) from None
     return RedirectResponse(f"/alerts/{quote(thread_id, safe='')}", status_code=303)
+
+
+# --- trends ----------------------------------------------------------------------------------
+
+
+@router.get("/trends")
+async def trends_page(
+    request: Request,
+    signed: SignedIn,
+    brand: Annotated[str, Query(max_length=200)] = "",
+    period: Annotated[str, Query(max_length=20)] = "week",
+) -> Response:
+    """A brand's trends per week, month or quarter (``streams.web.trends``), for every role,
+    in the user's brand scope: another brand is 404, like one that does not exist."""
+    from streams.web import trends
+
+    web = state(request)
+    user = signed.user
+    if period not in trends.PAGE_PERIODS:
+        raise HTTPException(422, f"period: one of {', '.join(trends.PAGE_PERIODS)}")
+    catalog = trends.brand_catalog(web.settings.brands)
+    choices = [b.id for b in catalog if user.scope.allows(b.id)]
+    names = {b.id: b.name for b in catalog}
+    brand = brand.strip() or (choices[0] if choices else "")
+    if brand and brand not in choices:
+        raise HTTPException(404, "There is no such brand in your brands.")
+    context: dict[str, Any] = {
+        "signed": signed,
+        "active": "trends",
+        "brands": choices,
+        "names": names,
+        "brand": brand,
+        "brand_name": names.get(brand, brand),
+        "period": period,
+        "periods": [(key, label) for key, (label, _) in trends.PAGE_PERIODS.items()],
+        "period_label": trends.PAGE_PERIODS[period][0],
+        "view": None,
+    }
+    if brand:
+        entry = catalog[brand]
+        competitors = list(entry.competitors)
+        taxonomy = trends.taxonomy(web.settings.topics)
+        departments = {t.id: t.department for t in taxonomy}
+        now = web.now()
+        async with web.engine.connect() as conn:
+            data = await trends.load(
+                conn,
+                brand=brand,
+                competitors=competitors,
+                period=period,  # type: ignore[arg-type]
+                timezone=entry.timezone,
+                now=now,
+            )
+        context["view"] = trends.build(
+            data,
+            brand=brand,
+            competitors=competitors,
+            names=names,
+            spans=trends.spans_shown(period, now, entry.timezone),  # type: ignore[arg-type]
+            departments=departments,
+            topic_names={t.id: t.name for t in taxonomy},
+        )
+        context["timezone"] = entry.timezone
+    return _render(request, "trends.html", context)
