@@ -4,10 +4,10 @@ Reads ``tests/data/topics_eval.jsonl`` (real posts from the sentiment data, labe
 with the default taxonomy), runs the keyword method, the e5 head and both together, and prints
 one row per language.  The e5 head's threshold is held out: chosen by 5-fold cross-validation
 (``streams.topics.evaluation``), never on the posts it is scored on; the threshold chosen on
-the whole set is printed too (the shipped ``DEFAULT_THRESHOLD``).  Also prints the cost per
-post of each method on this machine.
+the whole set is printed too (the shipped ``streams.topics.classifier.THRESHOLDS``).  Also
+prints the cost per post of each method on this machine.
 
-    nice -n 10 .venv/bin/python -m benchmarks.topics_eval [--set tests/data/topics_eval.jsonl]
+    nice -n 10 .venv/bin/python -m benchmarks.topics_eval [--set FILE] [--compare-sentiment]
 """
 
 from __future__ import annotations
@@ -15,70 +15,23 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
-from typing import Any
 
 from models.embeddings import E5Embedder
-from streams.topics.evaluation import (
-    THRESHOLDS,
-    Labelled,
-    cross_validated,
-    load_labelled,
-    macro_f1,
-    per_language,
-)
-from streams.topics.head import TopicHead
-from streams.topics.keywords import KeywordClassifier
-from streams.topics.taxonomy import Taxonomy, load_topics
+from streams.topics.evaluation import evaluate, load_labelled
+from streams.topics.taxonomy import load_topics
 
 DEFAULT_SET = Path(__file__).resolve().parents[1] / "tests" / "data" / "topics_eval.jsonl"
-
-
-def evaluate(
-    rows: list[Labelled], taxonomy: Taxonomy, embedder: Any
-) -> tuple[dict[str, dict[str, float]], dict[str, Any]]:
-    """Per-language macro-F1 of each method, and the facts behind it (thresholds, timings)."""
-    ids = taxonomy.ids
-    texts = [r.text for r in rows]
-    started = time.perf_counter()
-    words = KeywordClassifier(taxonomy).classify(texts)
-    keyword_s = (time.perf_counter() - started) / len(texts)
-    head = TopicHead.fit(taxonomy, embedder.embed)
-    started = time.perf_counter()
-    vectors = embedder.embed(texts)
-    embed_s = (time.perf_counter() - started) / len(texts)
-
-    def e5(t: float) -> list[list[str]]:
-        return head.topics(vectors, t)
-
-    def union(t: float) -> list[list[str]]:
-        return [
-            sorted(set(a) | set(b)) for a, b in zip(head.topics(vectors, t), words, strict=True)
-        ]
-
-    e5_cv, e5_chosen = cross_validated(rows, e5, ids)
-    union_cv, union_chosen = cross_validated(rows, union, ids)
-    gold = [r.topics for r in rows]
-    whole = {
-        name: max(THRESHOLDS, key=lambda t, f=f: (macro_f1(gold, f(t), ids), -t))
-        for name, f in (("e5", e5), ("e5+keywords", union))
-    }
-    table = {
-        "keywords": per_language(rows, words, ids),
-        "e5": per_language(rows, e5_cv, ids),
-        "e5+keywords": per_language(rows, union_cv, ids),
-    }
-    facts = {
-        "thresholds_by_fold": {"e5": e5_chosen, "e5+keywords": union_chosen},
-        "threshold_whole_set": whole,
-        "ms_per_post": {"keywords": keyword_s * 1e3, "e5 vector": embed_s * 1e3},
-    }
-    return table, facts
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--set", type=Path, default=DEFAULT_SET)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument(
+        "--compare-sentiment",
+        action="store_true",
+        help="also time the shipped int8 e5 sentiment model on the same posts (for scale)",
+    )
     args = parser.parse_args(argv)
     rows = load_labelled(args.set)
     taxonomy = load_topics()
@@ -104,6 +57,15 @@ def main(argv: list[str] | None = None) -> None:
     print()
     for key, value in facts.items():
         print(f"{key}: {value}")
+    if args.compare_sentiment:
+        from models.sentiment.loader import load_e5
+
+        model = load_e5(threads=args.threads)
+        texts = [r.text for r in rows]
+        started = time.perf_counter()
+        model.predict(texts)
+        took = (time.perf_counter() - started) / len(texts)
+        print(f"int8 e5 sentiment model, same posts: {took * 1e3:.1f} ms per post")
 
 
 if __name__ == "__main__":

@@ -6,10 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.topics_eval import evaluate
 from models.embeddings import MAX_CHARS, E5Embedder
 from streams.topics.classifier import THRESHOLDS
-from streams.topics.evaluation import load_labelled
+from streams.topics.evaluation import evaluate, load_labelled
 from streams.topics.taxonomy import load_topics
 from tests.streams.topics.test_evaluation import EVAL_SET
 
