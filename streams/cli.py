@@ -244,6 +244,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         rate=args.rate,
         file=Path(args.file) if args.file else None,
         with_history=not args.no_history,
+        with_trends_history=not args.no_trends_history,
     )
 
 
@@ -390,6 +391,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-history",
         action="store_true",
         help="skip the compressed 30 hours of history (with a crisis) replayed first",
+    )
+    demo.add_argument(
+        "--no-trends-history",
+        action="store_true",
+        help="skip importing the 460 days of history of the Trends page",
     )
     demo.set_defaults(func=_cmd_demo)
     return parser

@@ -417,8 +417,45 @@ async def _stored(settings: Settings, sink: WorkerProcess, since: datetime) -> S
     return Stored(n_mentions, n_untagged, n_events, n_threads, n_bench)
 
 
+#: The Trends page's history: 460 days (every week of the last quarter has its week a year
+#: before) at 0.6 of the synthetic rates, about 18,000 mentions, imported in about half a minute
+#: with the linear sentiment model.
+TRENDS_HISTORY_DAYS = 460
+TRENDS_HISTORY_SCALE = 0.6
+
+
+def import_trends_history(
+    settings: Settings,
+    path: Path,
+    *,
+    now: datetime,
+    days: int = TRENDS_HISTORY_DAYS,
+    scale: float = TRENDS_HISTORY_SCALE,
+) -> int:
+    """Write the synthetic history of the Trends page (``streams.devstack.trends_history``:
+    weekly patterns, a share-of-voice shift, a delivery surge in the last days) to ``path`` as
+    JSONL and import it into the store as ``buzzwire import`` does (validation, language,
+    brands, topics, sentiment with the linear model for speed, the writer that keeps the
+    rollups). A day's mentions are the same in every run, so a second run stores only the
+    days that are new. Returns the import's exit status."""
+    from streams.devstack.trends_history import history
+    from streams.importer import run_import
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as out:
+        for mention in history(now, days=days, scale=scale):
+            out.write(orjson.dumps(mention.value) + b"\n")
+    linear = settings.model_copy(update={"sentiment_model": "linear"})
+    return run_import(path, linear, progress=False)
+
+
 def run_demo(
-    *, duration: float | None, rate: float, file: Path | None, with_history: bool = True
+    *,
+    duration: float | None,
+    rate: float,
+    file: Path | None,
+    with_history: bool = True,
+    with_trends_history: bool = True,
 ) -> int:
     from streams.devstack.localkafka import LocalKafka
     from streams.devstack.localpostgres import LocalPostgres
@@ -477,6 +514,16 @@ def run_demo(
         assert settings.database_url is not None
         _, after = upgrade(settings.database_url)
         print(f"store: {public_url(settings.database_url)} at schema {after}", flush=True)
+        if with_trends_history:
+            print(
+                f"importing {TRENDS_HISTORY_DAYS} days of history for the Trends page "
+                "(the linear sentiment model) ...",
+                flush=True,
+            )
+            if import_trends_history(
+                settings, Path(".buzzwire") / f"{run_id}-trends-history.jsonl", now=run_started
+            ):
+                print("the Trends history was not imported (see above)", file=sys.stderr)
         sink = sink_process(
             settings, Path(".buzzwire") / f"{run_id}-sink.log", settings.sink_web_port
         )
@@ -503,6 +550,8 @@ def run_demo(
             f"password {login} (new each run); it fills as the demo streams",
             flush=True,
         )
+        trends_url = f"http://127.0.0.1:{settings.ui_port}/trends"
+        print(f"trends: {trends_url} (weeks, months, quarters of the history)", flush=True)
         summary = asyncio.run(
             _demo(settings, worker, file or sample_stream_path(), rate, duration, with_history)
         )
@@ -521,6 +570,12 @@ def run_demo(
             f"{stored.benchmarks} benchmark snapshots of this run are in PostgreSQL; "
             "look at them with `buzzwire postgres psql` (see docs/store.md)"
         )
+        if with_trends_history:
+            print(
+                f"trends: {trends_url} shows {TRENDS_HISTORY_DAYS} days of history per week, "
+                "month or quarter against the previous period and a year before (while the web "
+                "app runs: the demo's, or `buzzwire web` on this store, docs/web.md)"
+            )
         if summary.windows_timed_out:
             print(
                 f"the crisis windows had not caught up after {WINDOWS_CATCH_UP_SECONDS:.0f} s "
