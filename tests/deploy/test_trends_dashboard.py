@@ -82,13 +82,15 @@ def test_every_panel_is_sql_on_the_provisioned_postgres_datasource() -> None:
 
 
 def test_queries_read_the_rollups_and_never_the_raw_mentions() -> None:
-    """Reports read ``trend_rollups``; only the service panel reads the inbox's brand rows
-    (one brand's untagged items, through its index), and nothing reads ``mentions``."""
+    """Reports read the rollups' totals (``trend_totals``: one row per brand, topic and
+    15-minute slot); only the service panel reads the inbox's brand rows (one brand's untagged
+    items, through its index), and nothing reads ``mentions``."""
     for title, target in _targets():
         sql = target["rawSql"]
         tables = set(re.findall(r"\b(?:FROM|JOIN)\s+([a-z_]+)", sql))
         assert "mentions" not in tables, title
-        assert tables & {"trend_rollups", "mention_brands"}, title
+        assert tables & {"trend_totals", "mention_brands"}, title
+        assert "trend_rollups" not in tables, title  # its totals are in trend_totals
         if "mention_brands" in tables:
             assert "NOT tagged" in sql and "brand = ${brand:sqlstring}" in sql, title
 
