@@ -2,10 +2,11 @@
 alert's ``explanation`` (pure).
 
 Terms (per language), hashtags and handles (across languages: a crisis hashtag is shared by
-all of them; ``streams.crisis.tokens.terms``) are counted twice,
-both bounded (``streams.crisis.sketches.DecayedTopK``): a *recent* count that halves every
-``recent_half_life`` seconds (15 min) and a *baseline* that halves every
-``baseline_half_life`` (2 days). A term's rise is the log-odds ratio of its recent rate against
+all of them; ``streams.crisis.tokens.terms``) are counted twice, both bounded
+(``streams.crisis.sketches``): a *recent* count that halves every ``recent_half_life``
+seconds (15 min; a count-min sketch with the top terms held by name) and a *baseline* that
+halves every ``baseline_half_life`` (2 days; Space-Saving, whose over-counts only make a rise
+look smaller). A term's rise is the log-odds ratio of its recent rate against
 its baseline rate with an informative Dirichlet prior (Monroe, Colaresi and Quinn 2008,
 "Fightin' Words", eq. 22), divided by its standard deviation: a z-score that is large only
 for terms both much more frequent than usual and frequent enough to be sure of. The prior is

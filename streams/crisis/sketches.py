@@ -137,10 +137,11 @@ class DecayedHeavyHitters:
     A count-min sketch (Cormode and Muthukrishnan 2005; ``depth`` rows of ``width`` counters,
     conservative update) estimates every key's decayed count, over the truth by a little (the
     mass of the keys that share its cells); the ``k`` keys of highest estimate are held by
-    name (lazily: up to ``2 k``, pruned to ``k``; a key enters once its estimate reaches the
-    least one held at the last prune). Where many keys are seen once each (the words of
-    multilingual posts), this keeps the counts of the frequent ones close to the truth, where
-    Space-Saving with as few slots would count every newcomer from its floor.
+    name (lazily: up to ``2 k``, pruned to ``k``; a key enters once its estimate is at least
+    two and the least one held at the last prune: words seen once never do). Where many keys
+    are seen once each (the words of multilingual posts), this keeps the counts of the
+    frequent ones close to the truth, where Space-Saving with as few slots would count every
+    newcomer from its floor.
     """
 
     __slots__ = (
@@ -193,6 +194,13 @@ class DecayedHeavyHitters:
         return [(h >> (20 * i)) & mask for i in range(self.depth)]
 
     def _estimate(self, key: str) -> float:
+        if self.depth == 3:
+            h = _HASHES.get(key)
+            if h is None:
+                h = _hash64(key)
+            mask = self.width - 1
+            r0, r1, r2 = self.rows
+            return min(r0[h & mask], r1[(h >> 20) & mask], r2[(h >> 40) & mask])
         return min(row[c] for row, c in zip(self.rows, self._cells(key), strict=True))
 
     def add(self, keys: Iterable[str], w: float) -> None:
@@ -218,7 +226,7 @@ class DecayedHeavyHitters:
                 r1[c1] = est
             if v2 < est:
                 r2[c2] = est
-            if est >= admit:
+            if est >= admit and est >= 2 * w:  # seen twice or more, as far as it knows
                 held.add(key)
         if len(held) > 2 * self.k:
             self._prune()
@@ -231,7 +239,7 @@ class DecayedHeavyHitters:
             for row, c in zip(rows, cells, strict=True):
                 if row[c] < est:
                     row[c] = est
-            if est >= self.admit:
+            if est >= self.admit and est >= 2 * w:
                 self.keys.add(key)
         if len(self.keys) > 2 * self.k:
             self._prune()
