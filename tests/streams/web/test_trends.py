@@ -165,3 +165,13 @@ def test_accessible_markup_and_no_inline_script(trends_client: TestClient) -> No
     assert '<label for="brand">' in text and '<label for="period">' in text
     assert trends_client.get("/static/vendor/chart.umd.min.js").status_code == 200
     assert trends_client.get("/static/trends.js").status_code == 200
+
+
+def test_a_brand_without_mentions_or_competitors(trends_client: TestClient) -> None:
+    sign_in(trends_client, "root")
+    page = trends_client.get("/trends?brand=zelta")  # no mention, no competitor
+    assert page.status_code == 200
+    found = charts(page.text)
+    assert "share-of-voice" not in found and "volume" in found
+    assert set(found["volume"]["series"][0]["values"]) == {0}
+    assert "no data vs previous period" in page.text

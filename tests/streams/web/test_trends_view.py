@@ -107,3 +107,13 @@ def test_departments_sum_their_topics() -> None:
     assert [d["department"] for d in v.departments] == ["Operations", "Marketing", "Other"]
     answered = next(k for k in v.headline if k.name == "Untagged answered")
     assert answered.value == 40.0
+
+
+def test_a_brand_without_mentions_has_empty_figures_not_errors() -> None:
+    v = view({})
+    assert chart(v, "volume")["series"][0]["values"] == [0.0] * 14
+    assert all(x is None for x in chart(v, "growth")["series"][0]["values"])
+    assert all(x is None for x in chart(v, "net-sentiment")["series"][0]["values"])
+    assert all(x is None for x in chart(v, "share-of-voice")["series"][0]["values"])
+    assert v.departments == [] and v.statements == []
+    assert [k.changes[0].text for k in v.headline][:1] == ["no data"]
