@@ -224,7 +224,7 @@ def line_chart(
 def hbar_chart(rows: Sequence[tuple[str, float | None, float | None]], title: str) -> str:
     """Horizontal bars of percentages: (label, value, negative part) per row."""
     height = 24 * len(rows) + 20
-    width = _W - 200
+    width = _W - 240
     parts = []
     for i, (label, v, neg) in enumerate(rows):
         yy = 10 + 24 * i
@@ -365,6 +365,9 @@ def to_html(report: Mapping[str, Any]) -> str:
             "topic mentions; red: its negative part</figcaption></figure>"
         )
         for d in report["departments"]:
+            vol = d["measures"][0]
+            if not (vol["n"] or vol["previous"]["n"] or vol["year_ago"]["n"]):
+                continue  # nothing of its topics in any of the three periods
             sections.append(f"<h3>{escape(d['department'])}</h3>")
             sections.append(
                 f"<p class='meta'>topics: {escape(', '.join(d['topics']))}</p>"
