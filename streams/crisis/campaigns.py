@@ -185,6 +185,13 @@ class Mix:
 
     def to_json(self) -> dict[str, Any]:
         clusters = dict(self.top_clusters(MAX_CLUSTERS))
+        first = self.first
+
+        def ref(post: dict[str, Any] | None) -> dict[str, Any] | str | None:
+            # the same post as ``first`` is written once
+            same = post is not None and first is not None and post["id"] == first["id"]
+            return "first" if same else post
+
         return {
             "mentions": self.mentions,
             "organic": self.organic,
@@ -197,15 +204,22 @@ class Mix:
             "langs": _top(self.langs, MAX_KEYS),
             "platforms": _top(self.platforms, MAX_KEYS),
             "clusters": clusters,
-            "cluster_samples": {k: s for k, s in self.cluster_samples.items() if k in clusters},
-            "first": self.first,
-            "first_negative": self.first_negative,
+            "cluster_samples": {
+                k: ref(s) for k, s in self.cluster_samples.items() if k in clusters
+            },
+            "first": first,
+            "first_negative": ref(self.first_negative),
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Mix:
         def counts(name: str) -> dict[str, int]:
             return {str(k): int(v) for k, v in (data.get(name) or {}).items()}
+
+        first = data.get("first")
+
+        def deref(post: Any) -> Any:
+            return first if post == "first" else post
 
         return cls(
             mentions=int(data.get("mentions", 0)),
@@ -219,9 +233,11 @@ class Mix:
             langs=counts("langs"),
             platforms=counts("platforms"),
             clusters=counts("clusters"),
-            cluster_samples=dict(data.get("cluster_samples") or {}),
-            first=data.get("first"),
-            first_negative=data.get("first_negative"),
+            cluster_samples={
+                str(k): deref(v) for k, v in (data.get("cluster_samples") or {}).items()
+            },
+            first=first,
+            first_negative=deref(data.get("first_negative")),
         )
 
 
