@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from streams.store import trends
 from streams.store.rows import mention_rows
-from streams.store.schema import mention_brands, trend_rollups, trend_totals
+from streams.store.schema import mention_brands, trend_daily, trend_rollups, trend_totals
 from streams.store.writer import Item, PartitionCache, write_batch
 from streams.trends.tally import Tally
 from tests.streams.store.factories import enriched
@@ -91,6 +91,16 @@ async def test_rollups_count_each_inserted_brand_row_once_per_topic(engine: Asyn
         }
         assert {tuple(row) for row in await conn.execute(direct)} == expected
         assert len(expected) == 6  # acme and globex (one slot): '', delivery and billing each
+        # and trend_daily is trend_totals per UTC day
+        day = func.date(func.timezone("UTC", t.slot))
+        per_day = select(
+            t.brand, t.topic, day, func.sum(t.mentions), func.sum(t.negative)
+        ).group_by(t.brand, t.topic, day)
+        dd = trend_daily.c
+        daily = select(dd.brand, dd.topic, dd.day, dd.mentions, dd.negative)
+        assert {tuple(row) for row in await conn.execute(daily)} == {
+            (b, tp, d, int(n), int(neg)) for b, tp, d, n, neg in await conn.execute(per_day)
+        }
 
 
 async def test_periods_follow_the_brand_time_zone_to_the_quarter_hour(engine: AsyncEngine) -> None:
