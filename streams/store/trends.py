@@ -25,17 +25,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
-    Date,
-    DateTime,
     Integer,
     cast,
-    column,
     func,
     literal,
     select,
     true,
     union_all,
-    values,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -126,40 +122,34 @@ async def _sum_ranges(
 ) -> dict[tuple[str, int], Tally]:
     """(brand or topic, index of the range) -> the :class:`Tally` of ``ranges``; ``topic``
     '' = all mentions, a topic id = that topic, None = every topic (not '')."""
-    days: list[tuple[int, date, date]] = []
-    slots: list[tuple[int, datetime, datetime]] = []
+    brand_list = sorted(brands)
+    parts: list[Any] = []
+    # one small SELECT a piece, each an index range scan of the primary key with constant
+    # bounds (a join with a VALUES list of the ranges let the planner scan a brand's whole
+    # history and filter it: benchmarks/trends.py)
     for i, (start, end) in enumerate(ranges):
         _check(start, end)
         whole, edges = _pieces(start, end)
         if whole:
-            days.append((i, *whole))
-        slots.extend((i, lo, hi) for lo, hi in edges)
-    parts = []
-    if days:
-        dr = values(
-            column("idx", Integer), column("lo", Date), column("hi", Date), name="day_ranges"
-        ).data(days)
-        where = [d.brand.in_(sorted(brands)), d.day >= dr.c.lo, d.day < dr.c.hi]
-        where.append(d.topic != "" if topic is None else d.topic == topic)
-        parts.append(
-            select(d[by].label("key"), dr.c.idx, *(d[f].label(f) for f in _FIELDS))
-            .select_from(trend_daily.join(dr, true()))
-            .where(*where)
-        )
-    if slots:
-        sr = values(
-            column("idx", Integer),
-            column("lo", DateTime(timezone=True)),
-            column("hi", DateTime(timezone=True)),
-            name="slot_ranges",
-        ).data(slots)
-        where = [r.brand.in_(sorted(brands)), r.slot >= sr.c.lo, r.slot < sr.c.hi]
-        where.append(r.topic != "" if topic is None else r.topic == topic)
-        parts.append(
-            select(r[by].label("key"), sr.c.idx, *(r[f].label(f) for f in _FIELDS))
-            .select_from(trend_totals.join(sr, true()))
-            .where(*where)
-        )
+            where = [d.brand.in_(brand_list), d.day >= whole[0], d.day < whole[1]]
+            where.append(d.topic != "" if topic is None else d.topic == topic)
+            parts.append(
+                select(
+                    d[by].label("key"),
+                    literal(i, Integer).label("idx"),
+                    *(d[f].label(f) for f in _FIELDS),
+                ).where(*where)
+            )
+        for lo, hi in edges:
+            where = [r.brand.in_(brand_list), r.slot >= lo, r.slot < hi]
+            where.append(r.topic != "" if topic is None else r.topic == topic)
+            parts.append(
+                select(
+                    r[by].label("key"),
+                    literal(i, Integer).label("idx"),
+                    *(r[f].label(f) for f in _FIELDS),
+                ).where(*where)
+            )
     if not parts:
         return {}
     both = union_all(*parts).subquery("pieces") if len(parts) > 1 else parts[0].subquery("pieces")
