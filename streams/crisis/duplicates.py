@@ -86,7 +86,8 @@ def minhash(words: Iterable[str], num_perm: int = 32) -> np.ndarray:
     if params is None:
         params = _PARAMS[num_perm] = _params(num_perm)
     a, b = params
-    hv = np.array([_crc(w) for w in words], dtype=np.uint64)
+    cached = _CRC.get
+    hv = np.array([cached(w) or _crc(w) for w in words], dtype=np.uint64)
     if hv.size == 0:
         return np.zeros(num_perm, dtype=np.uint8)
     with np.errstate(over="ignore"):

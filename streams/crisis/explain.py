@@ -31,10 +31,6 @@ _SEP = "|"
 ALL = "*"
 
 
-def _lang_of(term: str, lang: str) -> str:
-    return ALL if term[:1] in "#@" else lang
-
-
 @dataclass(frozen=True)
 class ExplainConfig:
     recent_half_life: float = 900.0
@@ -109,7 +105,16 @@ class TermTrends:
     ) -> None:
         """Count a mention's terms (none for an ``inauthentic`` one: a copy or a capped
         post counts only towards the usual share of those)."""
-        keys = [] if inauthentic else [f"{_lang_of(t, lang)}{_SEP}{t}" for t in terms]
+        keys: list[str] = []
+        terms_n = 0  # terms (the rest are hashtags and handles)
+        if not inauthentic:
+            plain = f"{lang}{_SEP}"
+            for t in terms:
+                if t[:1] in "#@":
+                    keys.append(f"{ALL}{_SEP}{t}")
+                else:
+                    keys.append(plain + t)
+                    terms_n += 1
         extra = ["@n"]
         if inauthentic:
             extra.append("@bad")
@@ -131,7 +136,6 @@ class TermTrends:
                 # terms towards their language too
                 tc = totals.counts
                 tc[ALL] = tc.get(ALL, 0.0) + wt * len(keys)
-                terms_n = sum(1 for key in keys if not key.startswith(ALL))
                 if terms_n:
                     tc[lang] = tc.get(lang, 0.0) + wt * terms_n
 
