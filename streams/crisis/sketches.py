@@ -37,13 +37,14 @@ _SLACK = 4
 class DecayedTopK:
     """The ``k`` heaviest keys under exponential decay with ``half_life`` seconds."""
 
-    __slots__ = ("_lam", "counts", "floor", "half_life", "k", "t0")
+    __slots__ = ("_lam", "counts", "floor", "half_life", "k", "t0", "t_last")
 
     def __init__(self, k: int, half_life: float, t0: float | None = None) -> None:
         self.k = k
         self.half_life = half_life
         self._lam = math.log(2) / half_life
         self.t0 = t0
+        self.t_last = t0
         self.counts: dict[str, float] = {}
         self.floor = 0.0
 
@@ -51,6 +52,8 @@ class DecayedTopK:
         """The weight of one item seen at ``ts`` (renormalising first if needed)."""
         if self.t0 is None:
             self.t0 = ts
+        if self.t_last is None or ts > self.t_last:
+            self.t_last = ts
         x = self._lam * (ts - self.t0)
         if x > _RENORM:
             self._rescale(ts)
@@ -96,12 +99,15 @@ class DecayedTopK:
         return [(key, c * f) for key, c in ranked[:n]]
 
     def to_json(self, digits: int = 2) -> dict[str, Any]:
+        """The held counts, decayed to the newest item's time (short numbers in JSON)."""
         if len(self.counts) > self.k:
             self._prune()
+        ts = self.t_last if self.t_last is not None else self.t0
+        f = self.scale(ts) if ts is not None else 1.0
         return {
-            "t0": self.t0,
-            "floor": round(self.floor, digits),
-            "c": {key: round(c, digits) for key, c in self.counts.items()},
+            "t0": ts,
+            "floor": round(self.floor * f, digits),
+            "c": {key: round(c * f, digits) for key, c in self.counts.items()},
         }
 
     @classmethod
@@ -110,7 +116,7 @@ class DecayedTopK:
         if not data:
             return out
         t0 = data.get("t0")
-        out.t0 = None if t0 is None else float(t0)
+        out.t0 = out.t_last = None if t0 is None else float(t0)
         out.floor = float(data.get("floor") or 0.0)
         out.counts = {str(key): float(c) for key, c in (data.get("c") or {}).items()}
         return out

@@ -56,3 +56,15 @@ def test_json_round_trip_is_bounded() -> None:
     back = DecayedTopK.from_json(data, 4, 60.0)
     for key in data["c"]:
         assert back.get(key, 50.0) == pytest.approx(s.get(key, 50.0), abs=0.01)
+
+
+def test_json_counts_are_decayed_to_the_newest_item() -> None:
+    # forward decay stores weights that grow with time; the JSON holds today's counts
+    s = DecayedTopK(k=4, half_life=60.0)
+    for i in range(100):
+        s.add(["a"], s.weight(i * 30.0))
+    data = s.to_json()
+    assert data["t0"] == 99 * 30.0
+    assert data["c"]["a"] == pytest.approx(s.get("a", 99 * 30.0), abs=0.01) < 5
+    back = DecayedTopK.from_json(data, 4, 60.0)
+    assert back.get("a", 3000.0) == pytest.approx(s.get("a", 3000.0), abs=0.01)
