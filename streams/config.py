@@ -22,6 +22,17 @@ from streams.kernel.durations import parse_hopping
 DEFAULT_BROKER_URL = "kafka://127.0.0.1:9092"
 
 
+def parse_scales(text: str) -> tuple[int, ...]:
+    """``"1,5,15"`` -> ``(1, 5, 15)``: distinct positive integers, 1 among them."""
+    try:
+        scales = tuple(sorted({int(part) for part in text.split(",") if part.strip()}))
+    except ValueError:
+        raise ValueError(f"scales must be comma-separated integers, got {text!r}") from None
+    if not scales or scales[0] != 1 or len(scales) > 6:
+        raise ValueError(f"scales must include 1 and be at most 6 positive integers, got {text!r}")
+    return scales
+
+
 def sample_brands_path() -> Path:
     """The sample brands file shipped with the package."""
     return Path(str(resources.files("streams") / "data" / "brands.yaml"))
@@ -158,6 +169,11 @@ class Settings(BaseSettings):
         default=5.0, gt=0, description="how often windows are closed when no mentions arrive"
     )
     crisis_max_catchup_windows: int = Field(default=10_080, ge=1)
+    crisis_scales: str = Field(
+        default="1,5,15",
+        description="widths each brand is watched at, as multiples of the crisis window "
+        "(comma-separated, 1 included): 1,5,15 is 1, 5 and 15 minutes",
+    )
     alert_min_mentions: int = Field(
         default=10, ge=1, description="fewest mentions of the signal in a window to open an alert"
     )
@@ -275,6 +291,17 @@ class Settings(BaseSettings):
     def _benchmark_windows(cls, value: str) -> str:
         parse_hopping(value)  # raises ValueError with the reason
         return value
+
+    @field_validator("crisis_scales")
+    @classmethod
+    def _crisis_scales(cls, value: str) -> str:
+        scales = parse_scales(value)  # raises ValueError with the reason
+        return ",".join(str(k) for k in scales)
+
+    @property
+    def crisis_scale_factors(self) -> tuple[int, ...]:
+        """``crisis_scales`` as integers, ascending (``AlertConfig.scales``)."""
+        return parse_scales(self.crisis_scales)
 
     @field_validator("broker_url")
     @classmethod

@@ -82,6 +82,10 @@ class AlertConfig:
     #: widths watched, as multiples of ``window_seconds`` (1 is the window itself; the
     #: others are sums of consecutive windows aligned on the epoch)
     scales: tuple[int, ...] = (1, 5, 15)
+    #: with wider widths watched too, a rise at the window's own width must score this much
+    #: above the detector's threshold (the wider widths catch the slower rises; the window's
+    #: own then only needs to flag the sharp ones, and flags fewer chance bursts)
+    narrow_margin: float = 0.03
 
     def __post_init__(self) -> None:
         if not self.scales or any(k < 1 for k in self.scales) or 1 not in self.scales:
@@ -110,18 +114,20 @@ def _severity(observed: float, expected: float) -> str:
     return "warning"
 
 
-def _rise(det: Detection, cfg: AlertConfig) -> bool:
+def _rise(det: Detection, cfg: AlertConfig, threshold: float | None = None) -> bool:
     """A rise that opens an alert: at least ``min_mentions`` and ``min_ratio`` times the
     expected value (bursty social volumes often double by chance; a crisis does more), that
     the detector scores as an anomaly -- or, once it is warm, that is ``obvious_ratio`` times
     the expected value whatever its score (the detector scores a burst low while it is no
-    bigger than the last one it saw: a second crisis the same day must still be heard)."""
+    bigger than the last one it saw: a second crisis the same day must still be heard).
+    ``threshold``: the score that counts as an anomaly (default: the detector's, ``alert``)."""
     if det.observed < cfg.min_mentions:
         return False
     ratio = det.observed / max(det.expected, 1.0)
     if ratio < cfg.min_ratio:
         return False
-    return det.alert or (det.warm and ratio >= cfg.obvious_ratio)
+    alert = det.alert if threshold is None else det.warm and det.score >= threshold
+    return alert or (det.warm and ratio >= cfg.obvious_ratio)
 
 
 def _share(window: Tally) -> float | None:
@@ -186,6 +192,11 @@ class EpisodeTracker:
 
     def __init__(self, config: AlertConfig) -> None:
         self.config = config
+        margin = config.narrow_margin if len(set(config.scales)) > 1 else 0.0
+        #: the score at which a rise can open an alert, by width
+        self._threshold = {
+            k: config.detector.alert_threshold + (margin if k == 1 else 0.0) for k in config.scales
+        }
 
     def close(
         self,
@@ -252,14 +263,16 @@ class EpisodeTracker:
         d: Mapping[str, Detection],
         share: float | None,
         expected_share: float | None,
+        scale: int = 1,
     ) -> str | None:
         cfg = self.config
+        th = self._threshold.get(scale)
         neg, vol = d["negative"], d["volume"]
         share_up = share is not None and share >= (expected_share or 0.0) + cfg.share_margin
         # only rises are crises (the detector scores drops too)
-        if _rise(neg, cfg) and share_up:
+        if _rise(neg, cfg, th) and share_up:
             return "negative_surge"
-        if _rise(vol, cfg):
+        if _rise(vol, cfg, th):
             return "volume_spike"
         return None
 
@@ -297,7 +310,7 @@ class EpisodeTracker:
         triggers = [
             (v, kind)
             for v in views
-            if (kind := self._trigger(v.detections, v.share, expected_share)) is not None
+            if (kind := self._trigger(v.detections, v.share, expected_share, v.scale)) is not None
         ]
         triggers.sort(key=lambda vk: (vk[1] != "negative_surge", vk[0].scale))
         view, kind = triggers[0] if triggers else (base, None)

@@ -260,3 +260,33 @@ def test_a_state_saved_before_the_wider_widths_still_loads_and_learns_them() -> 
     )
     assert closed.detections["volume"].observed == 3
     assert set(crisis.alerting["scales"]) == {"5", "15"}
+
+
+def test_the_default_scales_are_the_settings_default_and_bad_ones_are_refused() -> None:
+    """Settings import nothing from the domains, so the default is written twice."""
+    from pydantic import ValidationError
+
+    from streams.config import Settings
+
+    assert Settings().crisis_scale_factors == AlertConfig().scales
+    assert Settings(crisis_scales="15, 1,5").crisis_scales == "1,5,15"
+    for bad in ("5,15", "1,x", "0,1", ""):
+        with pytest.raises(ValidationError):
+            Settings(crisis_scales=bad)
+    with pytest.raises(ValueError, match="scales"):
+        AlertConfig(scales=(5,))
+
+
+def test_with_wider_widths_the_narrow_one_needs_a_clearer_score() -> None:
+    from streams.crisis.detector import Detection
+
+    quiet = Detection(0.1, 5.0, 5.0, False, True)
+    rise = Detection(0.61, 40.0, 5.0, True, True)  # 8x expected, just over the 0.6 threshold
+    d = {"volume": rise, "negative": quiet}
+    alone = EpisodeTracker(AlertConfig(scales=(1,)))
+    multi = EpisodeTracker(AlertConfig(scales=(1, 5, 15), narrow_margin=0.03))
+    assert alone._trigger(d, 0.2, 0.2) == "volume_spike"
+    assert multi._trigger(d, 0.2, 0.2, scale=1) is None  # a chance burst, left to 5 and 15 min
+    assert multi._trigger(d, 0.2, 0.2, scale=5) == "volume_spike"
+    clear = {"volume": Detection(0.64, 40.0, 5.0, True, True), "negative": quiet}
+    assert multi._trigger(clear, 0.2, 0.2, scale=1) == "volume_spike"
