@@ -244,9 +244,9 @@ async def _copy_insert(conn: AsyncConnection, table: Table, rows: list[dict[str,
 #: The brand rows' move, and the rollups of the rows it actually inserted, in one statement:
 #: ``RETURNING`` gives only what ``ON CONFLICT DO NOTHING`` let through, so a re-delivered
 #: mention is counted once. Each brand row counts once under topic '' and once per topic of
-#: its mention (the mention's staged row, once per (id, created_at)), in ``trend_rollups`` and
-#: in ``trend_totals`` (the same summed over language, platform, sentiment and tagged) and in
-#: ``trend_daily`` (those per UTC day).
+#: its mention (the mention's staged row, once per (id, created_at)): grouped once by every
+#: key of ``trend_rollups`` (``counted``), then summed from that for ``trend_totals`` (over
+#: language, platform, sentiment and tagged) and ``trend_daily`` (per UTC day).
 _ROLLUP_SQL = """
 WITH inserted AS (
     INSERT INTO mention_brands ({columns}) SELECT {columns} FROM {stage}
@@ -256,19 +256,21 @@ WITH inserted AS (
     SELECT DISTINCT ON (id, created_at)
         id, created_at, topics, sentiment_positive, sentiment_negative
     FROM {mention_stage}
-), rolled AS (
-    INSERT INTO trend_rollups AS r (
-        brand, topic, slot, lang, platform, sentiment, tagged,
-        mentions, reach, clearly_positive, clearly_negative)
-    SELECT i.brand, t.topic, buzzwire_trend_slot(i.created_at), coalesce(i.lang, ''),
-        i.platform, coalesce(i.sentiment, ''), i.tagged,
-        count(*), sum(least(i.reach, %(max_reach)s)),
-        count(*) FILTER (WHERE m.sentiment_positive >= %(positive)s),
-        count(*) FILTER (WHERE m.sentiment_negative >= %(negative)s)
+), counted AS MATERIALIZED (
+    SELECT i.brand, t.topic, buzzwire_trend_slot(i.created_at) AS slot,
+        coalesce(i.lang, '') AS lang, i.platform, coalesce(i.sentiment, '') AS sentiment,
+        i.tagged, count(*) AS mentions, sum(least(i.reach, %(max_reach)s)) AS reach,
+        count(*) FILTER (WHERE m.sentiment_positive >= %(positive)s) AS clearly_positive,
+        count(*) FILTER (WHERE m.sentiment_negative >= %(negative)s) AS clearly_negative
     FROM inserted i
     JOIN staged m ON m.id = i.mention_id AND m.created_at = i.created_at
     CROSS JOIN LATERAL unnest(ARRAY[''] || m.topics) AS t(topic)
     GROUP BY 1, 2, 3, 4, 5, 6, 7
+), rolled AS (
+    INSERT INTO trend_rollups AS r (
+        brand, topic, slot, lang, platform, sentiment, tagged,
+        mentions, reach, clearly_positive, clearly_negative)
+    SELECT * FROM counted
     ON CONFLICT ON CONSTRAINT trend_rollups_pkey DO UPDATE SET
         mentions = r.mentions + excluded.mentions,
         reach = r.reach + excluded.reach,
@@ -279,17 +281,13 @@ WITH inserted AS (
     INSERT INTO trend_totals AS r (
         brand, topic, slot, mentions, reach, negative, neutral, positive, untagged,
         clearly_positive, clearly_negative)
-    SELECT i.brand, t.topic, buzzwire_trend_slot(i.created_at),
-        count(*), sum(least(i.reach, %(max_reach)s)),
-        count(*) FILTER (WHERE i.sentiment = 'negative'),
-        count(*) FILTER (WHERE i.sentiment = 'neutral'),
-        count(*) FILTER (WHERE i.sentiment = 'positive'),
-        count(*) FILTER (WHERE NOT i.tagged),
-        count(*) FILTER (WHERE m.sentiment_positive >= %(positive)s),
-        count(*) FILTER (WHERE m.sentiment_negative >= %(negative)s)
-    FROM inserted i
-    JOIN staged m ON m.id = i.mention_id AND m.created_at = i.created_at
-    CROSS JOIN LATERAL unnest(ARRAY[''] || m.topics) AS t(topic)
+    SELECT brand, topic, slot, sum(mentions), sum(reach),
+        coalesce(sum(mentions) FILTER (WHERE sentiment = 'negative'), 0),
+        coalesce(sum(mentions) FILTER (WHERE sentiment = 'neutral'), 0),
+        coalesce(sum(mentions) FILTER (WHERE sentiment = 'positive'), 0),
+        coalesce(sum(mentions) FILTER (WHERE NOT tagged), 0),
+        sum(clearly_positive), sum(clearly_negative)
+    FROM counted
     GROUP BY 1, 2, 3
     ON CONFLICT ON CONSTRAINT trend_totals_pkey DO UPDATE SET
         mentions = r.mentions + excluded.mentions,
@@ -305,17 +303,13 @@ WITH inserted AS (
     INSERT INTO trend_daily AS r (
         brand, topic, day, mentions, reach, negative, neutral, positive, untagged,
         clearly_positive, clearly_negative)
-    SELECT i.brand, t.topic, (i.created_at AT TIME ZONE 'UTC')::date,
-        count(*), sum(least(i.reach, %(max_reach)s)),
-        count(*) FILTER (WHERE i.sentiment = 'negative'),
-        count(*) FILTER (WHERE i.sentiment = 'neutral'),
-        count(*) FILTER (WHERE i.sentiment = 'positive'),
-        count(*) FILTER (WHERE NOT i.tagged),
-        count(*) FILTER (WHERE m.sentiment_positive >= %(positive)s),
-        count(*) FILTER (WHERE m.sentiment_negative >= %(negative)s)
-    FROM inserted i
-    JOIN staged m ON m.id = i.mention_id AND m.created_at = i.created_at
-    CROSS JOIN LATERAL unnest(ARRAY[''] || m.topics) AS t(topic)
+    SELECT brand, topic, (slot AT TIME ZONE 'UTC')::date, sum(mentions), sum(reach),
+        coalesce(sum(mentions) FILTER (WHERE sentiment = 'negative'), 0),
+        coalesce(sum(mentions) FILTER (WHERE sentiment = 'neutral'), 0),
+        coalesce(sum(mentions) FILTER (WHERE sentiment = 'positive'), 0),
+        coalesce(sum(mentions) FILTER (WHERE NOT tagged), 0),
+        sum(clearly_positive), sum(clearly_negative)
+    FROM counted
     GROUP BY 1, 2, 3
     ON CONFLICT ON CONSTRAINT trend_daily_pkey DO UPDATE SET
         mentions = r.mentions + excluded.mentions,
