@@ -212,5 +212,6 @@ async def send(
                     break
         except (aiohttp.ClientError, TimeoutError) as exc:
             last = exc
-        await asyncio.sleep(0.5 * 2**attempt)
+        if attempt + 1 < attempts:
+            await asyncio.sleep(0.5 * 2**attempt)
     raise RuntimeError(f"digest {payload['id']} to {r.redacted_url}: {last}")
