@@ -109,6 +109,22 @@ class Settings(BaseSettings):
     consumer_fetch_max_wait_seconds: float = Field(
         default=0.1, gt=0, le=30, description="longest a fetch request waits for new records"
     )
+    transactions: bool = Field(
+        default=True,
+        description="each batch's outputs, state and input offsets in one Kafka transaction "
+        "(exactly once for read_committed consumers); false: at least once",
+    )
+    worker_id: str | None = Field(
+        default=None,
+        description="stable name of this worker, part of its transactional ids (a replacement "
+        "with the same name fences the old one at once); default: host name and web port",
+    )
+    transaction_timeout_seconds: float = Field(
+        default=15.0,
+        ge=1.0,
+        le=900.0,
+        description="the broker aborts a transaction left open this long (a killed worker's)",
+    )
 
     # --- input validation ----------------------------------------------------------------
     brands: Path = Field(default_factory=sample_brands_path)

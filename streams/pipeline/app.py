@@ -55,6 +55,10 @@ class Worker(faust.Worker):
         self.log.info("Signal received: %s: finishing the batches in flight", signal)
         with contextlib.suppress(Exception):
             await drain(settings.shutdown_drain_seconds)
+        # Faust's stop would otherwise wait, with no limit, until the agents have processed
+        # every message queued for them; what the drain did not finish is left to the next
+        # owner of the partitions (never committed: see streams.pipeline.producer)
+        self.app.conf.stream_wait_empty = False
         await super()._stop_on_signal(signal)
 
     def on_setup_root_logger(self, logger: logging.Logger, level: int) -> None:
@@ -107,6 +111,10 @@ def set_fetch_max_wait(seconds: float) -> None:
     that fetch often asks only for idle partitions (re-keyed mentions, changelogs, a quiet
     brand) and the broker holds it for the whole wait: mentions arriving meanwhile wait too.
     The wait dominated event-to-output latency (docs/performance.md has the measurement).
+
+    The consumer also reads ``read_committed``: the agents commit their outputs and table
+    writes in Kafka transactions (``streams.pipeline.transactions``), so an agent downstream and
+    the recovery of a table must never see what an aborted batch wrote.
     """
     from faust.transport.drivers import aiokafka as driver
 
@@ -116,10 +124,34 @@ def set_fetch_max_wait(seconds: float) -> None:
     def create(self: Any, transport: Any) -> Any:
         consumer = original(self, transport)
         consumer._fetch_max_wait_ms = max(1, int(seconds * 1000))
+        consumer._isolation_level = "read_committed"  # read by start(), which builds the fetcher
         return consumer
 
     thread._buzzwire_original = original  # type: ignore[attr-defined]
     thread._create_worker_consumer = create  # type: ignore[method-assign]
+
+
+class _TransactionalView:
+    """The app as the table recovery sees it: ``in_transaction`` is true, all else is the app.
+
+    The agents write the tables' changelogs in Kafka transactions, so each changelog partition
+    ends with a transaction marker, an offset no consumer ever receives. Faust's recovery waits
+    until it has read the offset before the end, so it would wait forever; only in
+    ``exactly_once`` mode does it check the consumer's position instead (past the marker: the
+    partition is read). Faust's ``exactly_once`` itself stays off (see
+    ``streams.pipeline.transactions``), so the recovery alone gets this view of the app.
+    """
+
+    in_transaction = True
+
+    def __init__(self, app: faust.App) -> None:
+        object.__setattr__(self, "_app", app)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._app, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._app, name, value)
 
 
 def create_app(settings: Settings) -> faust.App:
@@ -159,6 +191,7 @@ def create_app(settings: Settings) -> faust.App:
 
 settings = get_settings()
 app = create_app(settings)
+app.tables.recovery.app = _TransactionalView(app)  # type: ignore[attr-defined]
 registry = CollectorRegistry(auto_describe=True)
 metrics = Metrics.create(registry)
 # Faust's own sensor metrics (messages in/out, commit latency, rebalances, ...) and ours share

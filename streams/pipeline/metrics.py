@@ -59,6 +59,8 @@ class Metrics:
     window_events_reapplied: Counter
     outputs_rejected: Counter
     messages_skipped: Counter
+    transactions: Counter
+    batch_retries: Counter
     window_mentions: Gauge
     window_expected: Gauge
     anomaly_score: Gauge
@@ -220,6 +222,20 @@ class Metrics:
                 "Input messages neither processed nor dead-lettered (even their dead letter was "
                 "refused), by the topic of the refused record; each is logged with its offset.",
                 ["topic"],
+                registry=registry,
+            ),
+            transactions=Counter(
+                "buzzwire_transactions_total",
+                "Batch transactions of the agents by outcome: committed, or aborted (the batch "
+                "is read again; nothing of it was visible).",
+                ["outcome"],
+                registry=registry,
+            ),
+            batch_retries=Counter(
+                "buzzwire_batch_retries_total",
+                "Batches an agent tried again after a failure (the broker unreachable, a "
+                "transaction fenced or timed out), by agent; a failing batch is never skipped.",
+                ["agent"],
                 registry=registry,
             ),
             window_events_reapplied=Counter(

@@ -7,9 +7,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import faust
 from aiokafka.errors import (
@@ -19,11 +19,19 @@ from aiokafka.errors import (
     RecordTooLargeError,
 )
 from faust.types import EventT, StreamT
+from mode.types.signals import BaseSignalT
 
 from streams.mentions.logic import Reason, deadletter_record
-from streams.pipeline.app import app, metrics, settings
+from streams.pipeline.app import app, health, metrics, settings
 from streams.pipeline.ratelimited_log import RateLimitedLog
-from streams.pipeline.topics import deadletter_topic
+from streams.pipeline.topics import (
+    by_brand_topic,
+    deadletter_topic,
+    raw_topic,
+    rekeyed_topic,
+    sets_topic,
+)
+from streams.pipeline.transactions import Transactions, offsets_after
 
 log = logging.getLogger(__name__)
 _limited = RateLimitedLog(log)
@@ -52,6 +60,42 @@ Transport = Callable[[str, bytes | None, bytes, int | None], Awaitable[Awaitable
 
 _transport: Transport | None = None
 
+#: The agents' transactional producers (``streams.pipeline.transactions``).
+transactions = Transactions(settings)
+
+
+def leave_offsets_to_transactions(topics: set[str]) -> None:
+    """Faust's consumer never commits offsets of ``topics``: their agents commit them in their
+    batches' transactions.
+
+    Faust commits what was *acked*, and it acks more than what was processed: a worker whose
+    drain ran out of time at SIGTERM committed the messages still queued for its agents, never
+    processed (measured: 71 of 1,000 mentions lost in three stops). Left to the transactions,
+    an input offset moves only with the outputs and the state of what was before it.
+    """
+    from faust.transport.consumer import Consumer
+
+    original = getattr(Consumer, "_buzzwire_original_commit", Consumer._commit_offsets)
+
+    async def commit_offsets(
+        self: Any, offsets: Mapping[Any, int], start_new_transaction: bool = True
+    ) -> bool:
+        kept = {tp: offset for tp, offset in offsets.items() if tp.topic not in topics}
+        if not kept:
+            return False
+        return bool(await original(self, kept, start_new_transaction))
+
+    Consumer._buzzwire_original_commit = original  # type: ignore[attr-defined]
+    Consumer._commit_offsets = commit_offsets  # type: ignore[method-assign]
+
+
+#: The inputs of the agents that commit in transactions.
+TRANSACTIONAL_INPUTS = frozenset(
+    t.get_topic_name() for t in (raw_topic, rekeyed_topic, by_brand_topic, sets_topic)
+)
+if settings.transactions:
+    leave_offsets_to_transactions(set(TRANSACTIONAL_INPUTS))
+
 
 async def _app_send(
     topic: str, key: bytes | None, value: bytes, partition: int | None
@@ -73,30 +117,40 @@ def using_transport(transport: Transport) -> Iterator[None]:
 
 @dataclass(frozen=True)
 class _Output:
-    """One record sent, and the input message it came from (if any)."""
+    """One record to send, and the input message it came from (if any)."""
 
     topic: faust.TopicT
     source: EventT | None
     is_dead_letter: bool
+    key: bytes | None
+    value: bytes
+    partition: int | None
 
 
 class BatchProducer:
-    """Sends a batch's output straight to the app's producer and waits for all deliveries.
+    """A batch's output, sent when the batch is done (``flush``) and acknowledged before it
+    returns, so that a batch's input is never committed ahead of its output.
 
-    ``Topic.send`` costs ~100 us a message in Faust's bookkeeping; the batch does its own. Not
-    returning before every output is acknowledged means a batch's input offsets are never
-    committed ahead of its output (at-least-once; the de-duplication table absorbs replays).
+    Made with the agent's name (``BatchProducer("ingest")``), a worker sends the batch in one
+    Kafka transaction (``streams.pipeline.transactions``): the records, the table writes queued
+    with ``set`` and the input offsets of the events given to ``flush`` are committed together,
+    or none of them. Without a name (the leader's clock ticks, alert dead letters), under a test
+    transport (``using_transport``) or with ``BUZZWIRE_TRANSACTIONS=false``, records go straight
+    to the app's producer and the table writes are made after the records are acknowledged (at
+    least once: a crash in between re-sends the outputs when the batch is read again).
 
     A record the broker or the client refuses for good (too large, corrupt) never fails the
-    batch: the input message it came from is dead-lettered instead (``output_rejected``), and a
-    dead letter that is refused too is skipped, counted and logged with its source offset. Any
-    other failure (the broker unreachable past the request timeout) is raised: the agent
-    restarts and the batch is read again.
+    batch: the input message it came from is dead-lettered instead (``output_rejected``; in a
+    transaction, none of that message's other outputs is sent either), and a dead letter that is
+    refused too is skipped, counted and logged with its source offset. Any other failure (the
+    broker unreachable past the request timeout) is raised: the agent restarts and the batch is
+    read again.
     """
 
-    def __init__(self) -> None:
-        self.pending: list[tuple[Awaitable[Any], _Output]] = []
-        self.rejected: list[tuple[_Output, BaseException]] = []
+    def __init__(self, agent: str | None = None) -> None:
+        self.agent = agent
+        self.records: list[_Output] = []
+        self.writes: dict[tuple[int, Any], tuple[faust.Table, Any, Any]] = {}
 
     async def send(
         self,
@@ -108,53 +162,153 @@ class BatchProducer:
         source: EventT | None = None,
     ) -> None:
         """Queue one record; ``source`` is the input message it comes from."""
-        await self._send(_Output(topic, source, False), key, value, partition)
+        self.records.append(_Output(topic, source, False, key, value, partition))
 
-    async def _send(
-        self, out: _Output, key: bytes | None, value: bytes, partition: int | None
-    ) -> None:
+    def set(self, table: faust.Table, key: Any, value: Any) -> None:
+        """Queue ``table[key] = value``, made when the batch's output is committed (the last
+        write of a key wins)."""
+        self.writes[(id(table), key)] = (table, key, value)
+
+    async def flush(self, events: Sequence[EventT] = ()) -> None:
+        """Send everything queued and wait for the acknowledgements (in a transaction with the
+        offsets after ``events`` when the producer has an agent; see the class docstring)."""
+        if self.agent is not None and _transport is None and settings.transactions:
+            await self._flush_in_transaction(self.agent, events)
+        else:
+            await self._flush_direct()
+            for table, key, value in self.writes.values():
+                table[key] = value
+        self.records.clear()
+        self.writes.clear()
+
+    async def _flush_direct(self) -> None:
         send = _transport or _app_send
-        try:
-            fut = await send(out.topic.get_topic_name(), key, value, partition)
-        except Exception as exc:
-            if not record_rejected(exc):
-                raise
-            self.rejected.append((out, exc))
-            return
-        self.pending.append((fut, out))
-
-    async def flush(self) -> None:
-        """Wait until every record is acknowledged (see the class docstring for refusals)."""
-        for _ in range(2):  # the outputs, then the dead letters of their refused ones
-            if self.pending:
-                futures = [fut for fut, _ in self.pending]
-                results = await asyncio.gather(*futures, return_exceptions=True)
-                for (_, out), result in zip(self.pending, results, strict=True):
+        for attempt in range(2):  # the outputs, then the dead letters of their refused ones
+            records, self.records = self.records, []
+            pending: list[tuple[Awaitable[Any], _Output]] = []
+            rejected: list[tuple[_Output, BaseException]] = []
+            for out in records:
+                try:
+                    fut = await send(out.topic.get_topic_name(), out.key, out.value, out.partition)
+                except Exception as exc:
+                    if not record_rejected(exc):
+                        raise
+                    rejected.append((out, exc))
+                    continue
+                pending.append((fut, out))
+            if pending:
+                results = await asyncio.gather(*(f for f, _ in pending), return_exceptions=True)
+                for (_, out), result in zip(pending, results, strict=True):
                     if isinstance(result, BaseException):
                         if not record_rejected(result):
-                            self.pending.clear()
                             raise result
-                        self.rejected.append((out, result))
-                self.pending.clear()
-            if not self.rejected:
+                        rejected.append((out, result))
+            if not rejected:
                 return
-            rejected, self.rejected = self.rejected, []
-            sources: dict[int, EventT] = {}
-            for out, exc in rejected:
-                name = _topic_label(out.topic)
-                metrics.outputs_rejected.labels(name).inc()
-                if out.is_dead_letter or out.source is None:
-                    _skip(out, name, exc)
-                elif id(out.source) not in sources:
-                    sources[id(out.source)] = out.source
-                    detail = f"its output to {name} was refused: {type(exc).__name__}: {exc}"
-                    await self.dead_letter(out.source, Reason.OUTPUT_REJECTED, detail, time.time())
-        for out, exc in self.rejected:  # refused a second time
-            _skip(out, _topic_label(out.topic), exc)
-        self.rejected.clear()
+            self._replace_rejected(rejected, final=attempt == 1)
+
+    async def _flush_in_transaction(self, agent: str, events: Sequence[EventT]) -> None:
+        offsets = offsets_after(events)
+        for attempt in range(4):
+            rejected = await self._transaction(agent, offsets)
+            if not rejected:
+                # committed: the tables' local state follows what their changelogs now hold
+                for table, key, value in self.writes.values():
+                    table.data[key] = value
+                return
+            # aborted, nothing of it is visible: send it again without what was refused
+            refused_sources = {
+                id(out.source) for out, _ in rejected if not out.is_dead_letter and out.source
+            }
+            self.records = [
+                out
+                for out in self.records
+                if id(out.source) not in refused_sources
+                and not (out.is_dead_letter and any(out is r for r, _ in rejected))
+            ]
+            self._replace_rejected(rejected, final=attempt >= 1)
+        raise RuntimeError("a batch's transaction kept being refused")
+
+    async def _transaction(
+        self, agent: str, offsets: dict[Any, int]
+    ) -> list[tuple[_Output, BaseException]]:
+        """Send the batch in one transaction. Commits it and returns ``[]``, or aborts it and
+        returns the records refused for good; raises on any other failure (aborted)."""
+        producer = await transactions.producer(agent)
+        try:
+            await producer.begin_transaction()
+            pending: list[tuple[Awaitable[Any], _Output | None]] = []
+            rejected: list[tuple[_Output, BaseException]] = []
+            for out in self.records:
+                try:
+                    fut = await producer.send(
+                        out.topic.get_topic_name(), out.value, key=out.key, partition=out.partition
+                    )
+                except Exception as exc:
+                    if not record_rejected(exc):
+                        raise
+                    rejected.append((out, exc))
+                    continue
+                pending.append((fut, out))
+            for table, key, value in self.writes.values():
+                changelog = table.changelog_topic
+                key_bytes, _ = changelog.prepare_key(key, table.key_serializer)
+                value_bytes, _ = changelog.prepare_value(value, table.value_serializer)
+                fut = await producer.send(
+                    changelog.get_topic_name(),
+                    value_bytes,
+                    key=key_bytes,
+                    partition=table.partition_for_key(key),
+                )
+                pending.append((fut, None))
+            if offsets and not rejected:
+                await producer.send_offsets_to_transaction(offsets, app.conf.id)
+            results = await asyncio.gather(*(f for f, _ in pending), return_exceptions=True)
+            for (_, maybe_out), result in zip(pending, results, strict=True):
+                if isinstance(result, BaseException):
+                    if maybe_out is None or not record_rejected(result):
+                        raise result
+                    rejected.append((maybe_out, result))
+            if rejected:
+                # a refused record leaves the producer's sequence numbers behind: abort, and
+                # the next attempt starts a new producer
+                metrics.transactions.labels("aborted").inc()
+                with contextlib.suppress(Exception):
+                    await producer.abort_transaction()
+                await transactions.discard(agent)
+                return rejected
+            await producer.commit_transaction()
+            metrics.transactions.labels("committed").inc()
+            return []
+        except BaseException:
+            metrics.transactions.labels("aborted").inc()
+            # abort now, so that read_committed readers need not wait for the broker's timeout
+            # (cancelled at a worker's stop, too); the next producer of this id would abort it
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(producer.abort_transaction(), timeout=5.0)
+            await transactions.discard(agent)
+            raise
+
+    def _replace_rejected(
+        self, rejected: list[tuple[_Output, BaseException]], *, final: bool
+    ) -> None:
+        """Dead-letter the input of each refused output (once); skip refused dead letters."""
+        sources: set[int] = set()
+        for out, exc in rejected:
+            name = _topic_label(out.topic)
+            metrics.outputs_rejected.labels(name).inc()
+            if out.is_dead_letter or out.source is None or final:
+                _skip(out, name, exc)
+            elif id(out.source) not in sources:
+                sources.add(id(out.source))
+                detail = f"its output to {name} was refused: {type(exc).__name__}: {exc}"
+                self._dead_letter(out.source, Reason.OUTPUT_REJECTED, detail, time.time())
 
     async def dead_letter(self, event: EventT, reason: Reason, detail: str, now: float) -> None:
         """Send an input message to ``mentions.deadletter`` with the reason, and count it."""
+        self._dead_letter(event, reason, detail, now)
+
+    def _dead_letter(self, event: EventT, reason: Reason, detail: str, now: float) -> None:
         msg = event.message
         value = deadletter_record(
             raw=msg.value,
@@ -168,7 +322,15 @@ class BatchProducer:
             max_bytes=settings.deadletter_max_bytes,
         )
         metrics.deadletters.labels(reason.value).inc()
-        await self._send(_Output(deadletter_topic, event, True), msg.key, value, None)
+        self.records.append(_Output(deadletter_topic, event, True, msg.key, value, None))
+
+
+@app.on_before_shutdown.connect
+async def _stop_transactions(
+    sender: Any, /, *args: Any, signal: BaseSignalT[Any], **kwargs: Any
+) -> None:
+    """The worker stops (after its drain): close the agents' transactional producers."""
+    await transactions.stop()
 
 
 def _topic_label(topic: faust.TopicT) -> str:
@@ -194,19 +356,97 @@ def _skip(out: _Output, name: str, exc: BaseException) -> None:
 
 async def batches(stream: StreamT) -> AsyncIterator[Sequence[EventT]]:
     """The agent's input in batches of up to ``BUZZWIRE_BATCH_SIZE`` events, waiting at most
-    ``BUZZWIRE_BATCH_WITHIN_SECONDS`` to fill one.
+    ``BUZZWIRE_BATCH_WITHIN_SECONDS`` after a batch's first event to fill it.
 
-    Faust's ``take_events`` acks every event of a batch when the batch ends, however it ends:
-    an agent cancelled or crashed in the middle of a batch would get the batch committed and
-    its unprocessed events lost. So each event carries one reference of ours, released only
-    when the agent comes back for the next batch (it processed this one and its outputs are
-    acknowledged): a batch the agent did not finish is never acked.
+    Not Faust's ``take_events``: it lost events. Its background reader adds events to the
+    buffer while the agent still works on the previous batch, and the end of that batch clears
+    the buffer and acks them (measured: about nine events per partition, never processed, whose
+    offsets the next batch then committed). Here the stream's background reader puts each event
+    in a bounded queue, with the stream's own acks off (as ``take_events`` has them); a batch's
+    events are acked only when the agent comes back for the next batch (it processed this one
+    and its outputs are committed). An event taken is therefore in exactly one batch, and a
+    batch the agent did not finish (cancelled, crashed) is never acked.
     """
-    async for events in cast(faust.Stream, stream).take_events(
-        settings.batch_size, within=settings.batch_within_seconds
-    ):
-        for event in events:
-            event.message.incref()
-        yield events
-        for event in events:
-            event.message.decref()
+    faust_stream = cast(faust.Stream, stream)
+    queue: asyncio.Queue[EventT] = asyncio.Queue(maxsize=settings.batch_size)
+
+    async def enqueue(value: Any) -> Any:
+        event = faust_stream.current_event
+        if event is None:  # pragma: no cover - Faust sets it before running processors
+            raise RuntimeError("stream processor without a current event")
+        await queue.put(event)  # waits while a whole batch is queued: back-pressure
+        return value
+
+    loop = asyncio.get_running_loop()
+    acks = faust_stream.enable_acks
+    faust_stream.enable_acks = False  # acked below, once processed
+    faust_stream.add_processor(enqueue)
+    # what take_events does to have the stream read in the background (Faust has no public API)
+    faust_stream._enable_passive(aiter(faust_stream.channel))  # type: ignore[arg-type]
+    try:
+        while True:
+            batch = [await queue.get()]
+            deadline = loop.time() + settings.batch_within_seconds
+            while len(batch) < settings.batch_size:
+                try:
+                    batch.append(queue.get_nowait())
+                    continue
+                except asyncio.QueueEmpty:
+                    pass
+                if loop.time() >= deadline:
+                    break
+                await asyncio.sleep(min(0.005, max(0.0, deadline - loop.time())))
+            yield batch
+            for event in batch:
+                await faust_stream.ack(event)
+    finally:
+        faust_stream.enable_acks = acks
+        faust_stream._processors.remove(enqueue)
+
+
+T = TypeVar("T")
+
+#: Longest wait between two tries of a failing batch.
+MAX_RETRY_SECONDS = 30.0
+
+
+async def each_batch(
+    stream: StreamT, process: Callable[[Sequence[EventT]], Awaitable[T]], *, agent: str
+) -> AsyncIterator[T]:
+    """``process`` each batch of ``stream`` (``batches``), trying a batch that fails again, the
+    same events, until it succeeds; never going on to the next one.
+
+    A batch fails when the broker cannot be reached, a transaction times out or the producer is
+    fenced: nothing of it was committed, so it is safe to process again. Going on instead would
+    lose it: Faust does not deliver an agent's unfinished messages again (they stay unacked,
+    and a restarted agent goes on with the next ones), and the next batch's transaction would
+    commit the input offsets past them. While a batch fails, ``/ready`` says so, each try is
+    counted (``buzzwire_batch_retries_total``) and logged (rate-limited), and the tries back off
+    from half a second up to ``MAX_RETRY_SECONDS``.
+    """
+    async for events in batches(stream):
+        delay = 0.5
+        while True:
+            try:
+                result = await process(events)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                health.agent_crashed(agent, exc)
+                metrics.batch_retries.labels(agent).inc()
+                _limited.log(
+                    f"retry:{agent}",
+                    logging.ERROR,
+                    "agent %s: a batch of %d failed (%s: %s); trying it again in %.1f s",
+                    agent,
+                    len(events),
+                    type(exc).__name__,
+                    str(exc)[:300],
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                delay = min(2 * delay, MAX_RETRY_SECONDS)
+                continue
+            health.agent_started(agent)
+            break
+        yield result

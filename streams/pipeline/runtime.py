@@ -204,6 +204,7 @@ def alert_config(settings: Settings) -> AlertConfig:
         cooldown_seconds=settings.alert_cooldown_seconds,
         update_windows=settings.alert_update_windows,
         samples=settings.alert_samples,
+        scales=settings.crisis_scale_factors,
         detector=dataclasses.replace(
             STREAM_DETECTOR, alert_threshold=settings.alert_detector_threshold
         ),

@@ -37,8 +37,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from streams.config import Settings
 from streams.mentions.logic import deadletter_record
 from streams.pipeline.admin import create_topics
+from streams.pipeline.client_options import client_options
 from streams.sink.decode import TOPIC_KINDS, decode
-from streams.sink.kafka import client_options
 from streams.sink.metrics import SinkMetrics
 from streams.store.database import async_engine, require_current_schema
 from streams.store.rows import RowError

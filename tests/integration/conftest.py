@@ -128,13 +128,16 @@ async def read_topics(
     settle: float = 5.0,
 ) -> dict[str, list[Any]]:
     """The records of ``topics`` from the beginning, read until ``done(records by topic)`` and
-    then ``settle`` seconds more (more output than expected would be a bug), or ``timeout``."""
+    then ``settle`` seconds more (more output than expected would be a bug), or ``timeout``.
+    Read as buzzwire's consumers read, ``read_committed``: what aborted transactions wrote is
+    never seen."""
     consumer = AIOKafkaConsumer(
         *topics,
         bootstrap_servers=bootstrap,
         auto_offset_reset="earliest",
         enable_auto_commit=False,
         group_id=None,
+        isolation_level="read_committed",
     )
     out: dict[str, list[Any]] = {t: [] for t in topics}
     await consumer.start()

@@ -52,6 +52,8 @@ async def test_worker_consumers_wait_at_most_the_configured_fetch_time() -> None
         set_fetch_max_wait(Settings().consumer_fetch_max_wait_seconds)
     consumer = app.consumer._thread._create_worker_consumer(app.transport)
     assert consumer._fetch_max_wait_ms == 100
+    # the agents commit in transactions: nothing of an aborted batch may be read
+    assert consumer._isolation_level == "read_committed"
 
 
 def test_the_default_detector_threshold_is_the_detectors_own() -> None:

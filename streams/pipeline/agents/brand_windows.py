@@ -24,7 +24,7 @@ from streams.pipeline import runtime as rt_mod
 from streams.pipeline.app import app, health, metrics, settings
 from streams.pipeline.brand_state import BrandState
 from streams.pipeline.health import monitored
-from streams.pipeline.producer import BatchProducer, batches
+from streams.pipeline.producer import BatchProducer, each_batch
 from streams.pipeline.tables import brand_windows, brands_on, clock_key
 from streams.pipeline.topics import alerts_topic, benchmarks_topic, by_brand_topic, sets_topic
 from streams.rollups.logic import sets_of
@@ -49,7 +49,7 @@ async def process_brand_events(events: Sequence[EventT], now: float | None = Non
     now = time.time() if now is None else now
     spec = window_spec(rt.alert_config)
     clock = event_clock()
-    out = BatchProducer()
+    out = BatchProducer("brand_windows")
     touched: set[int] = set()
     clocks: dict[int, ClockSnapshot] = {}
     states: dict[str, BrandState] = {}
@@ -80,13 +80,13 @@ async def process_brand_events(events: Sequence[EventT], now: float | None = Non
         if snapshot is not None:
             watermark = clock.watermark(snapshot, now)
             sent += await _close_due(part, watermark, now, states, dirty, out)
-    await out.flush()
-    # the table gets the new states once their outputs are acknowledged: a batch that fails
-    # before is read again from the states it started from
+    # the new states are committed with their outputs and the input offsets, or not at all: a
+    # batch that fails is read again from the states it started from
     for part, snapshot in clocks.items():
-        brand_windows[clock_key(part)] = snapshot.to_json()
+        out.set(brand_windows, clock_key(part), snapshot.to_json())
     for brand in dirty:
-        brand_windows[brand] = states[brand].to_json()
+        out.set(brand_windows, brand, states[brand].to_json())
+    await out.flush(events)
     return sent
 
 
@@ -101,7 +101,11 @@ def _clock(partition: int, clocks: dict[int, ClockSnapshot]) -> ClockSnapshot | 
 def _state(brand: str, states: dict[str, BrandState]) -> BrandState:
     state = states.get(brand)
     if state is None:
-        state = states[brand] = BrandState.from_json(brand_windows.get(brand))
+        # a copy: the table's value must not change before the batch is committed
+        saved = brand_windows.get(brand)
+        state = states[brand] = BrandState.from_json(
+            orjson.loads(orjson.dumps(saved)) if saved is not None else None
+        )
     return state
 
 
@@ -212,8 +216,11 @@ async def brand_windows_agent(stream: StreamT) -> AsyncIterator[int]:
 
 
 async def _brand_windows(stream: StreamT) -> AsyncIterator[int]:
-    async for events in batches(stream):
-        yield await process_brand_events(events)
+    async def process(events: Sequence[EventT]) -> int:
+        return await process_brand_events(events)
+
+    async for sent in each_batch(stream, process, agent="brand_windows"):
+        yield sent
 
 
 async def send_ticks() -> None:

@@ -23,7 +23,7 @@ from streams.mentions.logic import (
 from streams.pipeline import runtime as rt_mod
 from streams.pipeline.app import app, health, metrics, settings
 from streams.pipeline.health import monitored
-from streams.pipeline.producer import BatchProducer, batches
+from streams.pipeline.producer import BatchProducer, each_batch
 from streams.pipeline.runtime import Runtime
 from streams.pipeline.tables import seen_ids
 from streams.pipeline.topics import (
@@ -112,7 +112,7 @@ async def _process(events: Sequence[EventT], *, rekey: bool, batch_ids: set[byte
     rt = rt_mod.get_runtime()
     started = time.perf_counter()
     now = time.time()
-    producer = BatchProducer()
+    producer = BatchProducer("ingest" if rekey else "ingest_rekeyed")
     fresh: list[tuple[EventT, ParsedMention]] = []
     for event in events:
         msg = event.message
@@ -157,18 +157,22 @@ async def _process(events: Sequence[EventT], *, rekey: bool, batch_ids: set[byte
                 brand["id"], lang, "true" if brand["tagged"] else "false", sentiment
             ).inc()
         metrics.event_latency.observe(max(0.0, done - parsed.created_ts))
-    await producer.flush()
-    # Marked as seen only once its outputs are acknowledged by the broker.
+    # marked as seen in the same transaction as its outputs (and the input offsets)
     for _event, _parsed, out in enriched:
-        seen_ids[out["id"].encode("utf-8")] = now
+        producer.set(seen_ids, out["id"].encode("utf-8"), now)
+    await producer.flush(events)
     metrics.batch_size.observe(len(events))
     metrics.batch_seconds.labels("enrich").observe(time.perf_counter() - started)
     return len(enriched)
 
 
 async def _run(stream: StreamT, *, rekey: bool) -> AsyncIterator[int]:
-    async for events in batches(stream):
-        yield await process_events(events, rekey=rekey)
+    async def process(events: Sequence[EventT]) -> int:
+        return await process_events(events, rekey=rekey)
+
+    agent = "ingest" if rekey else "ingest_rekeyed"
+    async for n in each_batch(stream, process, agent=agent):
+        yield n
 
 
 @app.agent(raw_topic)

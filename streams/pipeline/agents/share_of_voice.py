@@ -5,6 +5,7 @@ share of the set's volume (gauges and records). Thin: the arithmetic is in
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 import orjson
 from faust.types import EventT, StreamT
@@ -12,7 +13,7 @@ from faust.types import EventT, StreamT
 from streams.pipeline import runtime as rt_mod
 from streams.pipeline.app import app, health, metrics
 from streams.pipeline.health import monitored
-from streams.pipeline.producer import BatchProducer, batches
+from streams.pipeline.producer import BatchProducer, each_batch
 from streams.pipeline.tables import set_volumes
 from streams.pipeline.topics import benchmarks_topic, sets_topic
 from streams.rollups import logic
@@ -21,7 +22,8 @@ from streams.rollups import logic
 async def process_set_reports(events: Sequence[EventT]) -> int:
     """Fold brand volumes into their competitor set; emit share of voice. Returns records sent."""
     sets = rt_mod.get_runtime().competitor_sets
-    out = BatchProducer()
+    out = BatchProducer("share_of_voice")
+    states: dict[str, dict[str, Any]] = {}
     sent = 0
     for event in events:
         try:
@@ -34,7 +36,11 @@ async def process_set_reports(events: Sequence[EventT]) -> int:
         if members is None:
             continue  # a set of a brand no longer in the brands file
         key = f"{set_id}|{window}"
-        state = set_volumes.get(key) or {"members": {}, "latest": None}
+        state = states.get(key)
+        if state is None:
+            saved = set_volumes.get(key)  # copied: the table changes only when committed
+            state = orjson.loads(orjson.dumps(saved)) if saved else {"members": {}, "latest": None}
+            states[key] = state
         state["members"][brand] = logic.record_volume(
             state["members"].get(brand, {}), end, mentions
         )
@@ -54,8 +60,9 @@ async def process_set_reports(events: Sequence[EventT]) -> int:
                 }
                 await out.send(benchmarks_topic, set_id.encode("utf-8"), orjson.dumps(record))
                 sent += 1
-        set_volumes[key] = state
-    await out.flush()
+    for key, state in states.items():
+        out.set(set_volumes, key, state)
+    await out.flush(events)
     return sent
 
 
@@ -67,5 +74,5 @@ async def share_of_voice(stream: StreamT) -> AsyncIterator[int]:
 
 
 async def _share_of_voice(stream: StreamT) -> AsyncIterator[int]:
-    async for events in batches(stream):
-        yield await process_set_reports(events)
+    async for sent in each_batch(stream, process_set_reports, agent="share_of_voice"):
+        yield sent

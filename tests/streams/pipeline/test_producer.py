@@ -117,3 +117,49 @@ def test_record_rejected_sees_through_fausts_wrapper() -> None:
     except ProducerSendError as wrapped:
         assert record_rejected(wrapped)
     assert not record_rejected(KafkaTimeoutError())
+
+
+class RefCounted:
+    def __init__(self, offset: int) -> None:
+        self.offset = offset
+
+
+async def test_a_failing_batch_is_tried_again_never_skipped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from streams.pipeline import producer as producer_mod
+    from streams.pipeline.app import health
+
+    monkeypatch.setattr(producer_mod.asyncio, "sleep", _no_sleep)
+    first = [Event(RefCounted(1)), Event(RefCounted(2))]  # type: ignore[arg-type]
+    second = [Event(RefCounted(3))]  # type: ignore[arg-type]
+
+    async def two_batches(stream: Any) -> Any:
+        yield first
+        yield second
+
+    monkeypatch.setattr(producer_mod, "batches", two_batches)
+    seen: list[list[int]] = []
+    problems_while_failing: list[list[str]] = []
+
+    async def process(events: Any) -> int:
+        seen.append([e.message.offset for e in events])
+        if len(seen) == 2:  # /ready says so while a batch fails
+            assert any("agent test_agent" in p for p in health.problems())
+        if len(seen) <= 2:
+            raise KafkaTimeoutError()
+        return len(events)
+
+    retries = float(metrics.batch_retries.labels("test_agent")._value.get())
+    out = []
+    async for n in producer_mod.each_batch(object(), process, agent="test_agent"):  # type: ignore[arg-type]
+        out.append(n)
+        problems_while_failing.append(health.problems())
+    assert seen == [[1, 2], [1, 2], [1, 2], [3]]
+    assert out == [2, 1]
+    assert float(metrics.batch_retries.labels("test_agent")._value.get()) == retries + 2
+    assert not any("test_agent" in p for p in problems_while_failing[0])
+
+
+async def _no_sleep(seconds: float) -> None:
+    return None
