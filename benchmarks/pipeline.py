@@ -6,12 +6,14 @@
    worker starts and drains them. Throughput = mentions / (last output - first output), from
    the Kafka timestamps of the enriched messages.
 2. latency: a worker (already warm) gets mentions at a fixed rate below its capacity;
-   event-to-output latency = Kafka timestamp of the enriched message - ``created_at``.
+   event-to-output latency = when a ``read_committed`` reader receives the enriched message -
+   ``created_at`` (with transactions, a batch's output is visible once it is committed).
 3. passthrough: the same raw messages consumed and produced again with plain aiokafka, on the
    same broker: the ceiling that Kafka and the client library give on this machine.
 
 Peak RSS of the worker comes from /proc (VmHWM). ``--profile`` samples the worker with py-spy
-during the throughput phase and prints where the time goes.
+during the throughput phase and prints where the time goes. ``--transactions off`` runs the
+worker at least once (``BUZZWIRE_TRANSACTIONS=false``), to measure what exactly once costs.
 """
 
 from __future__ import annotations
@@ -39,7 +41,6 @@ from streams.config import Settings  # noqa: E402
 from streams.devstack.ports import free_port  # noqa: E402
 from streams.devstack.synthetic import generate  # noqa: E402
 from streams.devstack.workerproc import WorkerProcess, worker_env  # noqa: E402
-from streams.mentions.logic import parse_created_at  # noqa: E402
 from streams.pipeline.admin import PIPELINE_TOPICS, create_topics, delete_topics_with_prefix  # noqa: E402
 
 
@@ -97,6 +98,7 @@ async def collect(bootstrap: str, topic: str, n: int, timeout: float) -> list[tu
         group_id=None,
         max_poll_records=5000,
         fetch_max_bytes=64 << 20,
+        isolation_level="read_committed",
     )
     await consumer.start()
     out: list[tuple[int, bytes]] = []
@@ -149,12 +151,49 @@ def percentile(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
-def start_worker(settings: Settings, logdir: Path, name: str) -> WorkerProcess:
+async def receive_times(
+    bootstrap: str, topic: str, prefix: str, n: int, ready: asyncio.Event, timeout: float
+) -> dict[str, float]:
+    """When a read_committed reader receives each record of ``topic`` whose id starts with
+    ``prefix`` (reading from the end of the topic as it was when ``ready`` is set)."""
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="latest",
+        enable_auto_commit=False,
+        group_id=None,
+        isolation_level="read_committed",
+    )
+    await consumer.start()
+    got: dict[str, float] = {}
+    try:
+        while not consumer.assignment():
+            await consumer.getmany(timeout_ms=100)
+        await consumer.seek_to_end()
+        ready.set()
+        deadline = time.monotonic() + timeout
+        while len(got) < n and time.monotonic() < deadline:
+            for records in (await consumer.getmany(timeout_ms=200)).values():
+                now = time.time()
+                for r in records:
+                    mid = orjson.loads(r.value)["id"]
+                    if mid.startswith(prefix):
+                        got.setdefault(mid, now)
+    finally:
+        await consumer.stop()
+    return got
+
+
+def start_worker(
+    settings: Settings, logdir: Path, name: str, env: dict[str, str] | None = None
+) -> WorkerProcess:
     worker_settings = settings.model_copy(
         update={"data_dir": logdir / f"{name}-data", "log_level": "warning"}
     )
     worker = WorkerProcess(
-        env=worker_env(worker_settings), log_path=logdir / f"{name}.log", web_port=free_port()
+        env={**worker_env(worker_settings), **(env or {})},
+        log_path=logdir / f"{name}.log",
+        web_port=free_port(),
     )
     worker.start()
     worker.wait_ready(timeout=180)
@@ -199,6 +238,13 @@ def main() -> int:
     ap.add_argument("--partitions", type=int, default=8)
     ap.add_argument("--profile", action="store_true", help="py-spy the worker (pip install py-spy)")
     ap.add_argument("--profile-out", type=Path, default=None, help="keep py-spy's raw stacks here")
+    ap.add_argument(
+        "--transactions",
+        choices=("on", "off"),
+        default="on",
+        help="off: the worker runs at least once (BUZZWIRE_TRANSACTIONS=false)",
+    )
+    ap.add_argument("--model", default=None, help="BUZZWIRE_SENTIMENT_MODEL of the worker")
     args = ap.parse_args()
 
     from streams.devstack.localkafka import LocalKafka
@@ -243,7 +289,10 @@ def main() -> int:
         print(f"produced {args.count} mentions ({payload_mib:.1f} MiB) in {secs:.1f}s", flush=True)
 
         # -- 1. throughput: drain the backlog
-        worker = start_worker(settings, tmp, "throughput")
+        worker_extra = {"BUZZWIRE_TRANSACTIONS": "true" if args.transactions == "on" else "false"}
+        if args.model:
+            worker_extra["BUZZWIRE_SENTIMENT_MODEL"] = args.model
+        worker = start_worker(settings, tmp, "throughput", worker_extra)
         workers.append(worker)
         spy = None
         if args.profile and shutil.which("py-spy") and worker.proc is not None:
@@ -286,9 +335,16 @@ def main() -> int:
             lat_values.append((mid.encode(), mid))
 
         async def latency_phase() -> list[float]:
+            ready = asyncio.Event()
+            prefix = f"lat{run}-"
+            reader = asyncio.create_task(
+                receive_times(bootstrap, enriched_topic, prefix, len(lat_values), ready, 600)
+            )
+            await ready.wait()
             producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=0)
             await producer.start()
             template = next(generate(1, start_ts=time.time())).value
+            created: dict[str, float] = {}
             started = time.monotonic()
             try:
                 pending = []
@@ -296,20 +352,16 @@ def main() -> int:
                     delay = started + i / rate - time.monotonic()
                     if delay > 0:
                         await asyncio.sleep(delay)
-                    value = {**template, "id": mid, "created_at": time.time()}
+                    created[mid] = time.time()
+                    value = {**template, "id": mid, "created_at": created[mid]}
                     pending.append(
                         await producer.send(raw_topic, key=key, value=orjson.dumps(value))
                     )
                 await asyncio.gather(*pending)
             finally:
                 await producer.stop()
-            got = await collect(bootstrap, enriched_topic, args.count + args.latency_count, 600)
-            lats = []
-            for ts, value in got:
-                obj = orjson.loads(value)
-                if obj["id"].startswith(f"lat{run}-"):
-                    lats.append(ts / 1000 - parse_created_at(obj["created_at"]))
-            return lats
+            received = await reader
+            return [received[mid] - created[mid] for mid in received]
 
         lats = asyncio.run(latency_phase())
         rss = max(rss, peak_rss_mib(worker.proc.pid) if worker.proc else 0.0)
@@ -320,7 +372,10 @@ def main() -> int:
         )
 
         print()
-        print(f"machine: {os.cpu_count()} cores; partitions: {args.partitions}; one worker process")
+        print(
+            f"machine: {os.cpu_count()} cores; partitions: {args.partitions}; one worker "
+            f"process; transactions {args.transactions}"
+        )
         print(
             f"pipeline throughput : {throughput:10.0f} mentions/s "
             f"({len(out)} mentions in {span:.1f}s)"
