@@ -185,24 +185,8 @@ class BatchProducer:
         send = _transport or _app_send
         for attempt in range(2):  # the outputs, then the dead letters of their refused ones
             records, self.records = self.records, []
-            pending: list[tuple[Awaitable[Any], _Output]] = []
-            rejected: list[tuple[_Output, BaseException]] = []
-            for out in records:
-                try:
-                    fut = await send(out.topic.get_topic_name(), out.key, out.value, out.partition)
-                except Exception as exc:
-                    if not record_rejected(exc):
-                        raise
-                    rejected.append((out, exc))
-                    continue
-                pending.append((fut, out))
-            if pending:
-                results = await asyncio.gather(*(f for f, _ in pending), return_exceptions=True)
-                for (_, out), result in zip(pending, results, strict=True):
-                    if isinstance(result, BaseException):
-                        if not record_rejected(result):
-                            raise result
-                        rejected.append((out, result))
+            pending, rejected = await _send_all(send, records)
+            rejected += await _refused(pending)
             if not rejected:
                 return
             self._replace_rejected(rejected, final=attempt == 1)
@@ -237,19 +221,13 @@ class BatchProducer:
         producer = await transactions.producer(agent)
         try:
             await producer.begin_transaction()
-            pending: list[tuple[Awaitable[Any], _Output | None]] = []
-            rejected: list[tuple[_Output, BaseException]] = []
-            for out in self.records:
-                try:
-                    fut = await producer.send(
-                        out.topic.get_topic_name(), out.value, key=out.key, partition=out.partition
-                    )
-                except Exception as exc:
-                    if not record_rejected(exc):
-                        raise
-                    rejected.append((out, exc))
-                    continue
-                pending.append((fut, out))
+
+            async def send(
+                topic: str, key: bytes | None, value: bytes, partition: int | None
+            ) -> Awaitable[Any]:
+                return await producer.send(topic, value, key=key, partition=partition)
+
+            pending, rejected = await _send_all(send, self.records)
             for table, key, value in self.writes.values():
                 changelog = table.changelog_topic
                 key_bytes, _ = changelog.prepare_key(key, table.key_serializer)
@@ -263,12 +241,7 @@ class BatchProducer:
                 pending.append((fut, None))
             if offsets and not rejected:
                 await producer.send_offsets_to_transaction(offsets, app.conf.id)
-            results = await asyncio.gather(*(f for f, _ in pending), return_exceptions=True)
-            for (_, maybe_out), result in zip(pending, results, strict=True):
-                if isinstance(result, BaseException):
-                    if maybe_out is None or not record_rejected(result):
-                        raise result
-                    rejected.append((maybe_out, result))
+            rejected += await _refused(pending)
             if rejected:
                 # a refused record leaves the producer's sequence numbers behind: abort, and
                 # the next attempt starts a new producer
@@ -323,6 +296,40 @@ class BatchProducer:
         )
         metrics.deadletters.labels(reason.value).inc()
         self.records.append(_Output(deadletter_topic, event, True, msg.key, value, None))
+
+
+async def _send_all(
+    send: Transport, records: Sequence[_Output]
+) -> tuple[list[tuple[Awaitable[Any], _Output | None]], list[tuple[_Output, BaseException]]]:
+    """Hand each record to ``send``: the futures of their deliveries, and the records the
+    client refused for good at once. Any other failure is raised."""
+    pending: list[tuple[Awaitable[Any], _Output | None]] = []
+    rejected: list[tuple[_Output, BaseException]] = []
+    for out in records:
+        try:
+            fut = await send(out.topic.get_topic_name(), out.key, out.value, out.partition)
+        except Exception as exc:
+            if not record_rejected(exc):
+                raise
+            rejected.append((out, exc))
+            continue
+        pending.append((fut, out))
+    return pending, rejected
+
+
+async def _refused(
+    pending: Sequence[tuple[Awaitable[Any], _Output | None]],
+) -> list[tuple[_Output, BaseException]]:
+    """Wait for every delivery: the records the broker refused for good. Any other failure,
+    or a refusal of a record that is not an output (a changelog write), is raised."""
+    results = await asyncio.gather(*(f for f, _ in pending), return_exceptions=True)
+    refused: list[tuple[_Output, BaseException]] = []
+    for (_, out), result in zip(pending, results, strict=True):
+        if isinstance(result, BaseException):
+            if out is None or not record_rejected(result):
+                raise result
+            refused.append((out, result))
+    return refused
 
 
 @app.on_before_shutdown.connect

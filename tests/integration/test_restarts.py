@@ -29,15 +29,22 @@ RATE = 80.0  # mentions/s: 12.5 s of traffic
 STOPS = 3
 
 
-async def _produce_steadily(bootstrap: str, topic: str, values: list[bytes]) -> None:
+async def _produce_steadily(
+    bootstrap: str, topic: str, values: list[bytes], rate: float = RATE
+) -> None:
+    """``values`` to ``topic`` at ``rate`` a second, each keyed by its mention id (a message
+    that is not JSON gets its index as the key)."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
     await producer.start()
     try:
         started = time.monotonic()
         for i, value in enumerate(values):
-            key = orjson.loads(value)["id"].encode()
+            try:
+                key = orjson.loads(value)["id"].encode()
+            except orjson.JSONDecodeError:
+                key = b"bad-%d" % i
             await producer.send(topic, key=key, value=value)
-            ahead = i / RATE - (time.monotonic() - started)
+            ahead = i / rate - (time.monotonic() - started)
             if ahead > 0:
                 await asyncio.sleep(ahead)
         await producer.flush()
@@ -184,7 +191,9 @@ def test_kill_9_mid_stream_keeps_outputs_and_state_exact(kafka_broker: Any, tmp_
         values.insert(i * 200 + 100, bad)
     producer = threading.Thread(
         target=lambda: asyncio.run(
-            _produce_keyed(settings.bootstrap_servers, settings.topic("mentions.raw"), values)
+            _produce_steadily(
+                settings.bootstrap_servers, settings.topic("mentions.raw"), values, CRASH_RATE
+            )
         )
     )
     workers: list[WorkerProcess] = []
@@ -263,24 +272,3 @@ def test_kill_9_mid_stream_keeps_outputs_and_state_exact(kafka_broker: Any, tmp_
         f"once, {sum(sum(b.values()) for b in truth.values())} counted once in the windows; "
         f"{aborted} aborted records on mentions.enriched left by the kills"
     )
-
-
-async def _produce_keyed(bootstrap: str, topic: str, values: list[bytes]) -> None:
-    """Like ``_produce_steadily`` at ``CRASH_RATE``; a message that is not JSON gets its index
-    as the key."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
-    await producer.start()
-    try:
-        started = time.monotonic()
-        for i, value in enumerate(values):
-            try:
-                key = orjson.loads(value)["id"].encode()
-            except orjson.JSONDecodeError:
-                key = b"bad-%d" % i
-            await producer.send(topic, key=key, value=value)
-            ahead = i / CRASH_RATE - (time.monotonic() - started)
-            if ahead > 0:
-                await asyncio.sleep(ahead)
-        await producer.flush()
-    finally:
-        await producer.stop()
