@@ -161,7 +161,7 @@ def _event(
     rng: random.Random,
     reshare: str | None = None,
 ) -> BrandEvent:
-    ev = BrandEvent(
+    return BrandEvent(
         brand="acme",
         id=f"m{i}",
         ts=ts,
@@ -174,20 +174,9 @@ def _event(
         author=author,
         url=f"https://example.social/{i}",
         text=text[:500],
+        platform=rng.choice(PLATFORMS),
+        reshare_of=reshare,
     )
-    return _WithExtras(ev, rng.choice(PLATFORMS), reshare)  # type: ignore[return-value]
-
-
-class _WithExtras:
-    """A brand event with ``platform`` and ``reshare_of`` (not yet fields of BrandEvent)."""
-
-    def __init__(self, ev: BrandEvent, platform: str, reshare_of: str | None) -> None:
-        self._ev = ev
-        self.platform = platform
-        self.reshare_of = reshare_of
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._ev, name)
 
 
 def simulate(

@@ -20,6 +20,12 @@ The flow for one brand:
 4. ``EpisodeTracker`` turns the detections into alert events: one crisis is one alert thread
    (``opened`` -> ``updated`` ... -> ``resolved``; a trigger within the cooldown after a
    resolve ``reopened`` the same thread), whichever widths it is seen at.
+
+With the brand's insight state (``streams.crisis.insight.BrandInsight``, fed every mention),
+the detectors count only *organic* mentions (copies of one text and an author's posts beyond
+the cap left out); a rise that the organic counts do not explain and that the campaign verdict
+(``streams.crisis.campaigns.classify``) calls coordinated opens a ``coordinated`` thread; and
+every alert carries an ``explanation`` (docs/crisis-detection.md#explanations).
 """
 
 from __future__ import annotations
@@ -28,7 +34,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from streams.crisis.campaigns import Mix, Verdict
 from streams.crisis.detector import DEFAULT_CONFIG, Detection, Detector, DetectorConfig
+from streams.crisis.insight import BrandInsight
 from streams.kernel.timestamps import iso_utc
 from streams.windowing.events import BrandEvent
 from streams.windowing.windows import Buckets, Hopping, Tally, keep_top, tumbling
@@ -37,6 +45,8 @@ from streams.windowing.windows import Buckets, Hopping, Tally, keep_top, tumblin
 MAX_LANGS = 8
 SIGNALS = ("volume", "negative")
 SEVERITIES = ("warning", "major", "critical")
+#: alert kinds, the stronger first: a thread escalates to a stronger kind, never back
+KINDS = ("negative_surge", "volume_spike", "coordinated")
 
 
 def merge_langs(into: dict[str, int], langs: Mapping[str, int], limit: int = MAX_LANGS) -> None:
@@ -131,7 +141,26 @@ def _rise(det: Detection, cfg: AlertConfig, threshold: float | None = None) -> b
 
 
 def _share(window: Tally) -> float | None:
-    return window.negative / window.mentions if window.mentions else None
+    """The organic negative share (all mentions' when nothing was found inauthentic)."""
+    return window.organic_negative / window.organic if window.organic else None
+
+
+def _signal(kind: str) -> str:
+    return "negative" if kind == "negative_surge" else "volume"
+
+
+def _observed(kind: str, view: View) -> float:
+    """What a thread of ``kind`` counts: a coordinated thread all mentions (the copies are
+    what it is about), the others the organic count their detector saw."""
+    if kind == "coordinated":
+        return float(view.window.mentions)
+    return view.detections[_signal(kind)].observed
+
+
+def _mark_inauthentic(window: Tally, mix: Mix) -> None:
+    """Copy the insight state's counts of inauthentic mentions into the closing window."""
+    window.inauthentic = min(mix.inauthentic, window.mentions)
+    window.inauthentic_negative = min(mix.negative - mix.organic_negative, window.negative)
 
 
 @dataclass(frozen=True)
@@ -164,8 +193,9 @@ class View:
 def _detect(
     detectors: dict[str, Any], window: Tally, start: int, config: DetectorConfig
 ) -> dict[str, Detection]:
-    """Update the two detectors of one width (their JSON states in ``detectors``)."""
-    values = {"volume": float(window.mentions), "negative": float(window.negative)}
+    """Update the two detectors of one width (their JSON states in ``detectors``) with the
+    window's organic counts (all its mentions when nothing in it was found inauthentic)."""
+    values = {"volume": float(window.organic), "negative": float(window.organic_negative)}
     out = {}
     for signal in SIGNALS:
         saved = detectors.get(signal)
@@ -207,22 +237,47 @@ class EpisodeTracker:
         brand: str,
         brand_name: str,
         wall_now: float,
+        insight: BrandInsight | None = None,
     ) -> ClosedWindow:
         """Close the window starting at ``start``; ``state`` (``new_alerting_state``) learns
-        from it in place."""
+        from it in place. ``insight``: the brand's insight state, which has seen the window's
+        mentions: the detectors then count the organic ones, a coordinated rise opens a
+        ``coordinated`` thread and alerts carry an ``explanation``."""
         cfg = self.config
+        end = start + cfg.window_seconds
+        if insight is not None:
+            _mark_inauthentic(window, insight.window_mix(start, end))
         detections = _detect(state["detectors"], window, start, cfg.detector)
         share = _share(window)
         expected_share = state.get("neg_share")
         views = [View(1, start, cfg.window_seconds, window, detections, share)]
         views += self._wider(state, window, start)
-        alerts = self._step(state, views, expected_share, brand, brand_name, wall_now)
+        verdict = None
+        if insight is not None:
+            verdict = self._verdict(insight, detections["volume"], end)
+        alerts = self._step(
+            state,
+            views,
+            expected_share,
+            brand,
+            brand_name,
+            wall_now,
+            insight=insight,
+            verdict=verdict,
+        )
         if state["episode"] is None and share is not None:
             # the baseline share learns from windows outside an episode only
             prev = share if expected_share is None else expected_share
             state["neg_share"] = prev + cfg.share_alpha * (share - prev)
         wider = {v.scale: v.detections for v in views[1:]}
         return ClosedWindow(start, detections, share, expected_share, alerts, wider)
+
+    def _verdict(self, insight: BrandInsight, volume: Detection, end: float) -> Verdict:
+        """Whether the last ``campaign_seconds`` up to ``end`` are a coordinated campaign,
+        against the organic volume expected over that span."""
+        span = insight.config.campaign_seconds
+        expected = volume.expected * max(span / self.config.window_seconds, 1.0)
+        return insight.classify(insight.campaign_mix(end), expected, ts=end)
 
     def _wider(self, state: dict[str, Any], window: Tally, start: int) -> list[View]:
         """Add the window to each wider width's sum; the widths whose last window it is close
@@ -283,7 +338,9 @@ class EpisodeTracker:
         The detector's baseline learns the crisis level within tens of windows; measured
         against it alone, a long crisis would look over while it is still going on."""
         cfg = self.config
-        signal = "negative" if ep["kind"] == "negative_surge" else "volume"
+        if ep["kind"] == "coordinated":
+            return False  # kept open by the campaign verdict alone, window after window
+        signal = _signal(ep["kind"])
         det = d[signal]
         if det.score >= cfg.sustain_score:
             return True
@@ -299,11 +356,15 @@ class EpisodeTracker:
         brand: str,
         brand_name: str,
         wall_now: float,
+        *,
+        insight: BrandInsight | None = None,
+        verdict: Verdict | None = None,
     ) -> list[dict[str, Any]]:
         """One closed window (``views[0]``) and the wider ones closing with it: one episode
         machine for all widths. A trigger at any width opens (or keeps open) the thread; a
-        negative surge wins over a volume spike, then the narrowest width (its alert is the
-        most precise)."""
+        negative surge wins over a volume spike, that over a coordinated campaign (only when
+        the organic counts trigger nothing), then the narrowest width (its alert is the most
+        precise)."""
         cfg = self.config
         base = views[0]
         start = base.start
@@ -312,7 +373,9 @@ class EpisodeTracker:
             for v in views
             if (kind := self._trigger(v.detections, v.share, expected_share, v.scale)) is not None
         ]
-        triggers.sort(key=lambda vk: (vk[1] != "negative_surge", vk[0].scale))
+        if not triggers and verdict is not None and verdict.coordinated:
+            triggers.append((base, "coordinated"))
+        triggers.sort(key=lambda vk: (KINDS.index(vk[1]), vk[0].scale))
         view, kind = triggers[0] if triggers else (base, None)
         ep = state["episode"]
         if ep is None:
@@ -345,7 +408,21 @@ class EpisodeTracker:
             ep["scale"] = view.scale
             state["episode"] = ep
             self._absorb(ep, view, kind)
-            return [self._emit(ep, event, view, expected_share, brand, brand_name, wall_now)]
+            if insight is not None and event == "opened":
+                ep["first_post"] = _first_post(insight, view, kind)
+            return [
+                self._emit(
+                    ep,
+                    event,
+                    view,
+                    expected_share,
+                    brand,
+                    brand_name,
+                    wall_now,
+                    insight=insight,
+                    verdict=verdict,
+                )
+            ]
 
         # an episode is open: a new trigger, or its signal still well above its baseline at
         # the width that opened it (judged when that width closes)
@@ -361,7 +438,17 @@ class EpisodeTracker:
             changed = (ep["kind"], ep["severity"]) != before
             if changed or ep["since_update"] >= cfg.update_windows:
                 return [
-                    self._emit(ep, "updated", view, expected_share, brand, brand_name, wall_now)
+                    self._emit(
+                        ep,
+                        "updated",
+                        view,
+                        expected_share,
+                        brand,
+                        brand_name,
+                        wall_now,
+                        insight=insight,
+                        verdict=verdict,
+                    )
                 ]
             return []
         if own is None:
@@ -370,7 +457,17 @@ class EpisodeTracker:
         if ep["quiet"] < cfg.resolve_windows:
             return []
         ep["resolved_at"] = start + cfg.window_seconds
-        alert = self._emit(ep, "resolved", own, expected_share, brand, brand_name, wall_now)
+        alert = self._emit(
+            ep,
+            "resolved",
+            own,
+            expected_share,
+            brand,
+            brand_name,
+            wall_now,
+            insight=insight,
+            verdict=verdict,
+        )
         state["last_resolved"] = {"resolved_at": ep["resolved_at"], "episode": ep}
         state["episode"] = None
         return [alert]
@@ -378,11 +475,12 @@ class EpisodeTracker:
     def _absorb(self, ep: dict[str, Any], view: View, kind: str) -> None:
         """Fold a triggering window into the episode: kind escalates, severity only rises."""
         cfg = self.config
-        if kind == "negative_surge":
-            ep["kind"] = "negative_surge"  # a volume spike that turns negative is escalated
-        signal = "negative" if ep["kind"] == "negative_surge" else "volume"
+        if KINDS.index(kind) < KINDS.index(ep["kind"]):
+            # escalated: a volume spike that turns negative, a campaign that turns organic
+            ep["kind"] = kind
+        signal = _signal(ep["kind"])
         det = view.detections[signal]
-        sev = _severity(det.observed, det.expected)
+        sev = _severity(_observed(ep["kind"], view), det.expected)
         if SEVERITIES.index(sev) > SEVERITIES.index(ep["severity"]):
             ep["severity"] = sev
         ep["peak_score"] = max(float(ep["peak_score"]), float(det.score))
@@ -403,16 +501,19 @@ class EpisodeTracker:
         brand: str,
         brand_name: str,
         wall_now: float,
+        *,
+        insight: BrandInsight | None = None,
+        verdict: Verdict | None = None,
     ) -> dict[str, Any]:
         ep["sequence"] += 1
         ep["since_update"] = 0
-        signal = "negative" if ep["kind"] == "negative_surge" else "volume"
+        signal = _signal(ep["kind"])
         d = view.detections
         det = d[signal]
         end = view.start + view.seconds
         share = view.share
         baseline = ep["baseline"][signal] if view.scale == ep.get("scale", 1) else None
-        return {
+        alert = {
             "id": ep["id"],
             "event": event,
             "status": "resolved" if event == "resolved" else "open",
@@ -427,13 +528,14 @@ class EpisodeTracker:
                 "seconds": view.seconds,
             },
             "signal": f"{signal}_mentions" if signal == "negative" else "mentions",
-            "observed": det.observed,
+            "observed": _observed(ep["kind"], view),
             "expected": round(det.expected, 3),
             "score": round(det.score, 4),
             "peak_score": round(float(ep["peak_score"]), 4),
             "baseline": baseline if baseline is not None else round(det.expected, 3),
             "volume": {
-                "observed": d["volume"].observed,
+                "observed": view.window.mentions,
+                "organic": d["volume"].observed,
                 "expected": round(d["volume"].expected, 3),
             },
             "negative_share": {
@@ -448,6 +550,29 @@ class EpisodeTracker:
             "resolved_at": iso_utc(ep["resolved_at"]) if ep.get("resolved_at") else None,
             "sent_at": iso_utc(wall_now),
         }
+        if insight is not None:
+            alert["explanation"] = insight.explain(
+                insight.window_mix(view.start, end),
+                end,
+                verdict=verdict,
+                first_post=ep.get("first_post"),
+                negative=signal == "negative",
+                samples=alert["samples"],
+            )
+        return alert
+
+
+def _first_post(insight: BrandInsight, view: View, kind: str) -> dict[str, Any] | None:
+    """The first post of an episode opened by ``view``: the window's earliest negative post
+    for a negative surge, the first of the largest cluster of copies for a campaign, else
+    the window's earliest."""
+    mix = insight.window_mix(view.start, view.start + view.seconds)
+    post = mix.first_negative if kind == "negative_surge" else mix.first
+    if kind == "coordinated":
+        top = mix.top_clusters(1)
+        if top:
+            post = mix.cluster_samples.get(top[0][0]) or post
+    return None if post is None else {k: v for k, v in post.items() if k != "ts"}
 
 
 def describe(alert: Mapping[str, Any]) -> str:
@@ -487,8 +612,10 @@ class BrandCrisis:
         brand: str,
         brand_name: str,
         wall_now: float,
+        insight: BrandInsight | None = None,
     ) -> list[ClosedWindow]:
-        """Close, in order, up to ``limit`` windows that ``watermark`` has passed."""
+        """Close, in order, up to ``limit`` windows that ``watermark`` has passed (``insight``:
+        see ``EpisodeTracker.close``)."""
         spec = window_spec(tracker.config)
         if self.windows.last_end is None:
             return []
@@ -504,6 +631,7 @@ class BrandCrisis:
                     brand=brand,
                     brand_name=brand_name,
                     wall_now=wall_now,
+                    insight=insight,
                 )
             )
             self.windows.last_end = end

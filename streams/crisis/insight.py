@@ -72,11 +72,11 @@ class Observation:
 
 
 def _platform(event: BrandEvent) -> str:
-    return str(getattr(event, "platform", None) or "unknown")
+    return event.platform or "unknown"
 
 
 def _reshare(event: BrandEvent) -> bool:
-    return bool(getattr(event, "reshare_of", None))
+    return bool(event.reshare_of)
 
 
 def sample(event: BrandEvent, chars: int) -> dict[str, Any]:

@@ -34,6 +34,9 @@ class BrandEvent:
     author: str | None = None
     url: str | None = None
     text: str = ""
+    platform: str | None = None
+    #: the id of the post this one reshares (a retweet): amplification, not a copy
+    reshare_of: str | None = None
 
     @property
     def reach(self) -> int:
@@ -62,6 +65,8 @@ class BrandEvent:
             author=_opt_str(data.get("author")),
             url=_opt_str(data.get("url")),
             text=str(data.get("text") or ""),
+            platform=_opt_str(data.get("platform")),
+            reshare_of=_opt_str(data.get("reshare_of")),
         )
 
 
@@ -96,6 +101,8 @@ def brand_events(enriched: Mapping[str, Any], created_ts: float) -> list[BrandEv
             author=author.get("handle"),
             url=enriched.get("url"),
             text=text[:SAMPLE_TEXT_CHARS],
+            platform=enriched.get("platform"),
+            reshare_of=enriched.get("reshare_of"),
         )
         for match in enriched.get("brands") or ()
     ]

@@ -90,7 +90,11 @@ def sample_of(event: BrandEvent) -> dict[str, Any]:
 
 @dataclass(slots=True)
 class Tally:
-    """The counts of a bucket or window, and (when asked for) its top posts by reach."""
+    """The counts of a bucket or window, and (when asked for) its top posts by reach.
+
+    ``inauthentic`` / ``inauthentic_negative``: how many of its mentions (negative ones) were
+    copies of one text or an author's posts beyond the cap (``streams.crisis.campaigns``), set
+    when a crisis window closes; ``organic`` is the rest."""
 
     mentions: int = 0
     negative: int = 0
@@ -102,6 +106,16 @@ class Tally:
     langs: dict[str, int] = field(default_factory=dict)
     samples: list[dict[str, Any]] = field(default_factory=list)
     negative_samples: list[dict[str, Any]] = field(default_factory=list)
+    inauthentic: int = 0
+    inauthentic_negative: int = 0
+
+    @property
+    def organic(self) -> int:
+        return self.mentions - min(self.inauthentic, self.mentions)
+
+    @property
+    def organic_negative(self) -> int:
+        return self.negative - min(self.inauthentic_negative, self.negative)
 
     def add(self, event: BrandEvent, top_k: int = 0) -> None:
         """Count one event; keep it among the ``top_k`` samples if it reaches far enough."""
@@ -137,6 +151,8 @@ class Tally:
             out.untagged += t.untagged
             out.followers += t.followers
             out.engagement += t.engagement
+            out.inauthentic += t.inauthentic
+            out.inauthentic_negative += t.inauthentic_negative
             for lang, n in t.langs.items():
                 out.langs[lang] = out.langs.get(lang, 0) + n
         return out
@@ -152,6 +168,9 @@ class Tally:
             "engagement": self.engagement,
             "langs": dict(self.langs),
         }
+        if self.inauthentic or self.inauthentic_negative:
+            out["inauthentic"] = self.inauthentic
+            out["inauthentic_negative"] = self.inauthentic_negative
         if self.samples or self.negative_samples:
             out["samples"] = list(self.samples)
             out["negative_samples"] = list(self.negative_samples)
@@ -170,6 +189,8 @@ class Tally:
             langs={str(k): int(v) for k, v in (data.get("langs") or {}).items()},
             samples=list(data.get("samples") or ()),
             negative_samples=list(data.get("negative_samples") or ()),
+            inauthentic=int(data.get("inauthentic", 0)),
+            inauthentic_negative=int(data.get("inauthentic_negative", 0)),
         )
 
 

@@ -1,0 +1,202 @@
+"""Crisis alerts with the brand's insight state (``EpisodeTracker.close(..., insight=...)``):
+the detectors count organic mentions, a copy-paste burst opens a ``coordinated`` thread and not
+a ``negative_surge``, and every alert explains itself (the terms that rose, the first post,
+the sentiment shift, languages, platforms, copies).
+
+A synthetic day of one brand with lexically varied posts (random words: no two alike), with a
+campaign of copies of one angry text and, later, an organic crisis whose posts all say
+"outage". The states go through JSON every hour, as in the stream's table.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+import pytest
+
+from streams.crisis.alert_threads import AlertConfig, BrandCrisis, EpisodeTracker, window_spec
+from streams.crisis.insight import BrandInsight, InsightConfig
+from streams.kernel.timestamps import iso_utc
+from streams.mentions.logic import parse_created_at
+from streams.windowing.events import BrandEvent
+
+DAY0 = 1_790_000_000 - 1_790_000_000 % 86400
+SYLLABLES = ("ka", "lo", "mi", "ne", "ru", "ta", "vi", "so", "pe", "da", "gu", "fe")
+VOCAB = ["".join(p) for p in itertools.product(SYLLABLES, repeat=3)]
+CAMPAIGN_TEXT = (
+    "Boycott Acme now, they poisoned the river near our school and lied about it to everyone"
+)
+CAMPAIGN = (14 * 3600, 14 * 3600 + 20 * 60)  # 20 minutes of copies, 40 a minute
+CRISIS = (20 * 3600, 20 * 3600 + 30 * 60)  # 30 minutes of organic angry posts, 30 a minute
+
+
+def poisson(rng: random.Random, lam: float) -> int:
+    limit, k, p = math.exp(-lam), 0, 1.0
+    while True:
+        p *= rng.random()
+        if p < limit:
+            return k
+        k += 1
+
+
+def varied(rng: random.Random, words: int = 10) -> str:
+    return " ".join(rng.choice(VOCAB) for _ in range(words))
+
+
+def paraphrase(rng: random.Random, text: str) -> str:
+    """A copy with one word dropped and an emoji or a hashtag added."""
+    words = text.split()
+    del words[rng.randrange(len(words))]
+    return " ".join(words) + rng.choice([" 😡", " #boycott", "!!", ""])
+
+
+@dataclass
+class Day:
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+    windows: int = 0
+
+
+def run_day(*, insight_on: bool, seed: int = 3, per_minute: float = 10.0) -> Day:
+    rng = random.Random(seed)
+    config = AlertConfig()
+    tracker = EpisodeTracker(config)
+    spec = window_spec(config)
+    crisis = BrandCrisis()
+    insight: BrandInsight | None = BrandInsight(InsightConfig(keep_seconds=1200))
+    out = Day()
+    n = 0
+    for minute in range(24 * 60):
+        t0 = DAY0 + minute * 60
+        rel = minute * 60
+        events = []
+        for _ in range(poisson(rng, per_minute)):
+            sentiment = rng.choice(["negative", "neutral", "positive", "positive", "neutral"])
+            events.append((varied(rng), sentiment, rng.choice(["en", "es"])))
+        if CAMPAIGN[0] <= rel < CAMPAIGN[1]:
+            events += [(paraphrase(rng, CAMPAIGN_TEXT), "negative", "en") for _ in range(40)]
+        if CRISIS[0] <= rel < CRISIS[1]:
+            for _ in range(30):
+                words = varied(rng, 9).split()
+                words.insert(rng.randrange(len(words)), "outage")
+                events.append((" ".join(words), "negative", rng.choice(["en", "es"])))
+        for text, sentiment, lang in events:
+            n += 1
+            ts = t0 + rng.random() * 60
+            ev = BrandEvent(
+                brand="acme",
+                id=f"m{n}",
+                ts=ts,
+                created_at=iso_utc(ts),
+                sentiment=sentiment,
+                lang=lang,
+                followers=rng.randrange(5000),
+                author=f"@user{rng.randrange(10**6)}",
+                url=f"https://example.social/m{n}",
+                text=text,
+                platform=rng.choice(["x", "reddit"]),
+            )
+            if insight_on:
+                assert insight is not None
+                insight.observe(ev)
+            crisis.add(spec, ev, config.samples)
+        for closed in crisis.close_due(
+            tracker,
+            t0 + 60,
+            10,
+            brand="acme",
+            brand_name="Acme",
+            wall_now=t0 + 60,
+            insight=insight if insight_on else None,
+        ):
+            out.windows += 1
+            out.alerts += closed.alerts
+        if minute % 60 == 59:  # through JSON, as the stream's table keeps them
+            crisis = BrandCrisis.from_json(orjson.loads(orjson.dumps(crisis.to_json())))
+            if insight is not None:
+                insight = BrandInsight.from_json(
+                    orjson.loads(orjson.dumps(insight.to_json())), insight.config
+                )
+    return out
+
+
+def opened_in(day: Day, span: tuple[int, int], slack: int = 600) -> list[dict[str, Any]]:
+    lo, hi = DAY0 + span[0], DAY0 + span[1] + slack
+    return [
+        a for a in day.alerts if a["event"] == "opened" and lo <= _epoch(a["window"]["end"]) <= hi
+    ]
+
+
+def _epoch(iso: str) -> float:
+    return parse_created_at(iso)
+
+
+@pytest.fixture(scope="module")
+def with_insight() -> Day:
+    return run_day(insight_on=True)
+
+
+@pytest.fixture(scope="module")
+def without_insight() -> Day:
+    return run_day(insight_on=False)
+
+
+def test_a_copy_paste_burst_counted_whole_is_a_negative_surge(without_insight: Day) -> None:
+    """What the insight state changes: counting every mention, the campaign is a crisis."""
+    kinds = {a["kind"] for a in opened_in(without_insight, CAMPAIGN)}
+    assert "negative_surge" in kinds
+
+
+def test_a_copy_paste_burst_opens_a_coordinated_thread_not_a_crisis(with_insight: Day) -> None:
+    opened = opened_in(with_insight, CAMPAIGN)
+    assert [a["kind"] for a in opened] == ["coordinated"]
+    alert = opened[0]
+    ex = alert["explanation"]
+    assert ex["coordinated"] is True
+    assert ex["duplicates"]["share"] >= 0.6
+    top = ex["duplicates"]["clusters"][0]
+    assert top["copies"] >= 8
+    assert "poisoned" in (top["text"] or "")
+    # the thread counts the copies (all mentions), against the organic volume expected
+    assert alert["observed"] >= 30
+    assert alert["volume"]["organic"] < alert["observed"]
+    assert "poisoned" in ex["first_post"]["text"]
+    # the whole campaign is one thread, and nothing else opened all day but the crisis
+    others = [
+        a
+        for a in with_insight.alerts
+        if a["event"] == "opened" and a not in opened and a not in opened_in(with_insight, CRISIS)
+    ]
+    assert others == []
+
+
+def test_an_organic_crisis_is_a_negative_surge_that_names_its_term(with_insight: Day) -> None:
+    opened = opened_in(with_insight, CRISIS)
+    assert [a["kind"] for a in opened] == ["negative_surge"]
+    ex = opened[0]["explanation"]
+    assert ex["coordinated"] is False
+    assert ex["terms"][0]["term"] == "outage"
+    assert {"en", "es"} <= set(ex["terms_by_language"])
+    assert "outage" in ex["first_post"]["text"]
+    assert ex["first_post"]["sentiment"] == "negative"
+    share = ex["sentiment"]["negative_share"]
+    assert share["now"] > share["before"] + 0.3
+    assert set(ex["platforms"]) == {"x", "reddit"}
+    assert set(ex["languages"]) == {"en", "es"}
+    assert ex["duplicates"]["share"] < 0.1
+    assert ex["top_posts"] == [s["id"] for s in opened[0]["samples"]]
+
+
+def test_every_event_of_a_thread_carries_its_explanation(with_insight: Day) -> None:
+    assert with_insight.alerts
+    for alert in with_insight.alerts:
+        assert isinstance(alert["explanation"], dict), alert["event"]
+        assert alert["explanation"]["first_post"] is not None
+    # every thread resolved by the end of the day
+    threads = {a["id"] for a in with_insight.alerts}
+    resolved = {a["id"] for a in with_insight.alerts if a["event"] == "resolved"}
+    assert threads == resolved
