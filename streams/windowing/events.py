@@ -37,6 +37,10 @@ class BrandEvent:
     platform: str | None = None
     #: the id of the post this one reshares (a retweet): amplification, not a copy
     reshare_of: str | None = None
+    #: set by the brand's insight state when the post joined a near-duplicate cluster of
+    #: others (``streams.crisis.duplicates``): its id and size then; not on the topic
+    duplicate_cluster: int | None = None
+    duplicate_size: int = 0
 
     @property
     def reach(self) -> int:
@@ -44,7 +48,10 @@ class BrandEvent:
         return self.followers + self.engagement
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        if self.duplicate_cluster is None:
+            del out["duplicate_cluster"], out["duplicate_size"]
+        return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> BrandEvent:

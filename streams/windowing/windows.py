@@ -73,8 +73,8 @@ def keep_top(samples: list[dict[str, Any]], new: dict[str, Any], k: int) -> list
 
 
 def sample_of(event: BrandEvent) -> dict[str, Any]:
-    """What an alert shows of a post."""
-    return {
+    """What an alert shows of a post (with its near-duplicate cluster, when it is in one)."""
+    out = {
         "id": event.id,
         "url": event.url,
         "text": event.text,
@@ -86,6 +86,10 @@ def sample_of(event: BrandEvent) -> dict[str, Any]:
         "created_at": event.created_at,
         "reach": event.reach,
     }
+    if event.duplicate_cluster is not None:
+        out["duplicate_cluster"] = event.duplicate_cluster
+        out["duplicate_size"] = event.duplicate_size
+    return out
 
 
 @dataclass(slots=True)

@@ -9,6 +9,7 @@ here we only read and write the table and the topics, and export gauges.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -72,7 +73,13 @@ async def process_brand_events(events: Sequence[EventT], now: float | None = Non
         state.offset = msg.offset
         dirty.add(parsed.brand)
         if state.insight is not None:
-            state.insight.observe(parsed)
+            seen = state.insight.observe(parsed)
+            if seen.duplicate_cluster is not None and seen.duplicate_size > 1:
+                parsed = dataclasses.replace(
+                    parsed,
+                    duplicate_cluster=seen.duplicate_cluster,
+                    duplicate_size=seen.duplicate_size,
+                )
         if not state.crisis.add(spec, parsed, rt.alert_config.samples):
             metrics.crisis_late.labels(parsed.brand).inc()
         state.rollups.add(rt.benchmark_specs, parsed)

@@ -291,3 +291,7 @@ async def test_with_insight_a_campaign_is_coordinated_and_every_alert_explains_i
     surge = next(a for a in alerts if a["kind"] == "negative_surge")
     assert surge["explanation"]["terms"][0]["term"] == "outage"
     assert metrics.alerts.labels("acme", "coordinated", "opened")._value.get() >= 1
+    # a post in a near-duplicate cluster shows it (the campaign's copies are its top posts)
+    campaign = next(a for a in alerts if a["kind"] == "coordinated")
+    clustered = [s for s in campaign["samples"] if s.get("duplicate_cluster") is not None]
+    assert clustered and all(s["duplicate_size"] >= 2 for s in clustered)
