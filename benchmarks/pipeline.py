@@ -13,7 +13,9 @@
 
 Peak RSS of the worker comes from /proc (VmHWM). ``--profile`` samples the worker with py-spy
 during the throughput phase and prints where the time goes. ``--transactions off`` runs the
-worker at least once (``BUZZWIRE_TRANSACTIONS=false``), to measure what exactly once costs.
+worker at least once (``BUZZWIRE_TRANSACTIONS=false``), to measure what exactly once costs;
+``--insight off`` without the brands' insight state (``BUZZWIRE_CRISIS_INSIGHT=false``), to
+measure what near-duplicates, author caps and term trends cost.
 """
 
 from __future__ import annotations
@@ -245,6 +247,13 @@ def main() -> int:
         help="off: the worker runs at least once (BUZZWIRE_TRANSACTIONS=false)",
     )
     ap.add_argument("--model", default=None, help="BUZZWIRE_SENTIMENT_MODEL of the worker")
+    ap.add_argument(
+        "--insight",
+        choices=("on", "off"),
+        default="on",
+        help="off: no near-duplicates, author caps or term trends per brand "
+        "(BUZZWIRE_CRISIS_INSIGHT=false)",
+    )
     args = ap.parse_args()
 
     from streams.devstack.localkafka import LocalKafka
@@ -289,7 +298,10 @@ def main() -> int:
         print(f"produced {args.count} mentions ({payload_mib:.1f} MiB) in {secs:.1f}s", flush=True)
 
         # -- 1. throughput: drain the backlog
-        worker_extra = {"BUZZWIRE_TRANSACTIONS": "true" if args.transactions == "on" else "false"}
+        worker_extra = {
+            "BUZZWIRE_TRANSACTIONS": "true" if args.transactions == "on" else "false",
+            "BUZZWIRE_CRISIS_INSIGHT": "true" if args.insight == "on" else "false",
+        }
         if args.model:
             worker_extra["BUZZWIRE_SENTIMENT_MODEL"] = args.model
         worker = start_worker(settings, tmp, "throughput", worker_extra)

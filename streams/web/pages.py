@@ -25,6 +25,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from streams.alerts.explanation import explanation_lines, first_post
 from streams.store import inbox
 from streams.store.inbox import InboxFilters, InboxItem, InvalidChange, NotFound
 from streams.store.schema import STATUSES, audit_log, teams
@@ -668,6 +669,10 @@ async def alert_thread(request: Request, signed: SignedIn, thread_id: str) -> Re
             "names": names,
             "people": people,
             "inbox_link": thread_inbox_link(thread),
+            "why": explanation_lines((thread.get("latest") or {}).get("explanation")),
+            "first_post_url": first_post((thread.get("latest") or {}).get("explanation") or {}).get(
+                "url"
+            ),
         },
     )
 

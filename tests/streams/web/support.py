@@ -216,6 +216,34 @@ def write_alerts(url: SecretStr, records: Iterable[dict[str, Any]]) -> None:
     asyncio.run(_write(url, [Item("alert", alert_rows(r)) for r in records]))
 
 
+#: why acme's surge is one (``EpisodeTracker`` with the brand's insight state)
+EXPLANATION = {
+    "coordinated": False,
+    "terms": [
+        {
+            "term": "outage",
+            "kind": "term",
+            "lang": "en",
+            "count": 31.0,
+            "share": 0.06,
+            "baseline_share": 0.0004,
+            "z": 9.1,
+        },
+    ],
+    "first_post": {
+        "id": "acme-1",
+        "url": "https://example.social/acme-1",
+        "text": "Acme outage again, nothing loads",
+        "author": "@angry_anna",
+        "created_at": "2026-11-01T14:00:07.000Z",
+    },
+    "sentiment": {"negative_share": {"before": 0.21, "now": 0.72}},
+    "languages": {"en": 30, "es": 12},
+    "platforms": {"x": 30, "reddit": 4},
+    "duplicates": {"share": 0.02, "copies": 1, "clusters": []},
+}
+
+
 def crisis_alerts(now: datetime) -> list[dict[str, Any]]:
     """An open negative surge of acme (opened 40 min ago, updated twice) and a resolved
     volume spike of globex."""
@@ -247,6 +275,7 @@ def crisis_alerts(now: datetime) -> list[dict[str, Any]]:
             observed=34.0 + seq,
             expected=2.2,
             samples=[sample],
+            explanation=EXPLANATION,
         )
         for seq, event in ((1, "opened"), (2, "updated"))
     ]

@@ -32,6 +32,11 @@ def test_a_thread_with_timeline_samples_and_its_posts(client: TestClient) -> Non
     assert text.count("<li><strong>opened</strong>") == 1
     assert "<strong>updated</strong>" in text
     assert "Acme support has ignored my ticket" in text  # the sample post
+    # why: the explanation of the latest event, a few lines
+    why = text.split('id="why-title"', 1)[1].split("</section>", 1)[0]
+    assert "Rising: &#34;outage&#34; (en)" in why and "72% negative" in why
+    assert "Acme outage again" in why
+    assert 'href="https://example.social/acme-1"' in why
     assert 'href="https://example.social/acme-1" rel="noopener noreferrer" target="_blank"' in text
     link = re.search(r'<a href="(/inbox\?[^"]+)">Open its posts in the inbox</a>', text)
     assert link
