@@ -31,6 +31,7 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
+from streams.alerts.explanation import explanation_lines
 from streams.config import Settings, sample_stream_path
 from streams.crisis.alert_threads import describe
 from streams.devstack.synthetic import demo_history
@@ -102,18 +103,19 @@ class Summary:
 
 def _alerts_panel(s: Summary) -> Panel:
     table = Table(expand=True, show_edge=False)
-    for col in ("window", "brand", "alert", "event", "observed vs expected", "top post"):
-        table.add_column(col, overflow="fold" if col == "top post" else "ellipsis")
+    for col in ("window", "brand", "alert", "event", "observed vs expected", "why"):
+        table.add_column(col, overflow="fold" if col == "why" else "ellipsis")
     for alert in s.alerts[-6:]:
         sample = (alert.get("samples") or [{}])[0]
-        text = " ".join(str(sample.get("text") or "").split())[:70]
+        why = explanation_lines(alert.get("explanation"), terms=3, quote_chars=60)[:2]
+        text = " / ".join(why) if why else " ".join(str(sample.get("text") or "").split())[:70]
         table.add_row(
             alert["window"]["start"][11:16],
             alert["brand"],
             f"{alert['kind']} ({alert['severity']})",
             alert["event"],
             f"{alert['observed']:g} vs {alert['expected']:g} (score {alert['score']:.2f})",
-            escape(f"[{sample.get('lang', '')}] {text}") if text else "-",
+            escape(text if why else f"[{sample.get('lang', '')}] {text}") if text else "-",
         )
     history = (
         f"history replayed {s.history_sent}/{s.history_total} mentions"
@@ -564,6 +566,9 @@ def run_demo(
         )
         for alert in summary.alerts:
             print(f"  alert {alert['window']['start']}: {describe(alert)}")
+            if alert["event"] == "opened":
+                for line in explanation_lines(alert.get("explanation"), quote_chars=90):
+                    print(f"      {line}")
         print(
             f"store: {stored.mentions} mentions ({stored.untagged} untagged), "
             f"{stored.alert_events} alert events in {stored.alert_threads} threads and "
