@@ -31,10 +31,12 @@ every alert carries an ``explanation`` (docs/crisis-detection.md#explanations).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
+from streams.crisis import count_test
 from streams.crisis.campaigns import Mix, Verdict
+from streams.crisis.count_test import DEFAULT_COUNT_TEST, CountResult, CountTestConfig
 from streams.crisis.detector import DEFAULT_CONFIG, Detection, Detector, DetectorConfig
 from streams.crisis.insight import BrandInsight
 from streams.kernel.timestamps import iso_utc
@@ -96,6 +98,12 @@ class AlertConfig:
     #: above the detector's threshold (the wider widths catch the slower rises; the window's
     #: own then only needs to flag the sharp ones, and flags fewer chance bursts)
     narrow_margin: float = 0.03
+    #: the count test of the negative mentions (``streams.crisis.count_test``: a
+    #: negative-binomial CUSUM against its own baseline), which opens a rise the detector's
+    #: relative score misses; None: off. It runs at one width: the narrowest watched that is
+    #: at least ``count_test_seconds`` wide (else the widest)
+    count_test: CountTestConfig | None = DEFAULT_COUNT_TEST
+    count_test_seconds: int = 300
 
     def __post_init__(self) -> None:
         if not self.scales or any(k < 1 for k in self.scales) or 1 not in self.scales:
@@ -124,13 +132,37 @@ def _severity(observed: float, expected: float) -> str:
     return "warning"
 
 
+@dataclass(frozen=True)
+class CountedDetection(Detection):
+    """A detection with the count test's outcome on the same window (``count_test``)."""
+
+    count: CountResult | None = None
+
+
+def _count_test_at(cfg: AlertConfig, scale: int) -> CountTestConfig | None:
+    """The count test's settings if it runs at ``scale``, else None."""
+    if cfg.count_test is None:
+        return None
+    scales = sorted(set(cfg.scales))
+    wide = [k for k in scales if k * cfg.window_seconds >= cfg.count_test_seconds]
+    return cfg.count_test if scale == (wide[0] if wide else scales[-1]) else None
+
+
+def _counted(det: Detection) -> CountResult | None:
+    return det.count if isinstance(det, CountedDetection) else None
+
+
 def _rise(det: Detection, cfg: AlertConfig, threshold: float | None = None) -> bool:
-    """A rise that opens an alert: at least ``min_mentions`` and ``min_ratio`` times the
-    expected value (bursty social volumes often double by chance; a crisis does more), that
-    the detector scores as an anomaly -- or, once it is warm, that is ``obvious_ratio`` times
-    the expected value whatever its score (the detector scores a burst low while it is no
-    bigger than the last one it saw: a second crisis the same day must still be heard).
+    """A rise that opens an alert: the count test's alarm (its own gates), or at least
+    ``min_mentions`` and ``min_ratio`` times the expected value (bursty social volumes often
+    double by chance; a crisis does more), that the detector scores as an anomaly -- or, once
+    it is warm, that is ``obvious_ratio`` times the expected value whatever its score (the
+    detector scores a burst low while it is no bigger than the last one it saw: a second
+    crisis the same day must still be heard).
     ``threshold``: the score that counts as an anomaly (default: the detector's, ``alert``)."""
+    counted = _counted(det)
+    if counted is not None and counted.alarm:
+        return True
     if det.observed < cfg.min_mentions:
         return False
     ratio = det.observed / max(det.expected, 1.0)
@@ -191,7 +223,11 @@ class View:
 
 
 def _detect(
-    detectors: dict[str, Any], window: Tally, start: int, config: DetectorConfig
+    detectors: dict[str, Any],
+    window: Tally,
+    start: int,
+    config: DetectorConfig,
+    counts: CountTestConfig | None = None,
 ) -> dict[str, Detection]:
     """Update the two detectors of one width (their JSON states in ``detectors``) with the
     window's organic counts (all its mentions when nothing in it was found inauthentic)."""
@@ -202,6 +238,13 @@ def _detect(
         det = Detector.from_state(saved, config) if saved is not None else Detector(config)
         out[signal] = det.update(float(start), values[signal])
         detectors[signal] = det.to_state()
+    if counts is not None:
+        # the count test of the negative mentions (its state next to the detectors')
+        state = detectors.setdefault("count_negative", count_test.new_state())
+        result = count_test.update(state, float(start), values["negative"], counts)
+        neg = out["negative"]
+        copied = {f.name: getattr(neg, f.name) for f in fields(Detection)}
+        out["negative"] = CountedDetection(**copied, count=result)
     return out
 
 
@@ -247,7 +290,9 @@ class EpisodeTracker:
         end = start + cfg.window_seconds
         if insight is not None:
             _mark_inauthentic(window, insight.window_mix(start, end))
-        detections = _detect(state["detectors"], window, start, cfg.detector)
+        detections = _detect(
+            state["detectors"], window, start, cfg.detector, _count_test_at(cfg, 1)
+        )
         share = _share(window)
         expected_share = state.get("neg_share")
         views = [View(1, start, cfg.window_seconds, window, detections, share)]
@@ -308,7 +353,8 @@ class EpisodeTracker:
             slot["start"] = wide_start + width  # the next one, complete from its start
             slot["complete"], complete = True, slot["complete"]
             if complete:
-                d = _detect(slot["detectors"], tally, wide_start, cfg.detector)
+                counts = _count_test_at(cfg, k)
+                d = _detect(slot["detectors"], tally, wide_start, cfg.detector, counts)
                 out.append(View(k, wide_start, width, tally, d, _share(tally)))
         return out
 
@@ -342,7 +388,8 @@ class EpisodeTracker:
             return False  # kept open by the campaign verdict alone, window after window
         signal = _signal(ep["kind"])
         det = d[signal]
-        if det.score >= cfg.sustain_score:
+        counted = _counted(det)
+        if det.score >= cfg.sustain_score or (counted is not None and counted.alarm):
             return True
         before = float(ep.get("baseline", {}).get(signal, det.expected))
         reference = max(min(det.expected, before), 1.0)

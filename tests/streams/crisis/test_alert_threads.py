@@ -16,6 +16,7 @@ from streams.crisis.alert_threads import (
     EpisodeTracker,
     new_alerting_state,
 )
+from streams.crisis.count_test import DEFAULT_COUNT_TEST as COUNTS
 from streams.devstack.synthetic import crisis_day
 from streams.mentions.logic import parse_created_at
 from streams.windowing.windows import Tally
@@ -195,7 +196,11 @@ def test_a_small_brands_crisis_is_caught_at_a_wider_width_as_one_thread() -> Non
             day.mentions,
             sentiments(day, 0.2),
             brands=("acme", "globex"),
-            config=AlertConfig(window_seconds=60, scales=scales),
+            # one-minute windows alone, the detector's gates only (the count test, which then
+            # runs on the minutes, catches it too: test_the_count_test_*)
+            config=AlertConfig(
+                window_seconds=60, scales=scales, count_test=None if scales == (1,) else COUNTS
+            ),
             start=DAY0,
             hours=24,
         )
@@ -290,3 +295,88 @@ def test_with_wider_widths_the_narrow_one_needs_a_clearer_score() -> None:
     assert multi._trigger(d, 0.2, 0.2, scale=5) == "volume_spike"
     clear = {"volume": Detection(0.64, 40.0, 5.0, True, True), "negative": quiet}
     assert multi._trigger(clear, 0.2, 0.2, scale=1) == "volume_spike"
+
+
+# ----------------------------------------------------------------------------- the count test
+def test_the_count_test_catches_a_small_brands_moderate_crisis_within_two_5_minute_windows() -> (
+    None
+):
+    # 150 mentions an hour, 20% negative; a moderate crisis (as many angry posts again as the
+    # brand's whole normal rate) takes negative posts from ~2.5 to ~15 per 5 minutes
+    caught = 0
+    for seed in range(3):
+        day = crisis_day(
+            start_ts=DAY0,
+            hours=24,
+            per_hour=150.0,
+            crisis_at_hour=10.0 + 4 * seed,
+            crisis_minutes=30,
+            crisis_per_hour=150.0,
+            seed=40 + seed,
+        )
+        alerts = run_day(
+            day.mentions,
+            sentiments(day, 0.2),
+            brands=("acme", "globex"),
+            config=AlertConfig(window_seconds=60),
+            start=DAY0,
+            hours=24,
+        )
+        assert alerts["globex"] == []
+        opened = [a for a in alerts["acme"] if a["event"] == "opened"]
+        assert len(opened) <= 1
+        if opened and opened[0]["kind"] == "negative_surge":
+            end = parse_created_at(opened[0]["window"]["end"])
+            caught += day.onset_ts < end <= day.onset_ts - day.onset_ts % 300 + 600
+    assert caught == 3
+
+
+def test_without_the_count_test_the_same_crises_are_caught_later_or_not_at_all() -> None:
+    late = 0
+    for seed in range(3):
+        day = crisis_day(
+            start_ts=DAY0,
+            hours=24,
+            per_hour=150.0,
+            crisis_at_hour=10.0 + 4 * seed,
+            crisis_minutes=30,
+            crisis_per_hour=150.0,
+            seed=40 + seed,
+        )
+        alerts = run_day(
+            day.mentions,
+            sentiments(day, 0.2),
+            brands=("acme", "globex"),
+            config=AlertConfig(window_seconds=60, count_test=None),
+            start=DAY0,
+            hours=24,
+        )
+        opened = [a for a in alerts["acme"] if a["event"] == "opened"]
+        on = day.onset_ts - day.onset_ts % 300 + 600
+        late += not opened or parse_created_at(opened[0]["window"]["end"]) > on
+    assert late >= 1
+
+
+@pytest.mark.parametrize("per_hour", [60.0, 150.0, 600.0])
+def test_the_count_test_raises_nothing_on_days_of_ordinary_noise(per_hour: float) -> None:
+    for seed in range(3):
+        day = crisis_day(
+            start_ts=DAY0, hours=24, per_hour=per_hour, crisis_per_hour=0.0, seed=70 + seed
+        )
+        alerts = run_day(
+            day.mentions,
+            sentiments(day, 0.2),
+            brands=("acme", "globex"),
+            config=AlertConfig(window_seconds=60),
+            start=DAY0,
+            hours=24,
+        )
+        assert alerts == {"acme": [], "globex": []}
+
+
+def test_the_count_test_runs_at_the_narrowest_width_of_five_minutes_or_more() -> None:
+    at = alert_threads._count_test_at
+    assert [k for k in (1, 5, 15) if at(AlertConfig(), k)] == [5]
+    assert [k for k in (1,) if at(AlertConfig(scales=(1,)), k)] == [1]
+    assert [k for k in (1,) if at(AlertConfig(window_seconds=300, scales=(1,)), k)] == [1]
+    assert not any(at(AlertConfig(count_test=None), k) for k in (1, 5, 15))
