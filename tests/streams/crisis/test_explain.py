@@ -85,7 +85,8 @@ def test_state_is_bounded_and_round_trips() -> None:
             [f"t{rng.randrange(20_000)}" for _ in range(8)] + ["acme"], "en", ts + i, "neutral"
         )
     data = orjson.loads(orjson.dumps(trends.to_json()))
-    assert len(orjson.dumps(data)) < 20_000
+    # the baseline holds 512 terms, each with the floor it entered with
+    assert len(orjson.dumps(data)) < 32_000
     back = TermTrends.from_json(data)
     cfg = ExplainConfig()
     assert len(back.baseline.counts) <= cfg.baseline_k
