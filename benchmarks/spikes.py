@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         grid = _grid(args.grid, overrides)
         cache = {cfg_key: results for cfg_key in [_key(cfg)]}
         print("\ncross-validated (settings and threshold chosen without the held-out fold):")
-        print_cv(args.data, grid, cache)
+        print_cv(args.data, grid, cache, folders)
     return 0
 
 
@@ -254,12 +254,13 @@ def print_cv(
     data: Path,
     grid: list[DetectorConfig],
     cache: dict[tuple[tuple[str, object], ...], list[FileResult]],
+    folders: set[str] | None = None,
 ) -> None:
     runs = []
     for cfg in grid:
         key = _key(cfg)
         if key not in cache:
-            cache[key] = evaluate(data, cfg)
+            cache[key] = evaluate(data, cfg, folders)
         runs.append(cache[key])
     names = [pr.name for pr in nab.PROFILES]
     print(f"{'':<44} " + " ".join(f"{n:>13}" for n in names))
@@ -268,6 +269,8 @@ def print_cv(
         ("other folders, leave one folder out", lambda f: not f.startswith(TWEETS)),
     ):
         by_config = [{f: g for f, g in folds_of(rs).items() if select(f)} for rs in runs]
+        if not by_config[0]:
+            continue
         for alert in (False, True):
             row, picks = [], []
             for prof in nab.PROFILES:
