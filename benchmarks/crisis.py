@@ -46,8 +46,14 @@ HOURS = 48
 
 
 def simulate(config: AlertConfig, per_hour: float, strength: float, seed: int) -> dict[str, Any]:
+    return simulate_all([config], per_hour, strength, seed)[0]
+
+
+def simulate_all(
+    configs: list[AlertConfig], per_hour: float, strength: float, seed: int
+) -> list[dict[str, Any]]:
+    """One simulated run (the same mentions) through the alert threads of each config."""
     rng = random.Random(seed)
-    width = config.window_seconds
     at_hour = 24 + rng.uniform(6, 20)
     minutes = rng.choice([20, 45, 90])
     day = crisis_day(
@@ -59,10 +65,14 @@ def simulate(config: AlertConfig, per_hour: float, strength: float, seed: int) -
         crisis_per_hour=strength * per_hour,
         seed=seed,
     )
-    spec = alert_threads.window_spec(config)
-    crises = {"acme": alert_threads.BrandCrisis(), "globex": alert_threads.BrandCrisis()}
-    for crisis in crises.values():
-        crisis.windows.last_end = DAY0
+    specs = [alert_threads.window_spec(config) for config in configs]
+    states = [
+        {"acme": alert_threads.BrandCrisis(), "globex": alert_threads.BrandCrisis()}
+        for _ in configs
+    ]
+    for crises in states:
+        for crisis in crises.values():
+            crisis.windows.last_end = DAY0
     for m in day.mentions:
         ts = parse_created_at(m["created_at"])
         brand = m["id"].split("-")[-3]
@@ -82,7 +92,15 @@ def simulate(config: AlertConfig, per_hour: float, strength: float, seed: int) -
                 "tagged": False,
             }
         )
-        crises[brand].add(spec, ev, config.samples)
+        for spec, config, crises in zip(specs, configs, states, strict=True):
+            crises[brand].add(spec, ev, config.samples)
+    return [_outcome(config, crises, day) for config, crises in zip(configs, states, strict=True)]
+
+
+def _outcome(
+    config: AlertConfig, crises: dict[str, alert_threads.BrandCrisis], day: Any
+) -> dict[str, Any]:
+    width = config.window_seconds
     tracker = EpisodeTracker(config)
     alerts: dict[str, list[dict[str, Any]]] = {"acme": [], "globex": []}
     for brand in alerts:
@@ -147,25 +165,42 @@ def main() -> int:
         help="first seed (the settings were chosen on other simulated days: hold-out)",
     )
     ap.add_argument("--quick", action="store_true", help="3 runs a cell, the default width only")
+    ap.add_argument("--markdown", action="store_true", help="the rows as a Markdown table")
     args = ap.parse_args()
     if args.quick:
         args.days, args.window = 3, "60x1+5+15"
 
     started = time.perf_counter()
+    header = (
+        "| width | brand size | crisis | detected | within two 5-min windows "
+        "| minutes to alert, median / worst | false threads per brand-day | precision |\n"
+        + "|---" * 8
+        + "|"
+    )
     print(
-        f"{'width':>10} {'size/h':>6} {'crisis':>6} {'detected':>8} {'<=2x5min':>8} "
+        header
+        if args.markdown
+        else f"{'width':>10} {'size/h':>6} {'crisis':>6} {'detected':>8} {'<=2x5min':>8} "
         f"{'p50 min':>7} {'max min':>7} {'thr/cr':>6} {'ev/thr':>6} {'false/brand-day':>15} "
         f"{'precision':>9}"
     )
-    for item in args.window.split(","):
+    widths = args.window.split(",")
+    configs = []
+    for item in widths:
         seconds, _, scales = item.partition("x")
-        width = int(seconds)
-        config = _config(width, tuple(int(k) for k in (scales or "1").split("+")), args.set)
-        for size in (float(s) for s in args.sizes.split(",")):
-            for strength in (float(s) for s in args.strengths.split(",")):
-                seeds = range(args.seed0, args.seed0 + args.days)
-                runs = [simulate(config, size, strength, seed) for seed in seeds]
-                print(_row(item, size, strength, runs))
+        scaled = tuple(int(k) for k in (scales or "1").split("+"))
+        configs.append(_config(int(seconds), scaled, args.set))
+    rows: dict[str, list[str]] = {item: [] for item in widths}
+    for size in (float(s) for s in args.sizes.split(",")):
+        for strength in (float(s) for s in args.strengths.split(",")):
+            seeds = range(args.seed0, args.seed0 + args.days)
+            runs = [simulate_all(configs, size, strength, seed) for seed in seeds]
+            for i, item in enumerate(widths):
+                cells = [r[i] for r in runs]
+                row = _markdown if args.markdown else _row
+                rows[item].append(row(item, size, strength, cells))
+    for item in widths:
+        print("\n".join(rows[item]))
     print(f"run time: {time.perf_counter() - started:.1f} s")
     return 0
 
@@ -186,6 +221,23 @@ def _row(width: str, size: float, strength: float, runs: list[dict[str, Any]]) -
         f"{statistics.mean(thr) if thr else nan:>6.2f} "
         f"{statistics.mean(r['events_per_thread'] for r in runs):>6.1f} "
         f"{false / (2 * HOURS / 24 * len(runs)):>15.3f} {precision:>9.2f}"
+    )
+
+
+def _markdown(width: str, size: float, strength: float, runs: list[dict[str, Any]]) -> str:
+    """| width | brand size | crisis | detected | within two 5-min windows | minutes to alert,
+    median / worst | false threads per brand-day | precision |"""
+    delays = [r["delay"] for r in runs if r["delay"] is not None]
+    true = sum(r["threads"] for r in runs)
+    false = sum(r["false"] for r in runs)
+    minutes = f"{statistics.median(delays):.0f} / {max(delays):.0f}" if delays else "\u2013"
+    precision = f"{true / (true + false):.2f}" if true + false else "\u2013"
+    n = len(runs)
+    return (
+        f"| {width} | {size:.0f}/h | {strength:.0f}x "
+        f"| {100 * sum(r['detected'] for r in runs) / n:.0f}% "
+        f"| {100 * sum(r['in_two'] for r in runs) / n:.0f}% | {minutes} "
+        f"| {false / (2 * HOURS / 24 * n):.3f} | {precision} |"
     )
 
 

@@ -212,6 +212,14 @@ class Settings(BaseSettings):
         le=1,
         description="anomaly score at which a window can open an alert",
     )
+    alert_count_threshold: float = Field(
+        # the count test's own default (streams.crisis.count_test.DEFAULT_COUNT_TEST; a test
+        # keeps the two equal)
+        default=8.0,
+        ge=0,
+        description="CUSUM (log-likelihood ratio) at which the count test of negative "
+        "mentions opens an alert; 0: off",
+    )
     alert_resolve_windows: int = Field(
         default=10, ge=1, description="quiet windows in a row that resolve an open alert"
     )

@@ -40,8 +40,6 @@ class CountTestConfig:
 
     #: the rise the CUSUM looks for: the mean times this
     ratio: float = 5.0
-    #: the share test (``update_share``): the rise of the negative share's odds it looks for
-    odds_ratio: float = 4.0
     #: alarm when the CUSUM reaches this (log-likelihood ratio, natural log)
     threshold: float = 8.0
     #: the evidence of a window fades with this time constant (event seconds): a run is
@@ -137,58 +135,3 @@ def update(state: dict[str, Any], ts: float, x: float, config: CountTestConfig) 
     state["s1"] = float(state["s1"]) + ra * (((xd - mu) ** 2 - mu) - float(state["s1"]))
     state["s2"] = float(state["s2"]) + ra * (mu * mu - float(state["s2"]))
     return CountResult(s, run, mu, alarm)
-
-
-def new_share_state() -> dict[str, Any]:
-    return {
-        "t0": None,
-        "ts": None,
-        "n": 0,
-        "neg": 0.0,
-        "all": 0.0,
-        "phi": 1.0,
-        "s": 0.0,
-        "run": 0.0,
-    }
-
-
-def update_share(
-    state: dict[str, Any], ts: float, x: float, mentions: float, config: CountTestConfig
-) -> CountResult:
-    """Test ``x`` negative mentions among ``mentions`` in the window starting at ``ts``: a
-    CUSUM of the binomial log-likelihood ratio of the share's odds times ``odds_ratio``
-    against the baseline share (divided by the learnt overdispersion ``phi``), then learn.
-    Conditioned on the window's volume, a chance burst of all posts is no evidence."""
-    if state.get("t0") is None:
-        state.update(new_share_state())
-        state.update(t0=ts, ts=ts, n=1, neg=x, all=mentions)
-        return CountResult(0.0, 0.0, x, False)
-    dt = max(ts - float(state["ts"]), 0.0)
-    state["ts"] = ts
-    n = int(state["n"]) + 1
-    state["n"] = n
-    total = float(state["all"])
-    p = min(max((float(state["neg"]) + 0.5) / (total + 2.5), 0.01), 0.95)
-    odds = config.odds_ratio * p / (1.0 - p)
-    p1 = odds / (1.0 + odds)
-    phi = max(float(state["phi"]), 1.0)
-    warm = ts - float(state["t0"]) >= config.warmup_seconds
-    llr = (x * math.log(p1 / p) + (mentions - x) * math.log((1.0 - p1) / (1.0 - p))) / phi
-    fade = math.exp(-dt / config.fade_seconds) if dt > 0 else 1.0
-    s = max(0.0, fade * float(state["s"]) + llr) if warm else 0.0
-    run = fade * float(state["run"]) + x if s > 0 else 0.0
-    alarm = s >= config.threshold and run >= config.min_count
-    state["s"], state["run"] = s, run
-    if mentions > 0:
-        mean = mentions * p
-        sd = math.sqrt(phi * mean * (1.0 - p))
-        xc = min(x, mean + config.clip * sd)
-        # the baseline share: negatives over mentions, over the memory (in mentions seen)
-        memory = max(config.memory_seconds, config.min_events * dt / max(mean, 1e-6))
-        keep = math.exp(-dt / memory) if dt > 0 else 1.0
-        state["neg"] = keep * float(state["neg"]) + xc
-        state["all"] = keep * total + mentions
-        ra = 1.0 - math.exp(-dt / config.dispersion_seconds) if dt > 0 else 0.0
-        z2 = min((x - mean) ** 2 / max(mean * (1.0 - p), 1e-6), config.dispersion_clip**2)
-        state["phi"] = phi + ra * (z2 - phi)
-    return CountResult(s, run, mentions * p, alarm)

@@ -198,6 +198,8 @@ class Runtime:
 
 def alert_config(settings: Settings) -> AlertConfig:
     """How closed windows become alert threads, from the settings."""
+    from streams.crisis.count_test import DEFAULT_COUNT_TEST
+
     return AlertConfig(
         window_seconds=settings.crisis_window_seconds,
         min_mentions=settings.alert_min_mentions,
@@ -211,6 +213,9 @@ def alert_config(settings: Settings) -> AlertConfig:
         detector=dataclasses.replace(
             STREAM_DETECTOR, alert_threshold=settings.alert_detector_threshold
         ),
+        count_test=dataclasses.replace(DEFAULT_COUNT_TEST, threshold=settings.alert_count_threshold)
+        if settings.alert_count_threshold > 0
+        else None,
     )
 
 

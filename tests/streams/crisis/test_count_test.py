@@ -56,18 +56,13 @@ def test_the_baseline_follows_a_lasting_level_shift() -> None:
     assert not any(r.alarm for r in results[-100:])  # ... then the new normal
 
 
-def test_the_share_test_ignores_bursts_of_all_posts_and_hears_a_share_that_jumps() -> None:
-    from streams.crisis.count_test import new_share_state, update_share
+def test_the_settings_default_is_the_count_tests_and_zero_turns_it_off() -> None:
+    from streams.config import Settings
+    from streams.crisis.count_test import DEFAULT_COUNT_TEST
+    from streams.pipeline.runtime import alert_config
 
-    rng = np.random.default_rng(4)
-    state = new_share_state()
-    alarms = 0
-    for i in range(20 * 1440):  # minutes of a bursty brand: volume x0.3-x3, 20% negative
-        mentions = int(rng.poisson(2.5 * rng.gamma(2.0, 0.5)))
-        negative = int(rng.binomial(mentions, 0.2))
-        alarms += update_share(state, DAY0 + 60.0 * i, negative, mentions, CFG).alarm
-    assert alarms == 0
-    t = DAY0 + 60.0 * 20 * 1440
-    # a crisis: 2.5 more negative posts a minute on top of ~2.5 posts at 20% negative
-    results = [update_share(state, t + 60.0 * i, 3.0, 5.0, CFG) for i in range(10)]
-    assert any(r.alarm for r in results)
+    settings = Settings()
+    assert settings.alert_count_threshold == DEFAULT_COUNT_TEST.threshold
+    assert alert_config(settings).count_test == DEFAULT_COUNT_TEST
+    assert alert_config(Settings(alert_count_threshold=0)).count_test is None
+    assert alert_config(Settings(alert_count_threshold=10)).count_test.threshold == 10  # type: ignore[union-attr]
