@@ -36,7 +36,7 @@ class ExplainConfig:
     recent_half_life: float = 900.0
     baseline_half_life: float = 2 * 86400.0
     recent_k: int = 64
-    baseline_k: int = 512
+    baseline_k: int = 1024
     #: strength of the informative prior, in tokens
     prior: float = 500.0
     #: the least prior a term gets (half a token): a term new to the brand can rank once it
@@ -139,6 +139,11 @@ class TermTrends:
                 if terms_n:
                     tc[lang] = tc.get(lang, 0.0) + wt * terms_n
 
+    @property
+    def newest(self) -> float | None:
+        """The time of the newest mention counted (None before any)."""
+        return self.recent_totals.t_last
+
     def usual_inauthentic_share(self, ts: float) -> float:
         """The baseline's share of inauthentic mentions (copies and capped posts)."""
         n = self.baseline_totals.get("@n", ts)
@@ -163,9 +168,7 @@ class TermTrends:
             lang, term = key.split(_SEP, 1)
             n_i = self.recent_totals.get(lang, ts)
             n_j = self.baseline_totals.get(lang, ts)
-            # the baseline's lower bound: a word new to the brand is not taken for one as
-            # common as the summary's floor (see streams.crisis.sketches)
-            y_j = min(self.baseline.lower(key, ts), n_j)
+            y_j = min(self.baseline.get(key, ts), n_j)
             # the prior: the baseline's share of the word (a term never seen has the share of
             # one token in a baseline a little larger than the vocabulary held)
             p_w = (y_j + 0.5) / (n_j + 0.5 * len(self.baseline.counts) + 1.0)

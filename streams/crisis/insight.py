@@ -195,8 +195,12 @@ class BrandInsight:
         reach, listed by id under ``top_posts``.
         """
         verdict = verdict or self.classify(mix, ts=ts)
-        rising, by_lang = top_terms(self.trends.rising(ts), mix.langs, n=terms)
-        before = self.trends.sentiment(ts)
+        # the term counts are as of the newest mention seen: a window closes up to the
+        # lateness after its end, and weighing newer mentions as if from the future of ``ts``
+        # would inflate whatever came after the window
+        now = max(ts, self.trends.newest or ts)
+        rising, by_lang = top_terms(self.trends.rising(now), mix.langs, n=terms)
+        before = self.trends.sentiment(now)
         n = mix.mentions
         first = first_post or (mix.first_negative if negative else None) or mix.first
         top = mix.top_clusters(1)

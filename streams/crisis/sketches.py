@@ -12,10 +12,6 @@ kept lazily: up to ``4 k`` keys, pruned to the ``k`` heaviest when that is excee
 O(1) a key); the heaviest count pruned becomes the *floor*, and a key that enters later starts
 at the floor, as in Space-Saving. So a key's count is never under its true decayed count, and
 over it by at most the floor; any key not held has a decayed count of at most the floor.
-Each key also keeps the floor it entered with (its *error*): its count less its error is never
-over its true count (:meth:`DecayedTopK.lower`). With many distinct keys (a brand's words in
-several languages) the floor grows large, and a word new to the brand would look as common as
-the floor; its lower bound is what was counted of it since it entered.
 """
 
 from __future__ import annotations
@@ -41,7 +37,7 @@ _SLACK = 4
 class DecayedTopK:
     """The ``k`` heaviest keys under exponential decay with ``half_life`` seconds."""
 
-    __slots__ = ("_lam", "counts", "errors", "floor", "half_life", "k", "t0", "t_last")
+    __slots__ = ("_lam", "counts", "floor", "half_life", "k", "t0", "t_last")
 
     def __init__(self, k: int, half_life: float, t0: float | None = None) -> None:
         self.k = k
@@ -50,8 +46,6 @@ class DecayedTopK:
         self.t0 = t0
         self.t_last = t0
         self.counts: dict[str, float] = {}
-        #: the floor each key entered with (keys that entered at 0 are left out)
-        self.errors: dict[str, float] = {}
         self.floor = 0.0
 
     def weight(self, ts: float) -> float:
@@ -70,22 +64,15 @@ class DecayedTopK:
         assert self.t0 is not None
         f = math.exp(-self._lam * (ts - self.t0))
         self.counts = {key: c * f for key, c in self.counts.items()}
-        self.errors = {key: e * f for key, e in self.errors.items()}
         self.floor *= f
         self.t0 = ts
 
     def add(self, keys: Iterable[str], w: float) -> None:
         """Add weight ``w`` (from :meth:`weight`) to each key."""
         counts = self.counts
-        floor = self.floor
         for key in keys:
             c = counts.get(key)
-            if c is None:
-                counts[key] = floor + w
-                if floor > 0.0:
-                    self.errors[key] = floor
-            else:
-                counts[key] = c + w
+            counts[key] = (self.floor if c is None else c) + w
         if len(counts) > _SLACK * self.k:
             self._prune()
 
@@ -95,7 +82,6 @@ class DecayedTopK:
         ranked = heapq.nlargest(self.k + 1, self.counts.items(), key=itemgetter(1))
         self.floor = max(self.floor, ranked[self.k][1])
         self.counts = dict(ranked[: self.k])
-        self.errors = {key: e for key, e in self.errors.items() if key in self.counts}
 
     def scale(self, ts: float) -> float:
         """The factor that turns stored counts into decayed counts as of ``ts``."""
@@ -106,14 +92,6 @@ class DecayedTopK:
     def get(self, key: str, ts: float) -> float:
         """The decayed count of ``key`` at ``ts`` (the floor for a key not held)."""
         return self.counts.get(key, self.floor) * self.scale(ts)
-
-    def lower(self, key: str, ts: float) -> float:
-        """A count never over the true decayed count of ``key`` at ``ts``: what was counted of
-        it since it entered (0 for a key not held)."""
-        c = self.counts.get(key)
-        if c is None:
-            return 0.0
-        return (c - self.errors.get(key, 0.0)) * self.scale(ts)
 
     def top(self, ts: float, n: int | None = None) -> list[tuple[str, float]]:
         f = self.scale(ts)
@@ -130,7 +108,6 @@ class DecayedTopK:
             "t0": ts,
             "floor": round(self.floor * f, digits),
             "c": {key: round(c * f, digits) for key, c in self.counts.items()},
-            "e": {key: round(e * f, digits) for key, e in self.errors.items()},
         }
 
     @classmethod
@@ -142,7 +119,6 @@ class DecayedTopK:
         out.t0 = out.t_last = None if t0 is None else float(t0)
         out.floor = float(data.get("floor") or 0.0)
         out.counts = {str(key): float(c) for key, c in (data.get("c") or {}).items()}
-        out.errors = {str(key): float(e) for key, e in (data.get("e") or {}).items()}
         return out
 
 

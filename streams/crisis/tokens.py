@@ -61,7 +61,8 @@ _STOP_TEXT = {
     "ser estar está esta este esto eso lo le les se me mi mis tu te su sus que qué no sí "
     "muy más ya hay como cuando yo nos",
     "pt": "o a os as um uma e ou mas de do da dos das em no na nos nas com por para é são "
-    "foi ser estar está isso esse essa que não sim muito mais já eu você ele ela se me meu",
+    "foi ser estar está isso esse essa que não sim muito mais já eu você ele ela se me meu "
+    "minha meus minhas",
     "fr": "le la les un une des et ou mais de du au aux en dans sur avec pour par est sont "
     "être été ce cet cette ces que qui ne pas plus je tu il elle nous vous ils elles on se "
     "mon ma mes son sa ses c'est",
@@ -69,7 +70,8 @@ _STOP_TEXT = {
     "mit für ist sind war waren sein nicht kein keine ich du er sie es wir ihr mein dein "
     "auch noch schon so wie was",
     "it": "il lo la i gli le un uno una e o ma di del della dei delle a al in con per su "
-    "da è sono era essere che non sì molto più già io tu lui lei noi voi mi ti si",
+    "da è sono era essere che non sì molto più già io tu lui lei noi voi mi ti si mio mia "
+    "miei mie solo",
     "id": "yang dan di ke dari ini itu untuk dengan pada adalah ada tidak tak ya aku saya "
     "kamu dia kami kita mereka juga sudah udah akan bisa jadi atau karena kalau lagi aja "
     "sih nya gak ga nggak",

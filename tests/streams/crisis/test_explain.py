@@ -85,7 +85,7 @@ def test_state_is_bounded_and_round_trips() -> None:
             [f"t{rng.randrange(20_000)}" for _ in range(8)] + ["acme"], "en", ts + i, "neutral"
         )
     data = orjson.loads(orjson.dumps(trends.to_json()))
-    # the baseline holds 512 terms, each with the floor it entered with
+    # the baseline holds 1,024 terms
     assert len(orjson.dumps(data)) < 32_000
     back = TermTrends.from_json(data)
     cfg = ExplainConfig()
