@@ -101,7 +101,8 @@ class AlertConfig:
     #: the count test of the negative mentions (``streams.crisis.count_test``: a
     #: negative-binomial CUSUM against its own baseline), which opens a rise the detector's
     #: relative score misses; None: off. It runs at one width: the narrowest watched that is
-    #: at least ``count_test_seconds`` wide (else the widest)
+    #: at least ``count_test_seconds`` wide (none: off; on one-minute counts chance bursts
+    #: alarm it too often, benchmarks/crisis.py)
     count_test: CountTestConfig | None = DEFAULT_COUNT_TEST
     count_test_seconds: int = 300
 
@@ -145,7 +146,7 @@ def _count_test_at(cfg: AlertConfig, scale: int) -> CountTestConfig | None:
         return None
     scales = sorted(set(cfg.scales))
     wide = [k for k in scales if k * cfg.window_seconds >= cfg.count_test_seconds]
-    return cfg.count_test if scale == (wide[0] if wide else scales[-1]) else None
+    return cfg.count_test if wide and scale == wide[0] else None
 
 
 def _counted(det: Detection) -> CountResult | None:

@@ -16,7 +16,6 @@ from streams.crisis.alert_threads import (
     EpisodeTracker,
     new_alerting_state,
 )
-from streams.crisis.count_test import DEFAULT_COUNT_TEST as COUNTS
 from streams.devstack.synthetic import crisis_day
 from streams.mentions.logic import parse_created_at
 from streams.windowing.windows import Tally
@@ -196,11 +195,7 @@ def test_a_small_brands_crisis_is_caught_at_a_wider_width_as_one_thread() -> Non
             day.mentions,
             sentiments(day, 0.2),
             brands=("acme", "globex"),
-            # one-minute windows alone, the detector's gates only (the count test, which then
-            # runs on the minutes, catches it too: test_the_count_test_*)
-            config=AlertConfig(
-                window_seconds=60, scales=scales, count_test=None if scales == (1,) else COUNTS
-            ),
+            config=AlertConfig(window_seconds=60, scales=scales),
             start=DAY0,
             hours=24,
         )
@@ -377,6 +372,6 @@ def test_the_count_test_raises_nothing_on_days_of_ordinary_noise(per_hour: float
 def test_the_count_test_runs_at_the_narrowest_width_of_five_minutes_or_more() -> None:
     at = alert_threads._count_test_at
     assert [k for k in (1, 5, 15) if at(AlertConfig(), k)] == [5]
-    assert [k for k in (1,) if at(AlertConfig(scales=(1,)), k)] == [1]
+    assert not at(AlertConfig(scales=(1,)), 1)  # one-minute windows alone: off
     assert [k for k in (1,) if at(AlertConfig(window_seconds=300, scales=(1,)), k)] == [1]
     assert not any(at(AlertConfig(count_test=None), k) for k in (1, 5, 15))
