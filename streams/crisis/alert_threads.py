@@ -599,7 +599,7 @@ class EpisodeTracker:
             "sent_at": iso_utc(wall_now),
         }
         if insight is not None:
-            alert["explanation"] = insight.explain(
+            ex = insight.explain(
                 insight.window_mix(view.start, end),
                 end,
                 verdict=verdict,
@@ -607,7 +607,22 @@ class EpisodeTracker:
                 negative=signal == "negative",
                 samples=alert["samples"],
             )
+            _episode_terms(ep, ex, end)
+            alert["explanation"] = ex
         return alert
+
+
+def _episode_terms(ep: dict[str, Any], ex: dict[str, Any], end: float) -> None:
+    """The first terms that rose in an episode stay with it: a later event whose terms no
+    longer rise (the brand's baseline learns a lasting crisis's words within the hour) shows
+    them, with ``terms_as_of`` the end of the window they were found in."""
+    if ex["terms"]:
+        if not ep.get("terms"):
+            ep["terms"] = {"as_of": iso_utc(end), "terms": ex["terms"][:5]}
+        ex["terms_as_of"] = iso_utc(end)
+    elif ep.get("terms"):
+        ex["terms"] = list(ep["terms"]["terms"])
+        ex["terms_as_of"] = ep["terms"]["as_of"]
 
 
 def _first_post(insight: BrandInsight, view: View, kind: str) -> dict[str, Any] | None:

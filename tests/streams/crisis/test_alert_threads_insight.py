@@ -201,6 +201,13 @@ def test_an_organic_crisis_is_a_negative_surge_that_names_its_term(with_insight:
     assert set(ex["languages"]) == {"en", "es"}
     assert ex["duplicates"]["share"] < 0.1
     assert ex["top_posts"] == [s["id"] for s in opened[0]["samples"]]
+    # every later event of the thread still names the crisis's terms: the ones rising then, or
+    # those of the episode's start (``terms_as_of`` says when they were found)
+    thread = [a for a in with_insight.alerts if a["id"] == opened[0]["id"]]
+    assert len(thread) >= 3
+    for alert in thread:
+        assert "outage" in {t["term"] for t in alert["explanation"]["terms"]}, alert["event"]
+        assert alert["explanation"]["terms_as_of"] <= alert["window"]["end"]
 
 
 def test_every_event_of_a_thread_carries_its_explanation(with_insight: Day) -> None:
