@@ -261,6 +261,19 @@ def _merge(into: Tally, window: Tally, top_k: int) -> Tally:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class _Closing:
+    """What one window's close knows besides its views: whose windows, when, the baseline
+    negative share, and the brand's insight state and campaign verdict (when insight is on)."""
+
+    brand: str
+    brand_name: str
+    wall_now: float
+    expected_share: float | None
+    insight: BrandInsight | None = None
+    verdict: Verdict | None = None
+
+
 class EpisodeTracker:
     """Turns a brand's closed windows into detections and alert events (pure, deterministic)."""
 
@@ -301,16 +314,8 @@ class EpisodeTracker:
         verdict = None
         if insight is not None:
             verdict = self._verdict(insight, detections["volume"], end)
-        alerts = self._step(
-            state,
-            views,
-            expected_share,
-            brand,
-            brand_name,
-            wall_now,
-            insight=insight,
-            verdict=verdict,
-        )
+        ctx = _Closing(brand, brand_name, wall_now, expected_share, insight, verdict)
+        alerts = self._step(state, views, ctx)
         if state["episode"] is None and share is not None:
             # the baseline share learns from windows outside an episode only
             prev = share if expected_share is None else expected_share
@@ -397,16 +402,7 @@ class EpisodeTracker:
         return det.observed >= cfg.min_mentions and det.observed >= cfg.sustain_ratio * reference
 
     def _step(
-        self,
-        state: dict[str, Any],
-        views: list[View],
-        expected_share: float | None,
-        brand: str,
-        brand_name: str,
-        wall_now: float,
-        *,
-        insight: BrandInsight | None = None,
-        verdict: Verdict | None = None,
+        self, state: dict[str, Any], views: list[View], ctx: _Closing
     ) -> list[dict[str, Any]]:
         """One closed window (``views[0]``) and the wider ones closing with it: one episode
         machine for all widths. A trigger at any width opens (or keeps open) the thread; a
@@ -414,6 +410,7 @@ class EpisodeTracker:
         the organic counts trigger nothing), then the narrowest width (its alert is the most
         precise)."""
         cfg = self.config
+        expected_share, insight, verdict = ctx.expected_share, ctx.insight, ctx.verdict
         base = views[0]
         start = base.start
         triggers = [
@@ -435,7 +432,7 @@ class EpisodeTracker:
                 event = "reopened"
             else:
                 ep = {
-                    "id": f"{brand}:{iso_utc(view.start)}",
+                    "id": f"{ctx.brand}:{iso_utc(view.start)}",
                     "opened_at": view.start,
                     "sequence": 0,
                     "kind": kind,
@@ -458,19 +455,7 @@ class EpisodeTracker:
             self._absorb(ep, view, kind)
             if insight is not None and event == "opened":
                 ep["first_post"] = _first_post(insight, view, kind)
-            return [
-                self._emit(
-                    ep,
-                    event,
-                    view,
-                    expected_share,
-                    brand,
-                    brand_name,
-                    wall_now,
-                    insight=insight,
-                    verdict=verdict,
-                )
-            ]
+            return [self._emit(ep, event, view, ctx)]
 
         # an episode is open: a new trigger, or its signal still well above its baseline at
         # the width that opened it (judged when that width closes)
@@ -485,19 +470,7 @@ class EpisodeTracker:
             ep["quiet"] = 0
             changed = (ep["kind"], ep["severity"]) != before
             if changed or ep["since_update"] >= cfg.update_windows:
-                return [
-                    self._emit(
-                        ep,
-                        "updated",
-                        view,
-                        expected_share,
-                        brand,
-                        brand_name,
-                        wall_now,
-                        insight=insight,
-                        verdict=verdict,
-                    )
-                ]
+                return [self._emit(ep, "updated", view, ctx)]
             return []
         if own is None:
             return []  # its width judges at its close
@@ -505,17 +478,7 @@ class EpisodeTracker:
         if ep["quiet"] < cfg.resolve_windows:
             return []
         ep["resolved_at"] = start + cfg.window_seconds
-        alert = self._emit(
-            ep,
-            "resolved",
-            own,
-            expected_share,
-            brand,
-            brand_name,
-            wall_now,
-            insight=insight,
-            verdict=verdict,
-        )
+        alert = self._emit(ep, "resolved", own, ctx)
         state["last_resolved"] = {"resolved_at": ep["resolved_at"], "episode": ep}
         state["episode"] = None
         return [alert]
@@ -545,14 +508,9 @@ class EpisodeTracker:
         ep: dict[str, Any],
         event: str,
         view: View,
-        expected_share: float | None,
-        brand: str,
-        brand_name: str,
-        wall_now: float,
-        *,
-        insight: BrandInsight | None = None,
-        verdict: Verdict | None = None,
+        ctx: _Closing,
     ) -> dict[str, Any]:
+        expected_share, insight, verdict = ctx.expected_share, ctx.insight, ctx.verdict
         ep["sequence"] += 1
         ep["since_update"] = 0
         signal = _signal(ep["kind"])
@@ -566,8 +524,8 @@ class EpisodeTracker:
             "event": event,
             "status": "resolved" if event == "resolved" else "open",
             "sequence": ep["sequence"],
-            "brand": brand,
-            "brand_name": brand_name,
+            "brand": ctx.brand,
+            "brand_name": ctx.brand_name,
             "kind": ep["kind"],
             "severity": ep["severity"],
             "window": {
@@ -596,7 +554,7 @@ class EpisodeTracker:
             "opened_at": iso_utc(ep["opened_at"]),
             "updated_at": iso_utc(end),
             "resolved_at": iso_utc(ep["resolved_at"]) if ep.get("resolved_at") else None,
-            "sent_at": iso_utc(wall_now),
+            "sent_at": iso_utc(ctx.wall_now),
         }
         if insight is not None:
             ex = insight.explain(
