@@ -410,7 +410,7 @@ class EpisodeTracker:
         the organic counts trigger nothing), then the narrowest width (its alert is the most
         precise)."""
         cfg = self.config
-        expected_share, insight, verdict = ctx.expected_share, ctx.insight, ctx.verdict
+        expected_share, verdict = ctx.expected_share, ctx.verdict
         base = views[0]
         start = base.start
         triggers = [
@@ -453,8 +453,6 @@ class EpisodeTracker:
             ep["scale"] = view.scale
             state["episode"] = ep
             self._absorb(ep, view, kind)
-            if insight is not None and event == "opened":
-                ep["first_post"] = _first_post(insight, view, kind)
             return [self._emit(ep, event, view, ctx)]
 
         # an episode is open: a new trigger, or its signal still well above its baseline at
@@ -557,8 +555,13 @@ class EpisodeTracker:
             "sent_at": iso_utc(ctx.wall_now),
         }
         if insight is not None:
+            mix = insight.window_mix(view.start, end)
+            if event == "opened":  # the episode keeps its first post
+                ep["first_post"] = insight.first_post(
+                    mix, negative=signal == "negative", coordinated=ep["kind"] == "coordinated"
+                )
             ex = insight.explain(
-                insight.window_mix(view.start, end),
+                mix,
                 end,
                 verdict=verdict,
                 first_post=ep.get("first_post"),
@@ -581,19 +584,6 @@ def _episode_terms(ep: dict[str, Any], ex: dict[str, Any], end: float) -> None:
     elif ep.get("terms"):
         ex["terms"] = list(ep["terms"]["terms"])
         ex["terms_as_of"] = ep["terms"]["as_of"]
-
-
-def _first_post(insight: BrandInsight, view: View, kind: str) -> dict[str, Any] | None:
-    """The first post of an episode opened by ``view``: the window's earliest negative post
-    for a negative surge, the first of the largest cluster of copies for a campaign, else
-    the window's earliest."""
-    mix = insight.window_mix(view.start, view.start + view.seconds)
-    post = mix.first_negative if kind == "negative_surge" else mix.first
-    if kind == "coordinated":
-        top = mix.top_clusters(1)
-        if top:
-            post = mix.cluster_samples.get(top[0][0]) or post
-    return None if post is None else {k: v for k, v in post.items() if k != "ts"}
 
 
 def describe(alert: Mapping[str, Any]) -> str:

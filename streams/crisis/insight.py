@@ -202,10 +202,9 @@ class BrandInsight:
         rising, by_lang = top_terms(self.trends.rising(now), mix.langs, n=terms)
         before = self.trends.sentiment(now)
         n = mix.mentions
-        first = first_post or (mix.first_negative if negative else None) or mix.first
-        top = mix.top_clusters(1)
-        if first_post is None and verdict.coordinated and top:
-            first = mix.cluster_samples.get(top[0][0]) or first
+        first = first_post or self.first_post(
+            mix, negative=negative, coordinated=verdict.coordinated
+        )
         clusters = []
         for key, copies in mix.top_clusters(3):
             post = mix.cluster_samples.get(key) or {}
@@ -250,6 +249,17 @@ class BrandInsight:
                 "share": round(mix.organic / n, 4) if n else 1.0,
             },
         }
+
+    def first_post(
+        self, mix: Mix, *, negative: bool = False, coordinated: bool = False
+    ) -> dict[str, Any] | None:
+        """The first post of ``mix``: the first copy of its largest cluster for a coordinated
+        campaign, else its earliest post (negative one when ``negative``)."""
+        first = (mix.first_negative if negative else None) or mix.first
+        top = mix.top_clusters(1)
+        if coordinated and top:
+            first = mix.cluster_samples.get(top[0][0]) or first
+        return _public(first)
 
     # -- state
     def to_json(self) -> dict[str, Any]:
