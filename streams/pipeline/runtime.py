@@ -30,6 +30,7 @@ from streams.brands.catalog import BrandCatalog, load_brands
 from streams.brands.matcher import BrandMatcher
 from streams.config import Settings
 from streams.crisis.alert_threads import STREAM_DETECTOR, AlertConfig, EpisodeTracker
+from streams.crisis.count_test import DEFAULT_COUNT_TEST
 from streams.crisis.insight import InsightConfig
 from streams.mentions.logic import Limits, Mention, choose_language, enriched_dict
 from streams.pipeline.metrics import Metrics
@@ -198,8 +199,6 @@ class Runtime:
 
 def alert_config(settings: Settings) -> AlertConfig:
     """How closed windows become alert threads, from the settings."""
-    from streams.crisis.count_test import DEFAULT_COUNT_TEST
-
     return AlertConfig(
         window_seconds=settings.crisis_window_seconds,
         min_mentions=settings.alert_min_mentions,

@@ -659,6 +659,7 @@ async def alert_thread(request: Request, signed: SignedIn, thread_id: str) -> Re
             for u in (await _assignees(conn))[0]
             if user.can_change and u.scope.allows(thread["brand"])
         ]
+    explanation = (thread.get("latest") or {}).get("explanation") or {}
     return _render(
         request,
         "alert.html",
@@ -669,10 +670,8 @@ async def alert_thread(request: Request, signed: SignedIn, thread_id: str) -> Re
             "names": names,
             "people": people,
             "inbox_link": thread_inbox_link(thread),
-            "why": explanation_lines((thread.get("latest") or {}).get("explanation")),
-            "first_post_url": first_post((thread.get("latest") or {}).get("explanation") or {}).get(
-                "url"
-            ),
+            "why": explanation_lines(explanation),
+            "first_post_url": first_post(explanation).get("url"),
         },
     )
 
