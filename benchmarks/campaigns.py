@@ -51,6 +51,7 @@ if str(REPO) not in sys.path:
 
 from streams.crisis.alert_threads import AlertConfig, EpisodeTracker, new_alerting_state  # noqa: E402
 from streams.crisis.insight import BrandInsight, InsightConfig  # noqa: E402
+from streams.devstack.synthetic import poisson  # noqa: E402
 from streams.kernel.timestamps import iso_utc  # noqa: E402
 from streams.windowing.events import BrandEvent  # noqa: E402
 from streams.windowing.windows import Tally  # noqa: E402
@@ -264,14 +265,7 @@ def simulate(
 
 
 def _poisson(rng: random.Random, lam: float) -> int:
-    if lam > 30:
-        return max(0, round(rng.gauss(lam, math.sqrt(lam))))
-    limit, k, p = math.exp(-lam), 0, 1.0
-    while True:
-        p *= rng.random()
-        if p <= limit:
-            return k
-        k += 1
+    return poisson(rng, lam, normal_above=30)
 
 
 @dataclass

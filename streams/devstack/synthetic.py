@@ -1543,8 +1543,11 @@ class CrisisDay:
     crisis_ids: frozenset[str]
 
 
-def _poisson(rng: random.Random, lam: float) -> int:
-    # Knuth's method, fine for the small rates used here
+def poisson(rng: random.Random, lam: float, *, normal_above: float = math.inf) -> int:
+    """A Poisson draw of mean ``lam``: Knuth's method (its cost grows with ``lam``), or the
+    normal approximation above ``normal_above``."""
+    if lam > normal_above:
+        return max(0, round(rng.gauss(lam, math.sqrt(lam))))
     limit, k, p = math.exp(-lam), 0, 1.0
     while True:
         p *= rng.random()
@@ -1622,10 +1625,10 @@ def crisis_day(
         for brand in brands:
             handle, names = refs[brand]
             lam = per_hour / 60 * cycle * rng.gammavariate(dispersion, 1 / dispersion)
-            n = _poisson(rng, lam)
+            n = poisson(rng, lam)
             crisis_n = 0
             if brand == crisis_brand and onset <= t0 < end:
-                crisis_n = _poisson(rng, crisis_per_hour / 60)
+                crisis_n = poisson(rng, crisis_per_hour / 60)
             for j in range(n + crisis_n):
                 lang = rng.choice(langs)
                 ref = handle if rng.random() < 0.4 else rng.choice(names)

@@ -19,13 +19,13 @@ what is stored and adds only the days that are new.
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from streams.devstack.synthetic import poisson
 from streams.kernel.timestamps import iso_utc
 
 __all__ = ["BRAND_RATES", "TOPIC_SENTENCES", "HistoryMention", "enriched_record", "history"]
@@ -206,14 +206,7 @@ def _negative_share(brand: str, years_in: float) -> float:
 
 
 def _poisson(rng: random.Random, lam: float) -> int:
-    if lam > 50:  # normal approximation for large rates
-        return max(0, round(rng.gauss(lam, math.sqrt(lam))))
-    limit, k, p = math.exp(-lam), 0, 1.0
-    while True:
-        p *= rng.random()
-        if p < limit:
-            return k
-        k += 1
+    return poisson(rng, lam, normal_above=50)
 
 
 def _day(

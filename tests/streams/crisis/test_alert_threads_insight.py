@@ -11,7 +11,6 @@ campaign of copies of one angry text and, later, an organic crisis whose posts a
 from __future__ import annotations
 
 import itertools
-import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ import pytest
 
 from streams.crisis.alert_threads import AlertConfig, BrandCrisis, EpisodeTracker, window_spec
 from streams.crisis.insight import BrandInsight, InsightConfig
+from streams.devstack.synthetic import poisson
 from streams.kernel.timestamps import iso_utc
 from streams.mentions.logic import parse_created_at
 from streams.windowing.events import BrandEvent
@@ -34,15 +34,6 @@ CAMPAIGN_TEXT = (
 )
 CAMPAIGN = (14 * 3600, 14 * 3600 + 20 * 60)  # 20 minutes of copies, 40 a minute
 CRISIS = (20 * 3600, 20 * 3600 + 30 * 60)  # 30 minutes of organic angry posts, 30 a minute
-
-
-def poisson(rng: random.Random, lam: float) -> int:
-    limit, k, p = math.exp(-lam), 0, 1.0
-    while True:
-        p *= rng.random()
-        if p < limit:
-            return k
-        k += 1
 
 
 def varied(rng: random.Random, words: int = 10) -> str:
