@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import orjson
@@ -16,7 +16,7 @@ from streams.crisis.alert_threads import (
     EpisodeTracker,
     new_alerting_state,
 )
-from streams.devstack.synthetic import crisis_day
+from streams.devstack.synthetic import CrisisDay, crisis_day
 from streams.mentions.logic import parse_created_at
 from streams.windowing.windows import Tally
 from tests.streams.factories import brand_event as event
@@ -293,12 +293,12 @@ def test_with_wider_widths_the_narrow_one_needs_a_clearer_score() -> None:
 
 
 # ----------------------------------------------------------------------------- the count test
-def test_the_count_test_catches_a_small_brands_moderate_crisis_within_two_5_minute_windows() -> (
-    None
-):
-    # 150 mentions an hour, 20% negative; a moderate crisis (as many angry posts again as the
-    # brand's whole normal rate) takes negative posts from ~2.5 to ~15 per 5 minutes
-    caught = 0
+def moderate_crises(
+    config: AlertConfig,
+) -> Iterator[tuple[CrisisDay, dict[str, list[dict[str, Any]]]]]:
+    """Three days of 150 mentions an hour, 20% negative, each with a moderate crisis (as many
+    angry posts again as the brand's whole normal rate: negative posts go from ~2.5 to ~15 per
+    5 minutes) at another hour; each day with the alerts ``config`` gives."""
     for seed in range(3):
         day = crisis_day(
             start_ts=DAY0,
@@ -313,10 +313,18 @@ def test_the_count_test_catches_a_small_brands_moderate_crisis_within_two_5_minu
             day.mentions,
             sentiments(day, 0.2),
             brands=("acme", "globex"),
-            config=AlertConfig(window_seconds=60),
+            config=config,
             start=DAY0,
             hours=24,
         )
+        yield day, alerts
+
+
+def test_the_count_test_catches_a_small_brands_moderate_crisis_within_two_5_minute_windows() -> (
+    None
+):
+    caught = 0
+    for day, alerts in moderate_crises(AlertConfig(window_seconds=60)):
         assert alerts["globex"] == []
         opened = [a for a in alerts["acme"] if a["event"] == "opened"]
         assert len(opened) <= 1
@@ -328,24 +336,7 @@ def test_the_count_test_catches_a_small_brands_moderate_crisis_within_two_5_minu
 
 def test_without_the_count_test_the_same_crises_are_caught_later_or_not_at_all() -> None:
     late = 0
-    for seed in range(3):
-        day = crisis_day(
-            start_ts=DAY0,
-            hours=24,
-            per_hour=150.0,
-            crisis_at_hour=10.0 + 4 * seed,
-            crisis_minutes=30,
-            crisis_per_hour=150.0,
-            seed=40 + seed,
-        )
-        alerts = run_day(
-            day.mentions,
-            sentiments(day, 0.2),
-            brands=("acme", "globex"),
-            config=AlertConfig(window_seconds=60, count_test=None),
-            start=DAY0,
-            hours=24,
-        )
+    for day, alerts in moderate_crises(AlertConfig(window_seconds=60, count_test=None)):
         opened = [a for a in alerts["acme"] if a["event"] == "opened"]
         on = day.onset_ts - day.onset_ts % 300 + 600
         late += not opened or parse_created_at(opened[0]["window"]["end"]) > on
