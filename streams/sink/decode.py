@@ -1,5 +1,5 @@
-"""A record of ``mentions.enriched``, ``alerts`` or ``benchmarks`` to the rows the store keeps
-(pure: no Kafka client, no database)."""
+"""A record of ``mentions.enriched``, ``alerts``, ``benchmarks`` or ``mentions.duplicates`` to
+the rows the store keeps (pure: no Kafka client, no database)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,17 @@ from typing import Any, Literal
 
 import orjson
 
-from streams.store.rows import RowError, alert_rows, benchmark_row, mention_rows
+from streams.store.rows import RowError, alert_rows, benchmark_row, duplicate_row, mention_rows
 from streams.store.writer import Item
 
-Kind = Literal["mention", "alert", "benchmark"]
+Kind = Literal["mention", "alert", "benchmark", "duplicate"]
 
 #: The topics the sink reads (before the prefix) and what each carries.
 TOPIC_KINDS: dict[str, Kind] = {
     "mentions.enriched": "mention",
     "alerts": "alert",
     "benchmarks": "benchmark",
+    "mentions.duplicates": "duplicate",
 }
 
 
@@ -32,4 +33,6 @@ def decode(kind: Kind, value: bytes | None, source: Any = None) -> Item:
         return Item("mention", mention_rows(record), source)
     if kind == "alert":
         return Item("alert", alert_rows(record), source)
+    if kind == "duplicate":
+        return Item("duplicate", duplicate_row(record), source)
     return Item("benchmark", benchmark_row(record), source)

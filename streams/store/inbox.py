@@ -72,6 +72,7 @@ from streams.store.schema import (
     alert_threads,
     audit_log,
     mention_brands,
+    mention_duplicates,
     mentions,
     notes,
     outbox,
@@ -126,7 +127,9 @@ class InboxFilters:
     ``tagged`` is ``False`` for the untagged inbox, ``True`` for tagged mentions, ``None`` for
     both; ``since`` defaults to ``now - DEFAULT_WINDOW``; ``q`` is a case-insensitive substring
     of the text (trigram-indexed from three characters); ``unassigned`` keeps items with
-    neither a person nor a team."""
+    neither a person nor a team; ``hide_copies`` leaves out the items that are near-duplicate
+    copies (a later member of a cluster of their brand); ``duplicate_cluster`` keeps the items
+    of that near-duplicate cluster (cluster ids are per brand: filter on a brand too)."""
 
     brands: Collection[str] | None = None
     langs: Collection[str] | None = None
@@ -140,6 +143,8 @@ class InboxFilters:
     unassigned: bool = False
     q: str | None = None
     tagged: bool | None = False
+    hide_copies: bool = False
+    duplicate_cluster: int | None = None
 
 
 @dataclass
@@ -179,6 +184,12 @@ class InboxItem:
     suggestion: str | None
     in_crisis: bool
     crisis_thread_id: str | None = None
+    #: The item's near-duplicate cluster of its brand (None: none, or not observed), whether
+    #: it is a copy (a later member), and how many other stored mentions of the brand are in
+    #: the cluster (``mention_duplicates``).
+    duplicate_cluster: int | None = None
+    copy: bool = False
+    similar: int = 0
     #: Notes, oldest first (``get_item`` only): dicts of id, author_user_id, author_name,
     #: body, created_at.
     notes: list[dict[str, Any]] = field(default_factory=list)
@@ -293,6 +304,12 @@ def _filters(query: Select[Any], filters: InboxFilters) -> Select[Any]:
         query = query.where(mb.assignee_team == filters.assignee_team)
     if filters.unassigned:
         query = query.where(mb.assignee_user_id.is_(None), mb.assignee_team.is_(None))
+    if filters.hide_copies:
+        query = query.where(~_duplicate_of(mention_duplicates.c.copy.is_(True)))
+    if filters.duplicate_cluster is not None:
+        query = query.where(
+            _duplicate_of(mention_duplicates.c.duplicate_cluster == filters.duplicate_cluster)
+        )
     term = (filters.q or "").strip()
     if term:
         query = query.where(
@@ -305,6 +322,44 @@ def _filters(query: Select[Any], filters: InboxFilters) -> Select[Any]:
             .exists()
         )
     return query
+
+
+def _duplicate_of(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Whether the item's ``mention_duplicates`` row (same brand, mention and time: its
+    primary key) meets ``condition``."""
+    md = mention_duplicates.c
+    mb = mention_brands.c
+    return (
+        select(md.mention_id)
+        .where(
+            md.brand == mb.brand,
+            md.mention_id == mb.mention_id,
+            md.created_at == mb.created_at,
+            condition,
+        )
+        .exists()
+    )
+
+
+def _similar() -> ColumnElement[int]:
+    """How many other mentions of the item's brand its near-duplicate cluster holds (0 when
+    it has none): the brand is the item's, so the count never reaches outside its scope."""
+    other = mention_duplicates.alias("similar")
+    md = mention_duplicates.c
+    return case(
+        (
+            md.duplicate_cluster.is_not(None),
+            select(func.count())
+            .select_from(other)
+            .where(
+                other.c.brand == mention_brands.c.brand,
+                other.c.duplicate_cluster == md.duplicate_cluster,
+                other.c.mention_id != mention_brands.c.mention_id,
+            )
+            .scalar_subquery(),
+        ),
+        else_=literal(0),
+    )
 
 
 _ITEM_COLUMNS = (
@@ -346,6 +401,9 @@ def _items(ranked: Any, now: datetime) -> Select[Any]:
             ranked.c.score,
             ranked.c.in_crisis,
             ranked.c.crisis_thread_id,
+            mention_duplicates.c.duplicate_cluster,
+            func.coalesce(mention_duplicates.c.copy, False).label("copy"),
+            _similar().label("similar"),
         )
         .select_from(
             ranked.join(
@@ -364,6 +422,14 @@ def _items(ranked: Any, now: datetime) -> Select[Any]:
                 ),
             )
             .outerjoin(users, users.c.id == mention_brands.c.assignee_user_id)
+            .outerjoin(
+                mention_duplicates,
+                and_(
+                    mention_duplicates.c.brand == mention_brands.c.brand,
+                    mention_duplicates.c.mention_id == mention_brands.c.mention_id,
+                    mention_duplicates.c.created_at == mention_brands.c.created_at,
+                ),
+            )
         )
         .order_by(
             ranked.c.score.desc(),
@@ -424,6 +490,9 @@ def _item(row: Any, now: datetime) -> InboxItem:
         suggestion=suggest(m["sentiment"], scores, m["asks_question"], m["reports_problem"]),
         in_crisis=bool(m["in_crisis"]),
         crisis_thread_id=m["crisis_thread_id"] if m["in_crisis"] else None,
+        duplicate_cluster=m["duplicate_cluster"],
+        copy=bool(m["copy"]),
+        similar=int(m["similar"] or 0),
     )
 
 

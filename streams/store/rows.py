@@ -1,12 +1,12 @@
 """Kafka records to table rows (pure: no database, no Kafka).
 
 The sink and ``buzzwire import`` store what the pipeline writes: enriched mentions, alert
-events, benchmark records. A record that cannot become a row raises :class:`RowError` with a
-reason (dead-lettered by the sink, reported by the import). Text is made safe for PostgreSQL
-first: its ``text`` type cannot hold NUL, and UTF-8 cannot encode a lone surrogate, so both
-become U+FFFD and the row is flagged ``sanitized``; everything else (emoji, right-to-left text,
-quotes, backslashes, SQL metacharacters) is stored as it came, since every value is a bound
-parameter.
+events, benchmark records, near-duplicate clusters. A record that cannot become a row raises
+:class:`RowError` with a reason (dead-lettered by the sink, reported by the import). Text is
+made safe for PostgreSQL first: its ``text`` type cannot hold NUL, and UTF-8 cannot encode a
+lone surrogate, so both become U+FFFD and the row is flagged ``sanitized``; everything else
+(emoji, right-to-left text, quotes, backslashes, SQL metacharacters) is stored as it came,
+since every value is a bound parameter.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ __all__ = [
     "RowError",
     "alert_rows",
     "benchmark_row",
+    "duplicate_row",
     "mention_rows",
     "safe_text",
 ]
@@ -302,4 +303,49 @@ def benchmark_row(record: Any) -> dict[str, Any]:
         "window_end": _time(end, "end"),
         "complete": complete,
         "body": _json_safe(dict(record)),
+    }
+
+
+#: The largest cluster id or size kept (PostgreSQL ``bigint``; ids count up per brand).
+_MAX_BIGINT = 2**63 - 1
+
+
+def _flag(record: Mapping[str, Any], name: str) -> bool:
+    value = record.get(name)
+    if not isinstance(value, bool):
+        raise RowError("invalid_field", f"{name} is not true or false")
+    return value
+
+
+def duplicate_row(record: Any) -> dict[str, Any]:
+    """The ``mention_duplicates`` row of one ``mentions.duplicates`` record: what the brand's
+    insight state made of one of its mentions (``streams.crisis.cluster_records``)."""
+    record = _record(record)
+    clean = _Cleaner()
+    cluster = record.get("duplicate_cluster")
+    if cluster is not None and (
+        isinstance(cluster, bool) or not isinstance(cluster, int) or not 0 < cluster <= _MAX_BIGINT
+    ):
+        raise RowError("invalid_field", "duplicate_cluster is not a positive integer or null")
+    size = record.get("duplicate_size", 0)
+    if isinstance(size, bool) or not isinstance(size, int) or not 0 <= size <= _MAX_BIGINT:
+        raise RowError("invalid_field", "duplicate_size is not a count")
+    if (cluster is None) != (size == 0):
+        raise RowError("invalid_field", "duplicate_size must be 0 exactly when there is no cluster")
+    copy = _flag(record, "copy")
+    if copy and (cluster is None or size < 2):
+        raise RowError("invalid_field", "a copy must be a later member of a cluster (size 2 on)")
+    capped = _flag(record, "capped")
+    organic = _flag(record, "organic")
+    if organic != (not copy and not capped):
+        raise RowError("invalid_field", "organic must be true exactly when neither copy nor capped")
+    return {
+        "brand": clean.key(record.get("brand"), "brand"),
+        "mention_id": clean.key(record.get("id"), "id"),
+        "created_at": _time(record.get("created_at"), "created_at"),
+        "duplicate_cluster": cluster,
+        "duplicate_size": size,
+        "copy": copy,
+        "capped": capped,
+        "organic": organic,
     }

@@ -12,7 +12,8 @@ re-delivery of it carries the same pair.
 ``mention_brands`` has one row per brand a mention names: the inbox's unit (a post naming two
 brands is in both brands' inboxes) with its ``status``. ``alert_threads`` holds each crisis
 thread's latest state, ``alert_events`` every event of it once; ``benchmark_snapshots`` the
-rolling benchmark records, partitioned by month on the window's end.
+rolling benchmark records, partitioned by month on the window's end; ``mention_duplicates``
+each mention's near-duplicate cluster per brand, partitioned like the mentions.
 """
 
 from __future__ import annotations
@@ -354,9 +355,38 @@ trend_daily = Table(
     PrimaryKeyConstraint("brand", "topic", "day", name="trend_daily_pkey"),
 )
 
+#: What the brand's insight state made of a mention (``mentions.duplicates``, docs/store.md):
+#: one row per brand and mention, keyed like ``mention_brands`` but a table of its own, so
+#: that a row arriving before its mention's (another topic, another partition) is kept and
+#: meets it when it comes. ``duplicate_cluster`` is the brand's near-duplicate cluster (None
+#: for a short post or a reshare), ``duplicate_size`` its size as of this mention, ``copy`` a
+#: later member of it. Partitioned by month like the mentions, so retention drops both alike.
+mention_duplicates = Table(
+    "mention_duplicates",
+    metadata,
+    Column("brand", Text, nullable=False),
+    Column("mention_id", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("duplicate_cluster", BigInteger),
+    Column("duplicate_size", BigInteger, nullable=False),
+    Column("copy", Boolean, nullable=False),
+    Column("capped", Boolean, nullable=False),
+    Column("organic", Boolean, nullable=False),
+    Column("stored_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    PrimaryKeyConstraint("brand", "mention_id", "created_at", name="mention_duplicates_pkey"),
+    Index(
+        "mention_duplicates_cluster_idx",
+        "brand",
+        "duplicate_cluster",
+        postgresql_where=text("duplicate_cluster IS NOT NULL"),
+    ),
+    postgresql_partition_by="RANGE (created_at)",
+)
+
 #: The month-partitioned tables and the column they are partitioned on.
 PARTITIONED = {
     "mentions": "created_at",
     "mention_brands": "created_at",
     "benchmark_snapshots": "window_end",
+    "mention_duplicates": "created_at",
 }

@@ -1,8 +1,9 @@
 """Idempotent batch writes to the store.
 
-One call writes a batch of records (mentions, alert events, benchmark records) in one
-transaction: ``INSERT ... ON CONFLICT`` makes every write idempotent, so whatever Kafka
-re-delivers (a crash between the database commit and the offset commit) is stored once.
+One call writes a batch of records (mentions, alert events, benchmark records, near-duplicate
+clusters) in one transaction: ``INSERT ... ON CONFLICT`` makes every write idempotent, so
+whatever Kafka re-delivers (a crash between the database commit and the offset commit) is
+stored once.
 
 - a mention is new when its ``(id, created_at)`` is; its brand rows likewise;
 - an alert event is stored once by ``(thread id, sequence)``; a thread keeps the state of its
@@ -10,7 +11,9 @@ re-delivers (a crash between the database commit and the offset commit) is store
 - the brand rows actually inserted are added to ``trend_rollups`` in the same statement
   (docs/trends.md), so the rollups count every stored mention once;
 - a benchmark record replaces the stored one of the same brand or set, window and end (an
-  incomplete window never replaces a complete one).
+  incomplete window never replaces a complete one);
+- a mention's near-duplicate cluster is stored once by ``(brand, mention id, created_at)``,
+  whether its mention is stored yet or not (the inbox joins them when both are there).
 
 Month partitions are created before the data transaction, in their own (so a batch that fails
 never leaves a cached month that was rolled back). A record the database refuses (a data or
@@ -42,6 +45,7 @@ from streams.store.schema import (
     alert_threads,
     benchmark_snapshots,
     mention_brands,
+    mention_duplicates,
     mentions,
 )
 from streams.trends.sentiment import CLEAR_NEGATIVE, CLEAR_POSITIVE, MAX_REACH
@@ -57,14 +61,21 @@ __all__ = [
     "write_batch",
 ]
 
-TABLES = ("mentions", "mention_brands", "alert_events", "alert_threads", "benchmark_snapshots")
+TABLES = (
+    "mentions",
+    "mention_brands",
+    "alert_events",
+    "alert_threads",
+    "benchmark_snapshots",
+    "mention_duplicates",
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Item:
     """One record to store, with where it came from (for a dead letter)."""
 
-    kind: Literal["mention", "alert", "benchmark"]
+    kind: Literal["mention", "alert", "benchmark", "duplicate"]
     rows: MentionRows | AlertRows | dict[str, Any]
     source: Any = None
 
@@ -143,10 +154,14 @@ async def ensure_partitions(
     bench_times = [
         i.rows["window_end"] for i in items if i.kind == "benchmark" and isinstance(i.rows, dict)
     ]
+    duplicate_times = [
+        i.rows["created_at"] for i in items if i.kind == "duplicate" and isinstance(i.rows, dict)
+    ]
     for table, times in (
         ("mentions", mention_times),
         ("mention_brands", mention_times),
         ("benchmark_snapshots", bench_times),
+        ("mention_duplicates", duplicate_times),
     ):
         assert table in PARTITIONED
         missing = cache.missing(table, times)
@@ -164,6 +179,7 @@ async def ensure_partitions(
 
 
 _events_insert = pg_insert(alert_events).on_conflict_do_nothing()
+_duplicates_insert = pg_insert(mention_duplicates).on_conflict_do_nothing()
 _threads_upsert = (
     lambda ins: ins.on_conflict_do_update(
         index_elements=[alert_threads.c.id],
@@ -373,9 +389,14 @@ async def _write(conn: AsyncConnection, items: Sequence[Item]) -> dict[str, int]
     event_rows: list[dict[str, Any]] = []
     threads: dict[str, dict[str, Any]] = {}
     benchmarks: dict[tuple[Any, ...], dict[str, Any]] = {}
+    duplicates: dict[tuple[Any, ...], dict[str, Any]] = {}
     for item in items:
         rows = item.rows
-        if isinstance(rows, MentionRows):
+        if item.kind == "duplicate":
+            assert isinstance(rows, dict)
+            # the first of a key in a batch, as the first in the table: a re-delivery is the same
+            duplicates.setdefault((rows["brand"], rows["mention_id"], rows["created_at"]), rows)
+        elif isinstance(rows, MentionRows):
             mention_rows.append(rows.mention)
             brand_rows.extend(rows.brands)
         elif isinstance(rows, AlertRows):
@@ -395,6 +416,7 @@ async def _write(conn: AsyncConnection, items: Sequence[Item]) -> dict[str, int]
         "alert_events": await _execute(conn, _events_insert, event_rows),
         "alert_threads": await _execute(conn, _threads_upsert, list(threads.values())),
         "benchmark_snapshots": await _execute(conn, _benchmarks_upsert, list(benchmarks.values())),
+        "mention_duplicates": await _execute(conn, _duplicates_insert, list(duplicates.values())),
     }
     await _clear_stages(conn, [(mentions, mention_rows), (mention_brands, brand_rows)])
     return counts

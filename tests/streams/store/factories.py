@@ -71,3 +71,26 @@ def brand_benchmark(end_ts: int, mentions: int, complete: bool = True) -> dict[s
         "complete": complete,
         "mentions": mentions,
     }
+
+
+def duplicate(
+    mention_id: str,
+    cluster: int | None,
+    size: int,
+    *,
+    copy: bool = False,
+    capped: bool = False,
+    brand: str = "acme",
+    created_at: str | float = "2026-11-01T12:00:00.000Z",
+) -> dict[str, Any]:
+    """A ``mentions.duplicates`` record (``streams.crisis.cluster_records``)."""
+    return {
+        "id": mention_id,
+        "brand": brand,
+        "created_at": created_at,
+        "duplicate_cluster": cluster,
+        "duplicate_size": size,
+        "copy": copy,
+        "capped": capped,
+        "organic": not (copy or capped),
+    }
