@@ -19,8 +19,9 @@ MENTION_TOPICS = (
     "mentions.untagged",
     "mentions.deadletter",
 )
-#: Topics of crisis detection: brand events keyed by brand, alerts, failed alert deliveries.
-CRISIS_TOPICS = ("mentions.by-brand", "alerts", "alerts.deadletter")
+#: Topics of crisis detection: brand events keyed by brand, alerts, failed alert deliveries,
+#: and what the brands' insight states made of each brand event (near-duplicate clusters).
+CRISIS_TOPICS = ("mentions.by-brand", "alerts", "alerts.deadletter", "mentions.duplicates")
 #: Rolling benchmarks (JSON) and brand volumes re-keyed by competitor set.
 BENCHMARK_TOPICS = ("benchmarks", "benchmarks.sets")
 #: Every topic the worker reads or writes (Faust's own changelog topics aside).

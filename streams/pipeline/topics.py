@@ -44,3 +44,7 @@ alerts_deadletter_topic = pipeline_topic("alerts.deadletter")
 benchmarks_topic = pipeline_topic("benchmarks")
 #: Internal: each brand's window volumes, re-keyed by every competitor set it belongs to.
 sets_topic = pipeline_topic("benchmarks.sets")
+#: What each brand's insight state made of each brand event (``BUZZWIRE_CRISIS_INSIGHT``): the
+#: mention's near-duplicate cluster and size, copy, capped, organic; keyed by brand id, for the
+#: store (docs/records-and-topics.md).
+duplicates_topic = pipeline_topic("mentions.duplicates")

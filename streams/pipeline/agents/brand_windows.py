@@ -1,5 +1,6 @@
 """The one consumer of ``mentions.by-brand``: brand events -> per-brand windows -> crisis
-alerts and rolling benchmarks.
+alerts and rolling benchmarks (and, with the insight state, each event's near-duplicate
+cluster to ``mentions.duplicates``).
 
 Thin: the window engine is ``streams.windowing``, crisis detection ``streams.crisis.alert_threads``,
 the benchmarks ``streams.rollups.logic`` and the per-brand state ``brand_state.BrandState``;
@@ -20,6 +21,7 @@ from faust.types import TP, EventT, StreamT
 from mode.types.signals import BaseSignalT
 
 from streams.crisis.alert_threads import KINDS, ClosedWindow, describe, window_spec
+from streams.crisis.cluster_records import cluster_key, cluster_record
 from streams.mentions.logic import Reason
 from streams.pipeline import runtime as rt_mod
 from streams.pipeline.app import app, health, metrics, settings
@@ -27,7 +29,13 @@ from streams.pipeline.brand_state import BrandState
 from streams.pipeline.health import monitored
 from streams.pipeline.producer import BatchProducer, each_batch
 from streams.pipeline.tables import brand_windows, brands_on, clock_key
-from streams.pipeline.topics import alerts_topic, benchmarks_topic, by_brand_topic, sets_topic
+from streams.pipeline.topics import (
+    alerts_topic,
+    benchmarks_topic,
+    by_brand_topic,
+    duplicates_topic,
+    sets_topic,
+)
 from streams.rollups.logic import sets_of
 from streams.windowing.clock import ClockSnapshot, EventClock
 from streams.windowing.events import Tick, parse_message
@@ -44,8 +52,9 @@ def event_clock() -> EventClock:
 
 async def process_brand_events(events: Sequence[EventT], now: float | None = None) -> int:
     """Count a batch of brand events into their brands' windows, then close the windows that
-    are due on the partitions the batch touched. Returns the number of records sent (alerts,
-    benchmarks)."""
+    are due on the partitions the batch touched. With the insight state on, each event's
+    near-duplicate cluster goes to ``mentions.duplicates``. Returns the number of records sent
+    (alerts, benchmarks)."""
     rt = rt_mod.get_runtime()
     now = time.time() if now is None else now
     spec = window_spec(rt.alert_config)
@@ -74,6 +83,10 @@ async def process_brand_events(events: Sequence[EventT], now: float | None = Non
         dirty.add(parsed.brand)
         if state.insight is not None:
             seen = state.insight.observe(parsed)
+            # in the batch's transaction: once per brand event, whatever a crash replays
+            await out.send(
+                duplicates_topic, cluster_key(parsed), orjson.dumps(cluster_record(parsed, seen))
+            )
             if seen.duplicate_cluster is not None and seen.duplicate_size > 1:
                 parsed = dataclasses.replace(
                     parsed,

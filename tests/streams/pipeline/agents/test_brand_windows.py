@@ -13,6 +13,8 @@ import pytest
 
 from streams.crisis import alert_threads
 from streams.crisis.alert_threads import AlertConfig
+from streams.crisis.cluster_records import cluster_record
+from streams.crisis.insight import BrandInsight
 from streams.devstack.synthetic import crisis_day
 from streams.kernel.timestamps import iso_utc
 from streams.mentions.logic import parse_created_at
@@ -58,6 +60,7 @@ def sent(
             "alerts": topics.alerts_topic,
             "by_brand": topics.by_brand_topic,
             "deadletter": topics.deadletter_topic,
+            "duplicates": topics.duplicates_topic,
         },
         with_partition=True,
     )
@@ -98,6 +101,8 @@ async def test_crisis_opens_one_thread_for_the_brand_in_crisis_only(
     assert all(k == b"acme" for k, _, _ in sent["alerts"])
     assert sum(s["id"] in day.crisis_ids for s in alerts[0]["samples"]) >= 3
     assert [d["reason"] for _, d, _ in sent["deadletter"]] == ["processing_error"]
+    # the insight state is off here (BUZZWIRE_CRISIS_INSIGHT=false): no cluster records
+    assert crisis_runtime.insight_config is None and sent["duplicates"] == []
 
     # closed windows leave the table; the brand's cursor is where the clock is
     acme = state_of("acme").crisis.windows
@@ -266,13 +271,19 @@ async def test_with_insight_a_campaign_is_coordinated_and_every_alert_explains_i
         insight_config=rt_mod.insight_config(small_runtime.settings),
     )
     fresh_tables(monkeypatch, [brand_windows])
-    sent = recording_producer.watch({"alerts": topics.alerts_topic})
+    sent = recording_producer.watch(
+        {"alerts": topics.alerts_topic, "duplicates": topics.duplicates_topic}
+    )
     part = brand_windows.partition_for_key("acme")
+    assert rt.insight_config is not None
+    replay = BrandInsight(rt.insight_config)
+    expected: list[dict[str, Any]] = []
     with rt_mod.installed(rt):
         async with agents.brand_windows_agent.test_context() as agent:
             i = 0
             for events in insight_day.day_events():
                 for ev in events:
+                    expected.append(cluster_record(ev, replay.observe(ev)))
                     i += 1
                     await agent.put(
                         orjson.dumps(ev.to_json()), key=b"acme", partition=part, wait=i % 100 == 0
@@ -295,3 +306,18 @@ async def test_with_insight_a_campaign_is_coordinated_and_every_alert_explains_i
     campaign = next(a for a in alerts if a["kind"] == "coordinated")
     clustered = [s for s in campaign["samples"] if s.get("duplicate_cluster") is not None]
     assert clustered and all(s["duplicate_size"] >= 2 for s in clustered)
+
+    # every brand event's cluster went to mentions.duplicates, once, keyed by brand: exactly
+    # what the brand's insight state makes of the day's events in order
+    records = [r for _, r in sent["duplicates"]]
+    assert records == expected
+    assert {k for k, _ in sent["duplicates"]} == {b"acme"}
+    copies = [r for r in records if r["copy"]]
+    # the campaign (40 paraphrased copies a minute): nearly all its later posts are copies,
+    # and nothing else is
+    start, end = insight_day.CAMPAIGN
+    campaign_posts = (end - start) // 60 * 40
+    assert 0.9 * (campaign_posts - 1) <= len(copies) <= campaign_posts - 1
+    assert all(r["duplicate_size"] >= 2 and not r["organic"] for r in copies)
+    assert all(start <= parse_created_at(r["created_at"]) - insight_day.DAY0 < end for r in copies)
+    assert len({r["duplicate_cluster"] for r in copies}) <= 3
