@@ -18,7 +18,7 @@ as ever never does.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,6 +71,15 @@ class RisingTerm:
     @property
     def kind(self) -> str:
         return {"#": "hashtag", "@": "handle"}.get(self.term[:1], "term")
+
+    def to_row(self) -> list[Any]:
+        """A compact JSON form that ``from_row`` reads back exactly (for kept snapshots)."""
+        return [self.term, self.lang, self.count, self.share, self.baseline_share, self.z]
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> RisingTerm:
+        term, lang, count, share, base, z = row
+        return cls(str(term), str(lang), float(count), float(share), float(base), float(z))
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -15,6 +15,14 @@ The stream calls, per brand:
 - ``forget_before(ts)`` once windows before ``ts`` are closed (buckets older than
   ``keep_seconds`` are dropped on their own).
 
+Terms as of the window. A window closes up to the allowed lateness after its end, when the
+term counts hold the posts since (and the baseline has learnt from them): a crisis window
+closed half an hour late would be explained by the half hour after it. So whenever the
+brand's newest bucket moves on, the state first takes a *snapshot* of the terms that rose and
+of the baseline sentiment as of the end of the bucket before (a few numbers; the terms only
+while some rise), and ``explain`` reads the newest snapshot at or before the window's end;
+live counts only when no later mention has been seen (the window is the newest thing).
+
 ``to_json`` / ``from_json``: the whole state, bounded (see ``benchmarks/campaigns.py`` for its
 size per brand).
 """
@@ -28,7 +36,7 @@ from typing import Any
 from streams.crisis import tokens
 from streams.crisis.campaigns import AuthorCap, CampaignConfig, Mix, Verdict, classify
 from streams.crisis.duplicates import DuplicateConfig, NearDuplicates
-from streams.crisis.explain import ExplainConfig, TermTrends, top_terms
+from streams.crisis.explain import ExplainConfig, RisingTerm, TermTrends, top_terms
 from streams.windowing.events import BrandEvent
 
 __all__ = ["BrandInsight", "InsightConfig", "Observation"]
@@ -42,6 +50,8 @@ class InsightConfig:
     #: a campaign is judged on this many seconds of mentions (``campaign_mix``)
     campaign_seconds: int = 300
     sample_chars: int = 160
+    #: rising terms kept per snapshot (what an explanation can name for a late-closed window)
+    snapshot_terms: int = 12
     duplicates: DuplicateConfig = field(default_factory=DuplicateConfig)
     campaigns: CampaignConfig = field(default_factory=CampaignConfig)
     explain: ExplainConfig = field(default_factory=ExplainConfig)
@@ -108,6 +118,8 @@ class BrandInsight:
         self.authors = AuthorCap()
         self.trends = TermTrends(self.config.explain)
         self.buckets: dict[int, Mix] = {}
+        #: end of a bucket -> the terms and baseline sentiment as of then (see the module doc)
+        self.snapshots: dict[int, dict[str, Any]] = {}
 
     # -- per mention
     def observe(self, event: BrandEvent) -> Observation:
@@ -121,10 +133,13 @@ class BrandInsight:
             cluster, size, copy = match.cluster, match.size, match.copy
         capped = self.authors.capped(event.author, event.ts, cfg.campaigns)
         bad = copy or capped
+        start = int(event.ts // cfg.bucket_seconds * cfg.bucket_seconds)
+        newest = max(self.buckets, default=None)
+        if newest is not None and start > newest:
+            self._snapshot(newest + cfg.bucket_seconds)
         self.trends.add(
             () if bad else tokens.terms_of(pairs), event.lang, event.ts, event.sentiment, bad
         )
-        start = int(event.ts // cfg.bucket_seconds * cfg.bucket_seconds)
         bucket = self.buckets.get(start)
         if bucket is None:
             bucket = self.buckets[start] = Mix()
@@ -145,6 +160,28 @@ class BrandInsight:
     def _expire(self, newest: int) -> None:
         self.forget_before(newest - self.config.keep_seconds)
 
+    def _snapshot(self, ts: int) -> None:
+        """Keep the rising terms and the baseline sentiment as of ``ts`` (a bucket's end)."""
+        rising = self.trends.rising(ts)[: self.config.snapshot_terms]
+        snap: dict[str, Any] = {"sentiment": self.trends.sentiment(ts)}
+        if rising:
+            snap["terms"] = [r.to_row() for r in rising]
+        self.snapshots[ts] = snap
+
+    def _as_of(self, ts: float) -> tuple[float, list[RisingTerm], dict[str, float | None]]:
+        """The time, rising terms and baseline sentiment that explain a window ending at
+        ``ts``: its snapshot when later mentions have been counted since, else live."""
+        newest = self.trends.newest
+        if newest is not None and newest >= ts:
+            taken = [k for k in self.snapshots if k <= ts]
+            if taken:
+                k = max(taken)
+                snap = self.snapshots[k]
+                terms = [RisingTerm.from_row(row) for row in snap.get("terms") or ()]
+                return float(k), terms, dict(snap["sentiment"])
+        now = max(ts, newest or ts)
+        return now, self.trends.rising(now), self.trends.sentiment(now)
+
     # -- at window close
     def window_mix(self, start: float, end: float) -> Mix:
         """The make-up of the window ``[start, end)``."""
@@ -157,6 +194,10 @@ class BrandInsight:
     def forget_before(self, ts: float) -> None:
         for start in [s for s in self.buckets if s < ts]:
             del self.buckets[start]
+        # the newest snapshot before ``ts`` still explains a window after a quiet spell
+        old = sorted(k for k in self.snapshots if k < ts)
+        for k in old[:-1]:
+            del self.snapshots[k]
 
     def campaign_mix(self, end: float) -> Mix:
         """The make-up of the last ``campaign_seconds`` before ``end``: what
@@ -195,12 +236,8 @@ class BrandInsight:
         reach, listed by id under ``top_posts``.
         """
         verdict = verdict or self.classify(mix, ts=ts)
-        # the term counts are as of the newest mention seen: a window closes up to the
-        # lateness after its end, and weighing newer mentions as if from the future of ``ts``
-        # would inflate whatever came after the window
-        now = max(ts, self.trends.newest or ts)
-        rising, by_lang = top_terms(self.trends.rising(now), mix.langs, n=terms)
-        before = self.trends.sentiment(now)
+        _, rising_all, before = self._as_of(ts)
+        rising, by_lang = top_terms(rising_all, mix.langs, n=terms)
         n = mix.mentions
         first = first_post or self.first_post(
             mix, negative=negative, coordinated=verdict.coordinated
@@ -268,6 +305,7 @@ class BrandInsight:
             "authors": self.authors.to_json(),
             "trends": self.trends.to_json(),
             "buckets": {str(s): m.to_json() for s, m in sorted(self.buckets.items())},
+            "snapshots": {str(k): v for k, v in sorted(self.snapshots.items())},
         }
 
     @classmethod
@@ -281,6 +319,7 @@ class BrandInsight:
         out.authors = AuthorCap.from_json(data.get("authors"))
         out.trends = TermTrends.from_json(data.get("trends"), out.config.explain)
         out.buckets = {int(s): Mix.from_json(m) for s, m in (data.get("buckets") or {}).items()}
+        out.snapshots = {int(k): dict(v) for k, v in (data.get("snapshots") or {}).items()}
         return out
 
 

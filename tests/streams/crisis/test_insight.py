@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from streams.crisis.insight import BrandInsight
+from streams.crisis.insight import BrandInsight, InsightConfig
 from tests.streams.factories import brand_event
 
 T0 = 1_790_000_000.0 - 1_790_000_000.0 % 3600
@@ -148,3 +148,59 @@ def test_old_buckets_are_dropped() -> None:
     assert min(insight.buckets) >= T0 + 6000 - 600 - 60
     insight.forget_before(T0 + 5940)
     assert min(insight.buckets) >= T0 + 5940
+
+
+def crisis_then_quiet(seed: int = 4) -> list[Any]:
+    """Organic traffic for 100 minutes with ten angry minutes (100-110) about an outage, then
+    40 more minutes of organic traffic only (what arrives while a late window waits)."""
+    rng = random.Random(seed)
+    events = stream(False, seed=seed)
+    for i in range(60):
+        words = " ".join(rng.sample(VOCAB, 7))
+        events.append(
+            brand_event(
+                f"x{i}",
+                T0 + 6000 + i * 10.0,
+                "negative",
+                text=f"@acme outage again {words} #acmedown",
+                author=f"@angry{i}",
+            )
+        )
+    events += [organic(rng, 1000 + i, T0 + 6600 + i * 10.0) for i in range(240)]
+    return sorted(events, key=lambda e: e.ts)
+
+
+def test_a_window_closed_late_is_explained_as_of_its_end() -> None:
+    events = crisis_then_quiet()
+    end = T0 + 6600
+    # windows may close 40 minutes late: the buckets are kept that long (as the worker does)
+    config = InsightConfig(keep_seconds=600 + 2400 + 60)
+    punctual, late = BrandInsight(config), BrandInsight(config)
+    for ev in events:
+        if ev.ts < end:
+            punctual.observe(ev)
+        late.observe(ev)  # 40 minutes past the window: the crisis words have faded since
+    mix = punctual.window_mix(T0 + 6000, end)
+    assert late.window_mix(T0 + 6000, end) == mix
+    on_time = punctual.explain(mix, end, negative=True)
+    assert {t["term"] for t in on_time["terms"]} == {"outage", "again", "#acmedown"}
+    # the late state no longer sees the words rise now, yet explains the window as it was
+    assert not late.trends.rising(late.trends.newest or end)
+    assert late.explain(mix, end, negative=True) == on_time
+    # the state (snapshots included) resumes exactly
+    resumed = BrandInsight.from_json(orjson.loads(orjson.dumps(late.to_json())), config)
+    assert resumed.explain(mix, end, negative=True) == on_time
+
+
+def test_snapshots_are_bounded_and_the_last_before_a_quiet_spell_is_kept() -> None:
+    insight = BrandInsight()
+    for ev in crisis_then_quiet():
+        insight.observe(ev)
+    # one snapshot per bucket kept, and at most one older: the state stays bounded
+    assert min(insight.snapshots) >= min(insight.buckets) - insight.config.bucket_seconds
+    assert len(insight.snapshots) <= len(insight.buckets) + 1
+    # the newest was taken when the newest bucket began (the end of the one before)
+    newest = max(insight.buckets)
+    assert max(insight.snapshots) == newest
+    insight.forget_before(newest + 3600)
+    assert list(insight.snapshots) == [newest] and not insight.buckets
