@@ -65,6 +65,16 @@ class Item(BaseModel):
         description="answer_question, recover_customer, thank_fan, or null"
     )
     in_crisis: bool
+    duplicate_cluster: int | None = Field(
+        default=None, description="its near-duplicate cluster of the brand, or null"
+    )
+    #: ``copy`` in the JSON (an attribute ``copy`` would shadow ``BaseModel.copy``)
+    is_copy: bool = Field(
+        default=False,
+        serialization_alias="copy",
+        description="a later post of its near-duplicate cluster",
+    )
+    similar: int = Field(default=0, description="other posts of the brand in its cluster")
     notes: list[Note] | None = Field(default=None, description="GET and PATCH of one item only")
 
 
@@ -118,6 +128,9 @@ def item_json(item: InboxItem, *, with_notes: bool = False) -> Item:
         reasons=item.reasons,
         suggestion=item.suggestion,
         in_crisis=item.in_crisis,
+        duplicate_cluster=item.duplicate_cluster,
+        is_copy=item.copy,
+        similar=item.similar,
         notes=[
             Note(
                 id=n["id"],
@@ -151,6 +164,13 @@ async def api_inbox(
     tagged: Annotated[
         Literal["untagged", "tagged", "all"], Query(description="default: untagged")
     ] = "untagged",
+    copies: Annotated[
+        Literal["show", "hide"], Query(description="hide: leave near-duplicate copies out")
+    ] = "show",
+    cluster: Annotated[
+        int | None,
+        Query(ge=1, lt=2**63, description="a near-duplicate cluster of the one `brand` given"),
+    ] = None,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> InboxPage:
@@ -159,12 +179,16 @@ async def api_inbox(
     for one in brands:
         if not user.scope.allows(one):
             raise HTTPException(404, f"no brand {one!r} among yours")
+    if cluster is not None and len(brands) != 1:
+        raise HTTPException(422, "cluster: with one brand (cluster ids are per brand)")
     filters = InboxFilters(
         brands=brands or None,
         statuses=list(status) if status else None,
         langs=split_values(lang) or None,
         q=(q or "").strip() or None,
         tagged={"untagged": False, "tagged": True, "all": None}[tagged],
+        hide_copies=copies == "hide",
+        duplicate_cluster=cluster,
     )
     web = state(request)
     async with web.engine.connect() as conn:

@@ -200,6 +200,10 @@ class InboxQuery:
     assignee: str = "any"
     q: str = ""
     tagged: str = "untagged"
+    #: ``hide`` leaves near-duplicate copies out
+    copies: str = "show"
+    #: a near-duplicate cluster of ``brand`` (its id): the posts similar to one another
+    cluster: str = ""
     tz: int = 0
     offset: int = 0
 
@@ -217,6 +221,8 @@ class InboxQuery:
             ("assignee", "any"),
             ("q", ""),
             ("tagged", "untagged"),
+            ("copies", "show"),
+            ("cluster", ""),
         ):
             value = getattr(self, key)
             if value != default:
@@ -233,6 +239,12 @@ class InboxQuery:
             raise HTTPException(422, "tagged: untagged, tagged or all")
         if self.assignee not in ("any", "me", "unassigned"):
             raise HTTPException(422, "assignee: any, me or unassigned")
+        if self.copies not in ("show", "hide"):
+            raise HTTPException(422, "copies: show or hide")
+        cluster = self.cluster_id()
+        if cluster is not None and len(split_values([self.brand])) != 1:
+            # cluster ids are per brand
+            raise HTTPException(422, "cluster: with one brand")
         try:
             since = parse_local_datetime(self.since, self.tz) if self.since.strip() else None
             until = parse_local_datetime(self.until, self.tz) if self.until.strip() else None
@@ -250,7 +262,18 @@ class InboxQuery:
             unassigned=self.assignee == "unassigned",
             q=self.q.strip() or None,
             tagged={"untagged": False, "tagged": True, "all": None}[self.tagged],
+            hide_copies=self.copies == "hide",
+            duplicate_cluster=cluster,
         )
+
+    def cluster_id(self) -> int | None:
+        """The ``cluster`` asked for, or None; HTTPException 422 when it is not an id."""
+        text = self.cluster.strip()
+        if not text:
+            return None
+        if not text.isascii() or not text.isdigit() or not 0 < int(text) < 2**63:
+            raise HTTPException(422, "cluster: a near-duplicate cluster's number")
+        return int(text)
 
 
 def _inbox_query(
@@ -264,6 +287,8 @@ def _inbox_query(
     assignee: Annotated[str, Query(max_length=20)] = "any",
     q: Annotated[str, Query(max_length=500)] = "",
     tagged: Annotated[str, Query(max_length=20)] = "untagged",
+    copies: Annotated[str, Query(max_length=20)] = "show",
+    cluster: Annotated[str, Query(max_length=20)] = "",
     tz: Annotated[int, Query(ge=-1000, le=1000)] = 0,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> InboxQuery:
@@ -278,6 +303,8 @@ def _inbox_query(
         assignee=assignee or "any",
         q=q,
         tagged=tagged or "untagged",
+        copies=copies or "show",
+        cluster=cluster,
         tz=tz,
         offset=offset,
     )

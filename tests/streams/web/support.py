@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from streams.devstack.workerproc import WorkerProcess
 from streams.store.database import async_engine
-from streams.store.rows import alert_rows, mention_rows
+from streams.store.rows import alert_rows, duplicate_row, mention_rows
 from streams.store.users import add_team, add_user, create_token
 from streams.store.writer import Item, PartitionCache, write_batch
-from tests.streams.store.factories import alert, enriched
+from tests.streams.store.factories import alert, duplicate, enriched
 
 PASSWORD = "correct horse battery staple"
 
@@ -210,6 +210,87 @@ async def _write(url: SecretStr, records: Iterable[Item]) -> None:
 def write_posts(url: SecretStr, posts: Iterable[Post], now: datetime | None = None) -> None:
     now = now or datetime.now(UTC)
     asyncio.run(_write(url, [Item("mention", mention_rows(post_record(p, now))) for p in posts]))
+
+
+#: A copy-paste complaint: acme's first post of it and two copies by other accounts, and a
+#: copy of globex's parcel complaint (cluster ids are per brand: globex's 5 is another cluster).
+COPIED_POSTS: tuple[Post, ...] = (
+    Post(
+        "acme-11",
+        "acme",
+        "Acme charged my card twice for the same order and nobody at support answers",
+        "en",
+        "negative",
+        700,
+        40,
+        handle="@first_poster",
+    ),
+    Post(
+        "acme-12",
+        "acme",
+        "Acme charged my card twice for the same order and nobody at support answers!!",
+        "en",
+        "negative",
+        20,
+        38,
+        handle="@copy_one",
+    ),
+    Post(
+        "acme-13",
+        "acme",
+        "acme charged my card twice for the same order, nobody at support answers #acmefail",
+        "en",
+        "negative",
+        15,
+        36,
+        handle="@copy_two",
+    ),
+    Post(
+        "globex-3",
+        "globex",
+        "Globex lost my parcel and nobody answers the phone, terrible!",
+        "en",
+        "negative",
+        10,
+        12,
+        handle="@globex_copy",
+    ),
+)
+
+#: What the brands' insight states made of them: (mention id, cluster, size, copy).
+CLUSTERS: tuple[tuple[str, int, int, bool], ...] = (
+    ("acme-11", 5, 1, False),
+    ("acme-12", 5, 2, True),
+    ("acme-13", 5, 3, True),
+    ("globex-1", 5, 1, False),
+    ("globex-3", 5, 2, True),
+)
+
+
+def write_clusters(url: SecretStr, now: datetime, brand: str | None = None) -> None:
+    """:data:`COPIED_POSTS` and the ``mentions.duplicates`` records of :data:`CLUSTERS` (of
+    ``brand`` only, when given), as the sink stores them (the records first: they may come
+    before their mentions). ``now``: the time :data:`POSTS` were written at."""
+    posts = {p.id: p for p in (*POSTS, *COPIED_POSTS) if brand is None or p.brand == brand}
+    records = [
+        Item(
+            "duplicate",
+            duplicate_row(
+                duplicate(
+                    mid,
+                    cluster,
+                    size,
+                    copy=copy,
+                    brand=posts[mid].brand,
+                    created_at=iso(now - timedelta(minutes=posts[mid].minutes_ago)),
+                )
+            ),
+        )
+        for mid, cluster, size, copy in CLUSTERS
+        if mid in posts
+    ]
+    asyncio.run(_write(url, records))
+    write_posts(url, [p for p in COPIED_POSTS if p.id in posts], now)
 
 
 def write_alerts(url: SecretStr, records: Iterable[dict[str, Any]]) -> None:
