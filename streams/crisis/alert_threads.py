@@ -576,11 +576,12 @@ class EpisodeTracker:
 def _episode_terms(ep: dict[str, Any], ex: dict[str, Any], end: float) -> None:
     """The first terms that rose in an episode stay with it: a later event whose terms no
     longer rise (the brand's baseline learns a lasting crisis's words within the hour) shows
-    them, with ``terms_as_of`` the end of the window they were found in."""
+    them, with ``terms_as_of`` the time they were found at (the end of their window, or
+    later for a window that closed late before any had risen)."""
     if ex["terms"]:
+        ex["terms_as_of"] = ex.get("terms_as_of") or iso_utc(end)
         if not ep.get("terms"):
-            ep["terms"] = {"as_of": iso_utc(end), "terms": ex["terms"][:5]}
-        ex["terms_as_of"] = iso_utc(end)
+            ep["terms"] = {"as_of": ex["terms_as_of"], "terms": ex["terms"][:5]}
     elif ep.get("terms"):
         ex["terms"] = list(ep["terms"]["terms"])
         ex["terms_as_of"] = ep["terms"]["as_of"]

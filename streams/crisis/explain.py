@@ -73,8 +73,16 @@ class RisingTerm:
         return {"#": "hashtag", "@": "handle"}.get(self.term[:1], "term")
 
     def to_row(self) -> list[Any]:
-        """A compact JSON form that ``from_row`` reads back exactly (for kept snapshots)."""
-        return [self.term, self.lang, self.count, self.share, self.baseline_share, self.z]
+        """A compact JSON form (for kept snapshots), rounded as :meth:`to_json` rounds, so a
+        term read back with ``from_row`` shows exactly as it would have then."""
+        return [
+            self.term,
+            self.lang,
+            round(self.count, 1),
+            round(self.share, 4),
+            round(self.baseline_share, 5),
+            round(self.z, 2),
+        ]
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> RisingTerm:

@@ -37,6 +37,7 @@ from streams.crisis import tokens
 from streams.crisis.campaigns import AuthorCap, CampaignConfig, Mix, Verdict, classify
 from streams.crisis.duplicates import DuplicateConfig, NearDuplicates
 from streams.crisis.explain import ExplainConfig, RisingTerm, TermTrends, top_terms
+from streams.kernel.timestamps import iso_utc
 from streams.windowing.events import BrandEvent
 
 __all__ = ["BrandInsight", "InsightConfig", "Observation"]
@@ -163,23 +164,31 @@ class BrandInsight:
     def _snapshot(self, ts: int) -> None:
         """Keep the rising terms and the baseline sentiment as of ``ts`` (a bucket's end)."""
         rising = self.trends.rising(ts)[: self.config.snapshot_terms]
-        snap: dict[str, Any] = {"sentiment": self.trends.sentiment(ts)}
+        sentiment = {k: _round(v) for k, v in self.trends.sentiment(ts).items()}
+        snap: dict[str, Any] = {"sentiment": sentiment}
         if rising:
             snap["terms"] = [r.to_row() for r in rising]
         self.snapshots[ts] = snap
 
     def _as_of(self, ts: float) -> tuple[float, list[RisingTerm], dict[str, float | None]]:
-        """The time, rising terms and baseline sentiment that explain a window ending at
-        ``ts``: its snapshot when later mentions have been counted since, else live."""
+        """The time of the terms, the rising terms and the baseline sentiment that explain a
+        window ending at ``ts``.
+
+        When later mentions have been counted since, the window's snapshot: its terms and
+        the baseline as they were then. If no term had risen yet (a crisis that began in the
+        window's last seconds), the terms rising now, as of the newest mention: a window
+        closing late is explained by what came since rather than by nothing."""
         newest = self.trends.newest
+        now = max(ts, newest or ts)
         if newest is not None and newest >= ts:
             taken = [k for k in self.snapshots if k <= ts]
             if taken:
                 k = max(taken)
                 snap = self.snapshots[k]
-                terms = [RisingTerm.from_row(row) for row in snap.get("terms") or ()]
-                return float(k), terms, dict(snap["sentiment"])
-        now = max(ts, newest or ts)
+                before = dict(snap["sentiment"])
+                if snap.get("terms"):
+                    return float(k), [RisingTerm.from_row(r) for r in snap["terms"]], before
+                return now, self.trends.rising(now), before
         return now, self.trends.rising(now), self.trends.sentiment(now)
 
     # -- at window close
@@ -236,7 +245,7 @@ class BrandInsight:
         reach, listed by id under ``top_posts``.
         """
         verdict = verdict or self.classify(mix, ts=ts)
-        _, rising_all, before = self._as_of(ts)
+        as_of, rising_all, before = self._as_of(ts)
         rising, by_lang = top_terms(rising_all, mix.langs, n=terms)
         n = mix.mentions
         first = first_post or self.first_post(
@@ -260,6 +269,7 @@ class BrandInsight:
             "coordinated": verdict.coordinated,
             "terms": [r.to_json() for r in rising],
             "terms_by_language": by_lang,
+            "terms_as_of": iso_utc(as_of) if rising else None,
             "first_post": _public(first),
             "top_posts": [str(s.get("id")) for s in samples if isinstance(s, Mapping)],
             "sentiment": {

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from streams.crisis.insight import BrandInsight, InsightConfig
+from streams.kernel.timestamps import iso_utc
 from tests.streams.factories import brand_event
 
 T0 = 1_790_000_000.0 - 1_790_000_000.0 % 3600
@@ -204,3 +205,35 @@ def test_snapshots_are_bounded_and_the_last_before_a_quiet_spell_is_kept() -> No
     assert max(insight.snapshots) == newest
     insight.forget_before(newest + 3600)
     assert list(insight.snapshots) == [newest] and not insight.buckets
+
+
+def test_a_crisis_that_began_at_the_end_of_a_late_window_is_explained_by_what_came_since() -> None:
+    # the angry posts begin 20 s before the window's end: none of their words rose by then
+    events = [ev for ev in crisis_then_quiet() if not ev.id.startswith("x")]
+    rng = random.Random(5)
+    start = T0 + 6600 - 20
+    for i in range(60):
+        words = " ".join(rng.sample(VOCAB, 7))
+        events.append(
+            brand_event(
+                f"y{i}",
+                start + i * 10.0,
+                "negative",
+                text=f"@acme outage {words}",
+                author=f"@angry{i}",
+            )
+        )
+    events.sort(key=lambda e: e.ts)
+    end = T0 + 6600
+    insight = BrandInsight(InsightConfig(keep_seconds=3600))
+    for ev in events:
+        if ev.ts < end + 480:  # the window closes 8 minutes late, the crisis still on
+            insight.observe(ev)
+    assert not insight.snapshots[end].get("terms")
+    out = insight.explain(insight.window_mix(end - 60, end), end)
+    assert [t["term"] for t in out["terms"]][:1] == ["outage"]
+    assert out["terms_as_of"] > iso_utc(end)
+    # the baseline it is compared with is still the one of the window's end
+    assert out["sentiment"]["negative_share"]["before"] == round(
+        insight.snapshots[end]["sentiment"]["negative_share"], 4
+    )
