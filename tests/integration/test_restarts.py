@@ -14,12 +14,16 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from streams.config import Settings
+from streams.crisis.cluster_records import cluster_record
+from streams.crisis.insight import BrandInsight
 from streams.devstack.ports import free_port
 from streams.devstack.synthetic import generate
 from streams.devstack.workerproc import WorkerProcess, worker_env
 from streams.mentions.logic import parse_created_at
 from streams.pipeline.admin import end_offsets, uncommitted
 from streams.pipeline.brand_state import BrandState
+from streams.pipeline.runtime import insight_config
+from streams.windowing.events import BrandEvent
 from tests.integration.conftest import drop_pipeline, pipeline_settings, read_topics
 
 pytestmark = pytest.mark.integration
@@ -216,7 +220,7 @@ def test_kill_9_mid_stream_keeps_outputs_and_state_exact(kafka_broker: Any, tmp_
         while any(left_to_commit(settings, t) for t in inputs) and time.monotonic() < deadline:
             time.sleep(1.0)
         assert not any(left_to_commit(settings, t) for t in inputs), "the last worker stalled"
-        names = ("enriched", "untagged", "by-brand", "deadletter")
+        names = ("enriched", "untagged", "by-brand", "deadletter", "duplicates")
         topics = {settings.topic(f"mentions.{n}"): n for n in names}
         out = asyncio.run(
             read_topics(
@@ -250,6 +254,21 @@ def test_kill_9_mid_stream_keeps_outputs_and_state_exact(kafka_broker: Any, tmp_
     dead = Counter(orjson.loads(r.value)["source"]["offset"] for r in records["deadletter"])
     assert len(dead) == len(CRASH_BAD) and max(dead.values()) == 1
 
+    # the near-duplicate clusters (the insight state is on by default): one record per brand
+    # event, each exactly what the brand's insight state makes of its events in their order
+    clusters = [orjson.loads(r.value) for r in records["duplicates"]]
+    assert Counter((v["id"], v["brand"]) for v in clusters) == pairs
+    config = insight_config(settings.model_copy(update={"window_lateness_seconds": 600}))
+    assert config is not None
+    for brand in {b for _, b in pairs}:
+        replay = BrandInsight(config)
+        events = [
+            BrandEvent.from_json(v) for v in brand_events if "tick" not in v and v["brand"] == brand
+        ]
+        assert [v for v in clusters if v["brand"] == brand] == [
+            cluster_record(e, replay.observe(e)) for e in events
+        ], brand
+
     # the state: every one-minute bucket of every brand holds exactly its mentions
     truth: dict[str, Counter[int]] = {}
     enriched_values = [orjson.loads(r.value) for r in records["enriched"]]
@@ -269,6 +288,7 @@ def test_kill_9_mid_stream_keeps_outputs_and_state_exact(kafka_broker: Any, tmp_
         assert crisis == dict(buckets), brand
     print(
         f"{KILLS} kill -9: {len(enriched)} enriched once, {sum(pairs.values())} brand events "
-        f"once, {sum(sum(b.values()) for b in truth.values())} counted once in the windows; "
+        f"and cluster records once, {sum(sum(b.values()) for b in truth.values())} counted "
+        "once in the windows; "
         f"{aborted} aborted records on mentions.enriched left by the kills"
     )

@@ -1,7 +1,8 @@
-"""``buzzwire sink`` on the real broker and the real PostgreSQL server: every valid mention is
-stored exactly once through repeated ``kill -9`` of the sink and a restart of the database
-server, hostile records are dead-lettered with their reason, and a database outage pauses the
-sink (metric, ``/ready``) without crashing it or losing anything."""
+"""``buzzwire sink`` on the real broker and the real PostgreSQL server: every valid mention (and
+its near-duplicate clusters, which may come before it) is stored exactly once through repeated
+``kill -9`` of the sink and a restart of the database server, hostile records are
+dead-lettered with their reason, and a database outage pauses the sink (metric, ``/ready``)
+without crashing it or losing anything."""
 
 from __future__ import annotations
 
@@ -35,9 +36,9 @@ from streams.pipeline.admin import (
 from streams.sink.decode import TOPIC_KINDS
 from streams.sink.service import DEADLETTER_TOPIC
 from streams.store.database import upgrade
-from streams.store.schema import alert_events, mention_brands, mentions
+from streams.store.schema import alert_events, mention_brands, mention_duplicates, mentions
 from tests.integration.conftest import read_topics
-from tests.streams.store.factories import alert, enriched
+from tests.streams.store.factories import alert, duplicate, enriched
 
 pytestmark = pytest.mark.integration
 
@@ -93,6 +94,35 @@ HOSTILE: list[tuple[bytes, str]] = [
     (orjson.dumps(enriched("bad-date", created_at="the day after")), "invalid_timestamp"),
     (orjson.dumps({**enriched("bad-count"), "engagement": {"likes": -5}}), "invalid_field"),
 ]
+#: Broken ``mentions.duplicates`` records, and the reason each is dead-lettered with.
+HOSTILE_CLUSTERS: list[tuple[bytes, str]] = [
+    (orjson.dumps({**duplicate("bad-copy", 3, 2, copy=True), "copy": "yes"}), "invalid_field"),
+    (b"[", "not_json"),
+    (orjson.dumps(duplicate("bad-time", 3, 1, created_at="soon")), "invalid_timestamp"),
+]
+
+
+def cluster_records(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ``mentions.duplicates`` records of an enriched mention of :func:`valid_records`:
+    acme's posts in clusters of three (the first organic, two copies), globex's in none."""
+    n = int(record["id"].split("-")[1])
+    out = []
+    for brand in sorted({b["id"] for b in record["brands"]}):
+        if brand == "acme":
+            out.append(
+                duplicate(
+                    record["id"],
+                    n // 3 + 1,
+                    n % 3 + 1,
+                    copy=n % 3 > 0,
+                    created_at=record["created_at"],
+                )
+            )
+        else:
+            out.append(
+                duplicate(record["id"], None, 0, brand=brand, created_at=record["created_at"])
+            )
+    return out
 
 
 def valid_records(count: int) -> list[dict[str, Any]]:
@@ -117,7 +147,11 @@ def valid_records(count: int) -> list[dict[str, Any]]:
 class Feeder(threading.Thread):
     """Sends the records at a steady rate (keyed by id) until ``finish()`` or the last one, each
     valid one twice for 10% of them (a re-delivery upstream), with a hostile record after
-    every 500 valid ones. ``sent`` and ``hostile`` say what went out."""
+    every 500 valid ones. Each mention's near-duplicate cluster records go to
+    ``mentions.duplicates``, before the mention for every other one (each topic is stored in
+    batches of its own: the cluster may be stored first), re-sent with it, with a hostile one
+    after every 500 valid ones. ``sent``, ``hostile`` and ``hostile_clusters`` say what went
+    out."""
 
     def __init__(self, settings: Settings, records: list[dict[str, Any]], rate: float) -> None:
         super().__init__(daemon=True)
@@ -125,6 +159,7 @@ class Feeder(threading.Thread):
         self.error: BaseException | None = None
         self.sent: list[dict[str, Any]] = []
         self.hostile = 0
+        self.hostile_clusters = 0
         self._halt = threading.Event()
 
     def finish(self) -> None:
@@ -143,6 +178,7 @@ class Feeder(threading.Thread):
         await producer.start()
         topic = self.settings.topic("mentions.enriched")
         alerts = self.settings.topic("alerts")
+        clusters = self.settings.topic("mentions.duplicates")
         try:
             await producer.send(alerts, value=orjson.dumps(alert("acme:t", 1, "opened")), key=b"a")
             started = time.monotonic()
@@ -151,14 +187,25 @@ class Feeder(threading.Thread):
                     break
                 value = orjson.dumps(record)
                 key = record["id"].encode()
+                seen = [(c["brand"].encode(), orjson.dumps(c)) for c in cluster_records(record)]
+                if n % 2 == 0:
+                    for brand, cluster in seen:
+                        await producer.send(clusters, value=cluster, key=brand)
                 await producer.send(topic, value=value, key=key)
                 if n % 10 == 0:
                     await producer.send(topic, value=value, key=key)
+                if n % 2 == 1 or n % 10 == 0:
+                    for brand, cluster in seen:
+                        await producer.send(clusters, value=cluster, key=brand)
                 self.sent.append(record)
                 if n % 500 == 250:
                     raw, _ = HOSTILE[self.hostile % len(HOSTILE)]
                     await producer.send(topic, value=raw, key=b"hostile")
                     self.hostile += 1
+                if n % 500 == 300:
+                    raw, _ = HOSTILE_CLUSTERS[self.hostile_clusters % len(HOSTILE_CLUSTERS)]
+                    await producer.send(clusters, value=raw, key=b"acme")
+                    self.hostile_clusters += 1
                 ahead = n / self.rate - (time.monotonic() - started)
                 if ahead > 0:
                     await asyncio.sleep(ahead)
@@ -166,6 +213,24 @@ class Feeder(threading.Thread):
             await producer.flush()
         finally:
             await producer.stop()
+
+
+def stored_clusters(url: SecretStr) -> list[tuple[Any, ...]]:
+    engine = create_engine(url.get_secret_value())
+    try:
+        with engine.connect() as conn:
+            found = conn.execute(
+                select(
+                    mention_duplicates.c.brand,
+                    mention_duplicates.c.mention_id,
+                    mention_duplicates.c.duplicate_cluster,
+                    mention_duplicates.c.duplicate_size,
+                    mention_duplicates.c.copy,
+                )
+            )
+            return [tuple(row) for row in found]
+    finally:
+        engine.dispose()
 
 
 def stored_ids(url: SecretStr) -> tuple[list[str], int, int]:
@@ -181,14 +246,23 @@ def stored_ids(url: SecretStr) -> tuple[list[str], int, int]:
 
 
 def wait_all_committed(settings: Settings, sink: WorkerProcess, timeout: float) -> None:
-    topic = settings.topic("mentions.enriched")
-    targets = asyncio.run(end_offsets(settings.bootstrap_servers, topic, PARTITIONS))
+    topics = [settings.topic("mentions.enriched"), settings.topic("mentions.duplicates")]
+    targets = {
+        topic: asyncio.run(end_offsets(settings.bootstrap_servers, topic, PARTITIONS))
+        for topic in topics
+    }
     deadline = time.monotonic() + timeout
     left: dict[int, int] = {}
     while time.monotonic() < deadline:
-        left = asyncio.run(
-            uncommitted(settings.bootstrap_servers, settings.sink_group, topic, targets)
-        )
+        left = {}
+        for topic in topics:
+            left.update(
+                asyncio.run(
+                    uncommitted(
+                        settings.bootstrap_servers, settings.sink_group, topic, targets[topic]
+                    )
+                )
+            )
         if not left:
             return
         assert sink.proc is not None and sink.proc.poll() is None, sink.log_tail()
@@ -233,24 +307,40 @@ def test_kill_9_and_a_database_restart_store_every_mention_exactly_once(
     assert brand_rows == sum(len({b["id"] for b in r["brands"]}) for r in records)
     assert events == 2
     assert metrics.get("buzzwire_sink_paused", 0.0) == 0.0
+    # each mention's clusters once, as sent, whichever of the two came first
+    clusters = stored_clusters(own_postgres.url)
+    assert len(clusters) == len(set(clusters)) == brand_rows
+    assert set(clusters) == {
+        (c["brand"], c["id"], c["duplicate_cluster"], c["duplicate_size"], c["copy"])
+        for r in records
+        for c in cluster_records(r)
+    }
 
     # every hostile record was dead-lettered with its reason (at least once: a kill after the
     # dead letter's acknowledgement and before the offset commit sends it again; the source
     # topic, partition and offset identify it)
-    sent_hostile = {raw: reason for raw, reason in HOSTILE}
+    sent_hostile = {raw: reason for raw, reason in (*HOSTILE, *HOSTILE_CLUSTERS)}
+    hostile = feeder.hostile + feeder.hostile_clusters
+    assert feeder.hostile_clusters > 0
     dlq = sink_settings.topic(DEADLETTER_TOPIC)
     out = asyncio.run(
         read_topics(
             sink_settings.bootstrap_servers,
             [dlq],
-            done=lambda got: len(got[dlq]) >= feeder.hostile,
+            done=lambda got: len(got[dlq]) >= hostile,
             timeout=30,
             settle=2,
         )
     )
     letters = [orjson.loads(r.value) for r in out[dlq]]
-    sources = {(d["source"]["partition"], d["source"]["offset"]): d for d in letters}
-    assert len(sources) == feeder.hostile
+    sources = {
+        (d["source"]["topic"], d["source"]["partition"], d["source"]["offset"]): d for d in letters
+    }
+    assert len(sources) == hostile
+    assert {t for t, _, _ in sources} == {
+        sink_settings.topic("mentions.enriched"),
+        sink_settings.topic("mentions.duplicates"),
+    }
     for letter in sources.values():
         original = letter["original_text"].encode() if letter["original_text"] else b""
         assert letter["reason"] == sent_hostile[original]
