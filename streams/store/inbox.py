@@ -19,8 +19,9 @@ same score and explains it (``reasons``).
 
 A page reads ``mention_brands`` alone for the ranking (brand, status, time window, language,
 sentiment, platform, tagging, assignee: all its own columns, served by its
-``(brand, status, created_at DESC)`` index), only joins ``mentions`` for a text search, and
-fetches the text and author of the page's rows only. The window defaults to the last 30 days
+``(brand, status, created_at DESC)`` index), only joins ``mentions`` for a text search (and
+``mention_duplicates`` to hide near-duplicate copies or list one cluster), and fetches the
+text, author and cluster of the page's rows only. The window defaults to the last 30 days
 (``DEFAULT_WINDOW``): the score of anything older is its static priority, and the inbox is for
 answering, not for archaeology (``streams.store.queries`` and search reach further back).
 
