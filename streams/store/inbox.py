@@ -933,7 +933,7 @@ async def new_items_since(
             mentions.c.stored_at > after,
         )
     )
-    query = _filters(query, filters)
+    query = _filters(query, filters, after - NEW_ITEMS_LOOKBACK)
     return int((await conn.execute(query)).scalar_one())
 
 

@@ -4,7 +4,8 @@ A page opens it with the moment it was rendered (``after``) and the last audit e
 (``audit``); every ~2 s (``poll_seconds``) the stream asks the store, in the user's scope:
 
 - ``event: new`` ``{"count": N}``: how many items (matching the page's brand, language,
-  sentiment, platform, search and tagging filters) were stored since ``after``; sent at the
+  sentiment, platform, search, tagging and near-duplicate filters: copies hidden, one cluster)
+  were stored since ``after``; sent at the
   first look (so a client knows the stream is up) and whenever the number changes. The page
   shows "N new mentions".
 - ``event: changed`` ``{"changes": [...]}``: what people changed since the last entry seen
@@ -167,6 +168,8 @@ async def events(
     platform: Annotated[str, Query(max_length=200)] = "",
     q: Annotated[str, Query(max_length=500)] = "",
     tagged: Annotated[str, Query(max_length=20)] = "untagged",
+    copies: Annotated[str, Query(max_length=20)] = "show",
+    cluster: Annotated[int | None, Query(ge=1, lt=2**63)] = None,
 ) -> StreamingResponse:
     web = state(request)
     last_event = request.headers.get("last-event-id", "").strip()
@@ -179,6 +182,8 @@ async def events(
             cursor = await latest_audit_id(conn)
     if tagged not in ("untagged", "tagged", "all"):
         raise HTTPException(422, "tagged: untagged, tagged or all")
+    if copies not in ("show", "hide"):
+        raise HTTPException(422, "copies: show or hide")
     filters = InboxFilters(
         brands=split_values([brand]) or None,
         langs=split_values([lang]) or None,
@@ -186,6 +191,8 @@ async def events(
         platforms=split_values([platform]) or None,
         q=q.strip() or None,
         tagged={"untagged": False, "tagged": True, "all": None}[tagged],
+        hide_copies=copies == "hide",
+        duplicate_cluster=cluster,
     )
     stream = event_stream(
         request,

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from streams.sink.decode import TOPIC_KINDS, decode
-from streams.store.inbox import InboxFilters, get_item, inbox_page
+from streams.store.inbox import InboxFilters, get_item, inbox_page, new_items_since
 from streams.store.rows import RowError, duplicate_row, mention_rows
 from streams.store.schema import mention_duplicates
 from streams.store.scope import Scope
@@ -219,3 +219,13 @@ async def test_a_cluster_of_a_brand_out_of_scope_is_never_shown(clustered: Async
         assert await get_item(conn, ACME, "globex", "g2", now=NOW) is None
     # a scope of nothing sees no cluster at all
     assert await listed(clustered, Scope.of([]), duplicate_cluster=7) == {}
+
+
+async def test_the_new_items_notice_counts_as_the_page_lists(clustered: AsyncEngine) -> None:
+    # stored (the server's clock) after NOW: all of them are new to a page opened at NOW
+    async with clustered.connect() as conn:
+        assert await new_items_since(conn, ACME, NOW) == 5
+        assert await new_items_since(conn, ACME, NOW, InboxFilters(hide_copies=True)) == 3
+        one = InboxFilters(brands=["acme"], duplicate_cluster=7)
+        assert await new_items_since(conn, ACME, NOW, one) == 3
+        assert await new_items_since(conn, ACME, NOW, InboxFilters(brands=["globex"])) == 0

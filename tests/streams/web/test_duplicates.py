@@ -5,7 +5,9 @@ never shown."""
 from __future__ import annotations
 
 import html
+import json
 import re
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -98,3 +100,26 @@ def test_the_api_shows_and_filters_copies(client: TestClient, clustered: Seeded)
     assert {i["id"] for i in one} == {"acme-11", "acme-12", "acme-13"}
     assert client.get("/api/inbox?brand=globex&cluster=5", headers=ana).status_code == 404
     assert client.get("/api/inbox?cluster=5", headers=ana).status_code == 422
+
+
+def _new_count(client: TestClient, query: str) -> int:
+    """The first ``new`` event's count of ``/events?<query>`` (the test app's streams end after
+    2 s)."""
+    body = client.get(f"/events?audit=0&{query}").text
+    found = re.search(r"event: new\ndata: (\{[^\n]*\})", body)
+    assert found, body
+    return int(json.loads(found.group(1))["count"])
+
+
+def test_the_new_mentions_notice_follows_the_copies_filter(
+    client: TestClient, clustered: Seeded
+) -> None:
+    sign_in(client, "ana")
+    after = (clustered.now - timedelta(hours=2)).isoformat().replace("+00:00", "Z")
+    shown = _new_count(client, f"after={after}")
+    assert _new_count(client, f"after={after}&copies=hide") == shown - 2
+    assert _new_count(client, f"after={after}&brand=acme&cluster=5") == 3
+    assert client.get("/events?copies=maybe").status_code == 422
+    # the page's live link carries its filters
+    page = client.get("/inbox?copies=hide").text
+    assert "copies=hide" in page.split('data-events="', 1)[1].split('"', 1)[0]
