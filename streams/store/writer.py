@@ -179,7 +179,6 @@ async def ensure_partitions(
 
 
 _events_insert = pg_insert(alert_events).on_conflict_do_nothing()
-_duplicates_insert = pg_insert(mention_duplicates).on_conflict_do_nothing()
 _threads_upsert = (
     lambda ins: ins.on_conflict_do_update(
         index_elements=[alert_threads.c.id],
@@ -410,15 +409,24 @@ async def _write(conn: AsyncConnection, items: Sequence[Item]) -> dict[str, int]
             held_b = benchmarks.get(key)
             if held_b is None or rows["complete"] or not held_b["complete"]:
                 benchmarks[key] = rows
+    # one per mention and brand, as many as the brand rows: COPY, like them
+    cluster_rows = list(duplicates.values())
     counts = {
         "mentions": await _copy_insert(conn, mentions, mention_rows),
         "mention_brands": await _insert_brands_and_rollups(conn, brand_rows, mention_rows),
         "alert_events": await _execute(conn, _events_insert, event_rows),
         "alert_threads": await _execute(conn, _threads_upsert, list(threads.values())),
         "benchmark_snapshots": await _execute(conn, _benchmarks_upsert, list(benchmarks.values())),
-        "mention_duplicates": await _execute(conn, _duplicates_insert, list(duplicates.values())),
+        "mention_duplicates": await _copy_insert(conn, mention_duplicates, cluster_rows),
     }
-    await _clear_stages(conn, [(mentions, mention_rows), (mention_brands, brand_rows)])
+    await _clear_stages(
+        conn,
+        [
+            (mentions, mention_rows),
+            (mention_brands, brand_rows),
+            (mention_duplicates, cluster_rows),
+        ],
+    )
     return counts
 
 
