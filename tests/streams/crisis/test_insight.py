@@ -97,23 +97,30 @@ def test_a_prolific_author_is_capped() -> None:
     assert insight.window_mix(T0, T0 + 60).capped == 3
 
 
+def angry_posts(
+    rng: random.Random, start: float, prefix: str = "x", says: str = "outage again"
+) -> list[Any]:
+    """60 angry posts of different authors, one every 10 s from ``start``: each ``says`` the
+    same words (and #acmedown when they are the default) among seven random ones."""
+    tag = " #acmedown" if says == "outage again" else ""
+    return [
+        brand_event(
+            f"{prefix}{i}",
+            start + i * 10.0,
+            "negative",
+            text=f"@acme {says} {' '.join(rng.sample(VOCAB, 7))}{tag}",
+            author=f"@angry{prefix}{i}",
+            followers=100 * i,
+        )
+        for i in range(60)
+    ]
+
+
 def test_a_crisis_names_its_term_and_its_first_post() -> None:
     rng = random.Random(4)
     insight = BrandInsight()
-    events = stream(False, seed=4)
-    for i in range(60):  # minute 100-110: angry posts about an outage
-        ts = T0 + 6000 + i * 10.0
-        words = " ".join(rng.sample(VOCAB, 7))
-        events.append(
-            brand_event(
-                f"x{i}",
-                ts,
-                "negative",
-                text=f"@acme outage again {words} #acmedown",
-                author=f"@angry{i}",
-                followers=100 * i,
-            )
-        )
+    # minute 100-110: angry posts about an outage
+    events = sorted(stream(False, seed=4) + angry_posts(rng, T0 + 6000), key=lambda e: e.ts)
     for ev in events:
         insight.observe(ev)
     mix = insight.window_mix(T0 + 6000, T0 + 6600)
@@ -155,18 +162,7 @@ def crisis_then_quiet(seed: int = 4) -> list[Any]:
     """Organic traffic for 100 minutes with ten angry minutes (100-110) about an outage, then
     40 more minutes of organic traffic only (what arrives while a late window waits)."""
     rng = random.Random(seed)
-    events = stream(False, seed=seed)
-    for i in range(60):
-        words = " ".join(rng.sample(VOCAB, 7))
-        events.append(
-            brand_event(
-                f"x{i}",
-                T0 + 6000 + i * 10.0,
-                "negative",
-                text=f"@acme outage again {words} #acmedown",
-                author=f"@angry{i}",
-            )
-        )
+    events = stream(False, seed=seed) + angry_posts(rng, T0 + 6000)
     events += [organic(rng, 1000 + i, T0 + 6600 + i * 10.0) for i in range(240)]
     return sorted(events, key=lambda e: e.ts)
 
@@ -210,21 +206,9 @@ def test_snapshots_are_bounded_and_the_last_before_a_quiet_spell_is_kept() -> No
 def test_a_crisis_that_began_at_the_end_of_a_late_window_is_explained_by_what_came_since() -> None:
     # the angry posts begin 20 s before the window's end: none of their words rose by then
     events = [ev for ev in crisis_then_quiet() if not ev.id.startswith("x")]
-    rng = random.Random(5)
-    start = T0 + 6600 - 20
-    for i in range(60):
-        words = " ".join(rng.sample(VOCAB, 7))
-        events.append(
-            brand_event(
-                f"y{i}",
-                start + i * 10.0,
-                "negative",
-                text=f"@acme outage {words}",
-                author=f"@angry{i}",
-            )
-        )
-    events.sort(key=lambda e: e.ts)
     end = T0 + 6600
+    events += angry_posts(random.Random(5), end - 20, prefix="y", says="outage")
+    events.sort(key=lambda e: e.ts)
     insight = BrandInsight(InsightConfig(keep_seconds=3600))
     for ev in events:
         if ev.ts < end + 480:  # the window closes 8 minutes late, the crisis still on
