@@ -194,19 +194,60 @@ def test_state_of_version_2_resumes_with_the_slow_shift_channel_starting_afresh(
     """A state saved before the slow shift channel (v2) loads: everything else continues."""
     series = seasonal_counts(11, days=2, surge_at=SURGE)
     cut = PER_DAY + 37
-    cfg = replace(DEFAULT_CONFIG, slow_shift_weight=0.0)  # the channel plays no part: exact
+    # neither the channel nor the quiet period (v4) plays a part: exact
+    cfg = replace(DEFAULT_CONFIG, slow_shift_weight=0.0, refractory_steps=0)
     whole = run(series, Detector(cfg))
     det = Detector(cfg)
     first = [det.update(t, v) for t, v in series[:cut]]
     state = det.to_state()
-    old = {k: v for k, v in state.items() if "slow_shift" not in k} | {"v": 2}
+    old = {k: v for k, v in state.items() if "slow_shift" not in k and "quiet" not in k}
+    old["v"] = 2
     resumed = Detector.from_state(json.loads(json.dumps(old)), cfg)
-    assert resumed.to_state()["v"] == state["v"] == 3
+    assert resumed.to_state()["v"] == state["v"] == 4
     assert resumed.slow_shift == resumed.peak_slow_shift == resumed.fast_peak_slow_shift == 0.0
     assert first + [resumed.update(t, v) for t, v in series[cut:]] == whole
     # with the shipped settings the channel simply starts learning
     d = Detector.from_state(old)
     assert all(0.0 <= d.update(t, v).score <= 1.0 for t, v in series[cut:])
+
+
+def test_state_of_version_3_resumes_with_no_quiet_period_running() -> None:
+    """A state saved before the quiet period (v3) loads: no quiet period is running, the
+    rest continues exactly; one saved in a quiet period (v4) resumes inside it."""
+    series, first = burst_series(gap=24, second=300.0)
+    whole = run(series)
+    assert alerts(whole) == [first]  # the 2x repeat two hours later falls in the quiet period
+    cut = first + 6
+    det = Detector()
+    head = [det.update(t, v) for t, v in series[:cut]]
+    state = json.loads(json.dumps(det.to_state()))
+    # the quiet period counts from the burst's second (also alert-level) window
+    assert state["v"] == 4 and state["quiet"] == DEFAULT_CONFIG.refractory_steps - 5
+    resumed = Detector.from_state(state)
+    assert head + [resumed.update(t, v) for t, v in series[cut:]] == whole
+    old = {k: v for k, v in state.items() if "quiet" not in k} | {"v": 3}
+    resumed = Detector.from_state(old)
+    assert resumed.quiet == 0 and resumed.quiet_peak == 0.0
+    assert resumed.to_state()["v"] == 4
+    rest = [resumed.update(t, v) for t, v in series[cut:]]
+    assert alerts(head + rest) == [first, first + 24]  # as without the quiet period
+    no_quiet = replace(DEFAULT_CONFIG, refractory_steps=0)
+    assert alerts(run(series, Detector(no_quiet))) == [first, first + 24]
+
+
+def test_quiet_period_after_an_alert_holds_a_repeat_but_not_a_bigger_event() -> None:
+    """After an alert, a burst twice its size within the quiet period (48 windows) is not
+    news again (it would be without the quiet period); one four times its size is, and after
+    the quiet period the twice-as-big one alerts again."""
+    no_quiet = replace(DEFAULT_CONFIG, refractory_steps=0)
+    for gap in (12, 36, 48):
+        series, first = burst_series(gap=gap, second=300.0)
+        assert alerts(run(series)) == [first], gap
+        assert alerts(run(series, Detector(no_quiet))) == [first, first + gap], gap
+        series, first = burst_series(gap=gap, second=600.0)
+        assert alerts(run(series)) == [first, first + gap], gap
+    series, first = burst_series(gap=60, second=300.0)
+    assert alerts(run(series)) == [first, first + 60]
 
 
 def test_slow_shift_channel_catches_more_lasting_moderate_rises() -> None:
