@@ -647,6 +647,8 @@ class BrandCrisis:
                 )
             )
             self.windows.last_end = end
+        if insight is not None and closed:
+            insight.release(self.windows.last_end)
         return closed
 
     def to_json(self) -> dict[str, Any]:

@@ -12,8 +12,11 @@ The stream calls, per brand:
   detector takes ``mix.organic`` / ``mix.organic_negative``;
   ``campaigns.classify(mix, expected)`` says whether a rise is coordinated;
 - ``explain(mix, ts, ...)`` when an alert is emitted: its ``explanation``;
-- ``forget_before(ts)`` once windows before ``ts`` are closed (buckets older than
-  ``keep_seconds`` are dropped on their own).
+- ``release(ts)`` once the crisis windows that end at or before ``ts`` are closed: buckets
+  no closing window reads any more are dropped. Buckets older than ``keep_seconds`` before the
+  newest mention are dropped on their own, but never one that a window not yet closed still
+  needs (while windows are being closed; at most ``hold_seconds``): a batch of a backlog can
+  run an hour of mentions ahead of the windows it closes at its end.
 
 Terms as of the window. A window closes up to the allowed lateness after its end, when the
 term counts hold the posts since (and the baseline has learnt from them): a crisis window
@@ -48,6 +51,11 @@ class InsightConfig:
     bucket_seconds: int = 60
     #: buckets kept (the widest crisis window, plus the lateness allowed)
     keep_seconds: int = 600
+    #: how far before its end a closing window reads buckets (its widest width, the
+    #: campaign span)
+    lookback_seconds: int = 300
+    #: buckets of windows not yet closed are held at most this long before the newest mention
+    hold_seconds: int = 3 * 3600
     #: a campaign is judged on this many seconds of mentions (``campaign_mix``)
     campaign_seconds: int = 300
     sample_chars: int = 160
@@ -121,6 +129,8 @@ class BrandInsight:
         self.buckets: dict[int, Mix] = {}
         #: end of a bucket -> the terms and baseline sentiment as of then (see the module doc)
         self.snapshots: dict[int, dict[str, Any]] = {}
+        #: the crisis windows that end at or before this are closed (``release``)
+        self.closed_until: int | None = None
 
     # -- per mention
     def observe(self, event: BrandEvent) -> Observation:
@@ -159,7 +169,23 @@ class BrandInsight:
         return Observation(cluster, size, copy, capped, reshare)
 
     def _expire(self, newest: int) -> None:
-        self.forget_before(newest - self.config.keep_seconds)
+        cfg = self.config
+        cutoff = newest - cfg.keep_seconds
+        if self.closed_until is not None:
+            # a window not closed yet still reads its buckets (up to hold_seconds)
+            needed = self.closed_until - cfg.lookback_seconds
+            cutoff = max(min(cutoff, needed), newest - cfg.hold_seconds)
+        self.forget_before(cutoff)
+
+    def release(self, ts: float) -> None:
+        """The crisis windows that end at or before ``ts`` are closed: drop the buckets that
+        no later window reads."""
+        closed = int(ts)
+        if self.closed_until is None or closed > self.closed_until:
+            self.closed_until = closed
+        newest = max(self.buckets, default=None)
+        if newest is not None:
+            self._expire(newest)
 
     def _snapshot(self, ts: int) -> None:
         """Keep the rising terms and the baseline sentiment as of ``ts`` (a bucket's end)."""
@@ -316,6 +342,7 @@ class BrandInsight:
             "trends": self.trends.to_json(),
             "buckets": {str(s): m.to_json() for s, m in sorted(self.buckets.items())},
             "snapshots": {str(k): v for k, v in sorted(self.snapshots.items())},
+            "closed_until": self.closed_until,
         }
 
     @classmethod
@@ -330,6 +357,8 @@ class BrandInsight:
         out.trends = TermTrends.from_json(data.get("trends"), out.config.explain)
         out.buckets = {int(s): Mix.from_json(m) for s, m in (data.get("buckets") or {}).items()}
         out.snapshots = {int(k): dict(v) for k, v in (data.get("snapshots") or {}).items()}
+        closed = data.get("closed_until")
+        out.closed_until = None if closed is None else int(closed)
         return out
 
 

@@ -228,8 +228,15 @@ def insight_config(settings: Settings) -> InsightConfig | None:
     default = InsightConfig()
     campaign = max(default.campaign_seconds, window)
     widest = window * max(settings.crisis_scale_factors)
-    keep = int(settings.window_lateness_seconds) + max(widest, campaign) + window
-    return InsightConfig(bucket_seconds=window, keep_seconds=keep, campaign_seconds=campaign)
+    lookback = max(widest, campaign)
+    keep = int(settings.window_lateness_seconds) + lookback + window
+    return InsightConfig(
+        bucket_seconds=window,
+        keep_seconds=keep,
+        lookback_seconds=lookback,
+        hold_seconds=max(default.hold_seconds, keep),
+        campaign_seconds=campaign,
+    )
 
 
 def build_topics(settings: Settings) -> TopicClassifier:

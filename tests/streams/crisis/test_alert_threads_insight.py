@@ -93,12 +93,17 @@ def day_events(seed: int = 3, per_minute: float = 10.0) -> Iterator[list[BrandEv
         yield sorted(events, key=lambda e: e.ts)
 
 
-def run_day(*, insight_on: bool) -> Day:
+def run_day(*, insight_on: bool, batch_minutes: int = 1) -> Day:
+    """The day through the alert threads, closing the windows every ``batch_minutes`` (a
+    worker catching up on a backlog reads that much event time in one batch, and closes the
+    windows at its end)."""
     config = AlertConfig()
     tracker = EpisodeTracker(config)
     spec = window_spec(config)
     crisis = BrandCrisis()
-    insight: BrandInsight | None = BrandInsight(InsightConfig(keep_seconds=1200))
+    insight: BrandInsight | None = BrandInsight(
+        InsightConfig(keep_seconds=1200, lookback_seconds=900)
+    )
     out = Day()
     for minute, events in enumerate(day_events()):
         t0 = DAY0 + minute * 60
@@ -107,10 +112,12 @@ def run_day(*, insight_on: bool) -> Day:
                 assert insight is not None
                 insight.observe(ev)
             crisis.add(spec, ev, config.samples)
+        if minute % batch_minutes != batch_minutes - 1:
+            continue
         for closed in crisis.close_due(
             tracker,
             t0 + 60,
-            10,
+            10 * batch_minutes,
             brand="acme",
             brand_name="Acme",
             wall_now=t0 + 60,
@@ -210,3 +217,33 @@ def test_every_event_of_a_thread_carries_its_explanation(with_insight: Day) -> N
     threads = {a["id"] for a in with_insight.alerts}
     resolved = {a["id"] for a in with_insight.alerts if a["event"] == "resolved"}
     assert threads == resolved
+
+
+def test_a_backlog_closed_in_long_batches_is_judged_and_explained_alike(
+    with_insight: Day,
+) -> None:
+    """A batch of a backlog holds an hour of mentions, more than the insight state keeps
+    after the newest (20 minutes): the buckets of the windows it closes at its end are still
+    there, so the campaign's copies are still not organic and the alerts still explain
+    themselves (dropped, the campaign opened a negative surge, and no explanation had a
+    language)."""
+    batched = run_day(insight_on=True, batch_minutes=60)
+
+    def summary(day: Day) -> list[tuple[str, str, str, list[str]]]:
+        return [
+            (
+                a["event"],
+                a["kind"],
+                a["window"]["start"],
+                [t["term"] for t in a["explanation"]["terms"]],
+            )
+            for a in day.alerts
+            if a["event"] == "opened"
+        ]
+
+    assert summary(batched) == summary(with_insight)
+    opened = opened_in(batched, CAMPAIGN)
+    assert [a["kind"] for a in opened] == ["coordinated"]
+    crisis = opened_in(batched, CRISIS)
+    assert [a["kind"] for a in crisis] == ["negative_surge"]
+    assert crisis[0]["explanation"]["languages"]

@@ -221,3 +221,22 @@ def test_a_crisis_that_began_at_the_end_of_a_late_window_is_explained_by_what_ca
     assert out["sentiment"]["negative_share"]["before"] == round(
         insight.snapshots[end]["sentiment"]["negative_share"], 4
     )
+
+
+def test_buckets_of_windows_not_closed_yet_are_held_until_released() -> None:
+    config = InsightConfig(keep_seconds=600, lookback_seconds=300, hold_seconds=3600)
+    insight = BrandInsight(config)
+    insight.release(T0)  # windows are being closed: up to T0 so far
+    events = stream(False)  # 100 minutes, none of their windows closed yet
+    for ev in events[:300]:  # 50 minutes: all held (more than keep_seconds)
+        insight.observe(ev)
+    assert min(insight.buckets) == T0
+    for ev in events[300:]:  # 100 minutes: held at most hold_seconds before the newest
+        insight.observe(ev)
+    newest = max(insight.buckets)
+    assert min(insight.buckets) == newest - 3600
+    insight.release(newest - 120)  # closed up to two minutes ago: back to keep_seconds
+    assert min(insight.buckets) == newest - 600
+    # and the state remembers how far windows are closed
+    resumed = BrandInsight.from_json(orjson.loads(orjson.dumps(insight.to_json())), config)
+    assert resumed.closed_until == newest - 120
