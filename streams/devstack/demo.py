@@ -247,6 +247,8 @@ async def _demo(
     summary.history_total = len(past)
     expected += len(past)
 
+    live_go = asyncio.Event()
+
     async def _replay() -> None:
         if past:
             # history first (window by window, compressed), then the live sample: live posts
@@ -259,6 +261,11 @@ async def _demo(
                 pause_seconds=0.01,
                 stop=stop,
             )
+            # ... and not before the worker has put the history through its brand windows:
+            # the mentions topic's partitions are read side by side, and a live post read
+            # while another partition still holds history would do the same
+            await _history_through(settings, summary, stop)
+        live_go.set()
         stats = await replay(
             file,
             bootstrap_servers=settings.bootstrap_servers,
@@ -282,7 +289,7 @@ async def _demo(
     with Live(console=console, refresh_per_second=4, transient=False) as live:
         while not stop.is_set():
             elapsed = time.monotonic() - started
-            if summary.history_sent >= summary.history_total and live_started is None:
+            if live_go.is_set() and live_started is None:
                 live_started = elapsed
             if not summary.replay_done and live_started is not None:
                 summary.replayed = min(expected, int((elapsed - live_started) * rate))
@@ -335,6 +342,29 @@ async def _demo(
         await replayer
     await consumer
     return summary
+
+
+async def _history_through(
+    settings: Settings,
+    summary: Summary,
+    stop: asyncio.Event,
+    timeout: float = WINDOWS_CATCH_UP_SECONDS,
+) -> None:
+    """Wait (at most ``timeout``) until every history mention sent is accounted for by the
+    worker and its brand events have gone through the brand windows agent."""
+    deadline = time.monotonic() + timeout
+    while summary.accounted < summary.history_sent and time.monotonic() < deadline:
+        if stop.is_set():
+            return
+        await asyncio.sleep(0.5)
+    by_brand = settings.topic("mentions.by-brand")
+    targets = await end_offsets(settings.bootstrap_servers, by_brand, settings.topic_partitions)
+    while time.monotonic() < deadline and not stop.is_set():
+        backlog = await uncommitted(settings.bootstrap_servers, settings.app_id, by_brand, targets)
+        summary.windows_backlog = sum(backlog.values()) or None
+        if not backlog:
+            return
+        await asyncio.sleep(1.0)
 
 
 @dataclass
