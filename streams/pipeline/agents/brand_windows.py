@@ -50,6 +50,12 @@ def event_clock() -> EventClock:
     return EventClock(lateness=settings.window_lateness_seconds)
 
 
+#: Within one batch, a partition's due windows are closed whenever its watermark has moved
+#: on this far since they were last closed (event seconds); live batches span seconds and
+#: close at their end only.
+CLOSE_EVERY_SECONDS = 900.0
+
+
 async def process_brand_events(events: Sequence[EventT], now: float | None = None) -> int:
     """Count a batch of brand events into their brands' windows, then close the windows that
     are due on the partitions the batch touched. With the insight state on, each event's
@@ -64,6 +70,9 @@ async def process_brand_events(events: Sequence[EventT], now: float | None = Non
     clocks: dict[int, ClockSnapshot] = {}
     states: dict[str, BrandState] = {}
     dirty: set[str] = set()
+    sent = 0
+    # per partition: the watermark its windows were last closed at in this batch
+    closed_at: dict[int, float] = {}
     for event in events:
         msg = event.message
         try:
@@ -74,7 +83,16 @@ async def process_brand_events(events: Sequence[EventT], now: float | None = Non
         touched.add(msg.partition)
         if isinstance(parsed, Tick):
             continue
-        clocks[msg.partition] = clock.advance(_clock(msg.partition, clocks), parsed.ts, now)
+        before = _clock(msg.partition, clocks)
+        if msg.partition not in closed_at and before is not None:
+            closed_at[msg.partition] = clock.watermark(before, now)
+        clocks[msg.partition] = clock.advance(before, parsed.ts, now)
+        watermark = clock.watermark(clocks[msg.partition], now)
+        if watermark - closed_at.setdefault(msg.partition, watermark) >= CLOSE_EVERY_SECONDS:
+            # a batch of a backlog can hold hours of mentions: close what is due on the way,
+            # while the brands' insight states still hold those windows' minutes
+            sent += await _close_due(msg.partition, watermark, now, states, dirty, out)
+            closed_at[msg.partition] = watermark
         state = _state(parsed.brand, states)
         if state.applied(msg.offset):
             metrics.window_events_reapplied.inc()
@@ -96,7 +114,6 @@ async def process_brand_events(events: Sequence[EventT], now: float | None = Non
         if not state.crisis.add(spec, parsed, rt.alert_config.samples):
             metrics.crisis_late.labels(parsed.brand).inc()
         state.rollups.add(rt.benchmark_specs, parsed)
-    sent = 0
     for part in sorted(touched):
         snapshot = _clock(part, clocks)
         if snapshot is not None:

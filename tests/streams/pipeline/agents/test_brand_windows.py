@@ -321,3 +321,43 @@ async def test_with_insight_a_campaign_is_coordinated_and_every_alert_explains_i
     assert all(r["duplicate_size"] >= 2 and not r["organic"] for r in copies)
     assert all(start <= parse_created_at(r["created_at"]) - insight_day.DAY0 < end for r in copies)
     assert len({r["duplicate_cluster"] for r in copies}) <= 3
+
+
+async def test_a_backlog_in_batches_of_hours_is_judged_as_live(
+    monkeypatch: pytest.MonkeyPatch,
+    small_runtime: rt_mod.Runtime,
+    recording_producer: RecordingProducer,
+) -> None:
+    """Catching up on a backlog, one batch can hold hours of a brand's mentions, more than
+    its insight state holds minutes of: the agent closes the due windows on the way, so the
+    campaign is still coordinated and the crisis's alert still has its posts and terms."""
+    from streams.pipeline import producer
+
+    monkeypatch.setattr(
+        producer, "settings", producer.settings.model_copy(update={"batch_size": 5000})
+    )
+    rt = dataclasses.replace(
+        small_runtime,
+        alert_config=AlertConfig(),
+        insight_config=rt_mod.insight_config(small_runtime.settings),
+    )
+    fresh_tables(monkeypatch, [brand_windows])
+    sent = recording_producer.watch({"alerts": topics.alerts_topic})
+    part = brand_windows.partition_for_key("acme")
+    events = [ev for minute in insight_day.day_events() for ev in minute]
+    assert rt.insight_config is not None
+    # a batch spans hours: more than the insight state holds of windows not closed yet
+    assert events[3999].ts - events[0].ts > rt.insight_config.hold_seconds
+    with rt_mod.installed(rt):
+        async with agents.brand_windows_agent.test_context() as agent:
+            for i, ev in enumerate(events, 1):
+                await agent.put(
+                    orjson.dumps(ev.to_json()), key=b"acme", partition=part, wait=i % 4000 == 0
+                )
+            await agent.put(b'{"tick": 1}', key=None, partition=part, wait=True)
+
+    alerts = [a for _, a in sent["alerts"]]
+    opened = [a for a in alerts if a["event"] == "opened"]
+    assert [a["kind"] for a in opened] == ["coordinated", "negative_surge"]
+    assert all(a["explanation"]["languages"] for a in opened)
+    assert opened[1]["explanation"]["terms"][0]["term"] == "outage"
