@@ -37,6 +37,10 @@ class ExplainConfig:
     baseline_half_life: float = 2 * 86400.0
     recent_k: int = 64
     baseline_k: int = 1024
+    #: the baseline holds up to ``baseline_slack * baseline_k`` terms between prunes (and in
+    #: its saved state): less slack, a smaller state but more prunes, and each prune can raise
+    #: the floor every new term is counted from
+    baseline_slack: float = 4.0
     #: strength of the informative prior, in tokens
     prior: float = 500.0
     #: the least prior a term gets (half a token): a term new to the brand can rank once it
@@ -107,7 +111,9 @@ class TermTrends:
     def __init__(self, config: ExplainConfig | None = None) -> None:
         cfg = self.config = config or ExplainConfig()
         self.recent = DecayedHeavyHitters(cfg.recent_k, cfg.recent_half_life)
-        self.baseline = DecayedTopK(cfg.baseline_k, cfg.baseline_half_life)
+        self.baseline = DecayedTopK(
+            cfg.baseline_k, cfg.baseline_half_life, slack=cfg.baseline_slack
+        )
         # tokens counted per language (and sentiment counts under "@n", "@neg", "@pos")
         self.recent_totals = DecayedTopK(64, cfg.recent_half_life)
         self.baseline_totals = DecayedTopK(64, cfg.baseline_half_life)
@@ -219,7 +225,7 @@ class TermTrends:
             data.get("recent"), cfg.recent_k, cfg.recent_half_life
         )
         out.baseline = DecayedTopK.from_json(
-            data.get("baseline"), cfg.baseline_k, cfg.baseline_half_life
+            data.get("baseline"), cfg.baseline_k, cfg.baseline_half_life, cfg.baseline_slack
         )
         out.recent_totals = DecayedTopK.from_json(
             data.get("recent_totals"), 64, cfg.recent_half_life

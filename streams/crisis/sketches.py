@@ -8,10 +8,20 @@ the top keys) for recent counts, where many words are seen once each.
 forward exponential decay (Cormode et al. 2009): an item seen at time ``t`` weighs
 ``exp(lam * (t - t0))`` against a reference time ``t0``, so decaying every count is a single
 multiplication at read time, and out-of-order events are weighed by their own time. Counts are
-kept lazily: up to ``4 k`` keys, pruned to the ``k`` heaviest when that is exceeded (amortised
-O(1) a key); the heaviest count pruned becomes the *floor*, and a key that enters later starts
-at the floor, as in Space-Saving. So a key's count is never under its true decayed count, and
-over it by at most the floor; any key not held has a decayed count of at most the floor.
+kept lazily: up to ``slack * k`` keys, pruned to the ``k`` heaviest when that is exceeded
+(amortised O(1) a key); the heaviest count pruned becomes the *floor*, and a key that enters
+later starts at the floor, as in Space-Saving. So a key's count is never under its true decayed
+count, and over it by at most the floor; any key not held has a decayed count of at most the
+floor.
+
+Saving (``to_json``) is idempotent: the state is saved as it is held, so what a stream makes of
+its events does not depend on how often it saves them (the stream saves every batch, however
+small). Nothing is pruned on saving: pruning at every save raised the floor by a newcomer's
+count at every batch, until within a day the baseline counted any new word as a common one
+and the words of a crisis no longer rose; the slack bounds the saved state instead. Counts are
+saved relative to the anchor ``t0``, re-anchored once weights pass 2 (every half-life): saving
+counts decayed to the newest item rounded a little of the decay away at every save, and saved
+often enough (under about a second apart for a 15-minute half-life), counts never decayed.
 """
 
 from __future__ import annotations
@@ -28,8 +38,11 @@ import numpy as np
 
 __all__ = ["DecayedHeavyHitters", "DecayedTopK"]
 
-#: renormalise when weights grow past e^40 (far below float overflow)
-_RENORM = 40.0
+#: renormalise (re-anchor at the newest item) once weights grow past 2: held and saved, a
+#: count is at most twice its decayed value, so its saved digits stay fine
+_RENORM = math.log(2.0)
+#: ``scale`` never multiplies by more than e^40 (an item far in the past)
+_SCALE_MAX = 40.0
 #: keys held between prunes, as a multiple of k (pruning sorts: amortised over the slack)
 _SLACK = 4
 
@@ -37,10 +50,14 @@ _SLACK = 4
 class DecayedTopK:
     """The ``k`` heaviest keys under exponential decay with ``half_life`` seconds."""
 
-    __slots__ = ("_lam", "counts", "floor", "half_life", "k", "t0", "t_last")
+    __slots__ = ("_lam", "counts", "floor", "half_life", "k", "limit", "t0", "t_last")
 
-    def __init__(self, k: int, half_life: float, t0: float | None = None) -> None:
+    def __init__(
+        self, k: int, half_life: float, t0: float | None = None, slack: float = _SLACK
+    ) -> None:
         self.k = k
+        #: keys held before a prune (``slack * k``): the most a saved state holds
+        self.limit = max(k, int(slack * k))
         self.half_life = half_life
         self._lam = math.log(2) / half_life
         self.t0 = t0
@@ -73,7 +90,7 @@ class DecayedTopK:
         for key in keys:
             c = counts.get(key)
             counts[key] = (self.floor if c is None else c) + w
-        if len(counts) > _SLACK * self.k:
+        if len(counts) > self.limit:
             self._prune()
 
     def _prune(self) -> None:
@@ -87,7 +104,7 @@ class DecayedTopK:
         """The factor that turns stored counts into decayed counts as of ``ts``."""
         if self.t0 is None:
             return 1.0
-        return math.exp(min(-self._lam * (ts - self.t0), _RENORM))
+        return math.exp(min(-self._lam * (ts - self.t0), _SCALE_MAX))
 
     def get(self, key: str, ts: float) -> float:
         """The decayed count of ``key`` at ``ts`` (the floor for a key not held)."""
@@ -99,24 +116,25 @@ class DecayedTopK:
         return [(key, c * f) for key, c in ranked[:n]]
 
     def to_json(self, digits: int = 2) -> dict[str, Any]:
-        """The held counts, decayed to the newest item's time (short numbers in JSON)."""
-        if len(self.counts) > self.k:
-            self._prune()
-        ts = self.t_last if self.t_last is not None else self.t0
-        f = self.scale(ts) if ts is not None else 1.0
+        """The held counts, decayed to the newest item's time (short numbers in JSON); at most
+        ``slack * k`` of them (never pruned here: see the module docstring)."""
         return {
-            "t0": ts,
-            "floor": round(self.floor * f, digits),
-            "c": {key: round(c * f, digits) for key, c in self.counts.items()},
+            "t0": self.t0,
+            "t": self.t_last,
+            "floor": round(self.floor, digits),
+            "c": {key: round(c, digits) for key, c in self.counts.items()},
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any] | None, k: int, half_life: float) -> DecayedTopK:
-        out = cls(k, half_life)
+    def from_json(
+        cls, data: Mapping[str, Any] | None, k: int, half_life: float, slack: float = _SLACK
+    ) -> DecayedTopK:
+        out = cls(k, half_life, slack=slack)
         if not data:
             return out
-        t0 = data.get("t0")
-        out.t0 = out.t_last = None if t0 is None else float(t0)
+        t0, t_last = data.get("t0"), data.get("t", data.get("t0"))
+        out.t0 = None if t0 is None else float(t0)
+        out.t_last = None if t_last is None else float(t_last)
         out.floor = float(data.get("floor") or 0.0)
         out.counts = {str(key): float(c) for key, c in (data.get("c") or {}).items()}
         return out
@@ -192,7 +210,7 @@ class DecayedHeavyHitters:
     def scale(self, ts: float) -> float:
         if self.t0 is None:
             return 1.0
-        return math.exp(min(-self._lam * (ts - self.t0), _RENORM))
+        return math.exp(min(-self._lam * (ts - self.t0), _SCALE_MAX))
 
     def _cells(self, key: str) -> list[int]:
         h = _hash64(key)
@@ -266,22 +284,18 @@ class DecayedHeavyHitters:
         )
         return [(key, est * f) for est, key in ranked[:n]]
 
-    def to_json(self, ts: float | None = None) -> dict[str, Any]:
-        """The state with the counters decayed to ``ts`` (default: the newest item's time)
-        and stored as half floats (three significant digits are plenty for counts)."""
-        if len(self.keys) > self.k:
-            self._prune()
-        ts = self.t_last if ts is None else ts
-        f = 1.0
-        if ts is not None and self.t0 is not None:
-            f = self.scale(ts)
-        rows = np.array(self.rows, dtype=np.float64) * f
-        packed = np.minimum(rows, 60_000.0).astype("<f2").tobytes()
+    def to_json(self) -> dict[str, Any]:
+        """The state as held: the counters (relative to the anchor ``t0``, so saving again
+        changes nothing) as single floats, and the keys as held, up to ``2 k`` (never pruned
+        here: see the module docstring). Not half floats: saved after every item, a counter
+        over 2,048 lost every item of weight 1 to the rounding."""
+        packed = np.array(self.rows, dtype=np.float64).astype("<f4")
         return {
-            "t0": ts if ts is not None and self.t0 is not None else self.t0,
-            "admit": round(self.admit * f, 3),
+            "t0": self.t0,
+            "t": self.t_last,
+            "admit": round(self.admit, 3),
             "w": self.width,
-            "rows": base64.b64encode(packed).decode("ascii"),
+            "rows": base64.b64encode(packed.tobytes()).decode("ascii"),
             "keys": sorted(self.keys),
         }
 
@@ -297,12 +311,16 @@ class DecayedHeavyHitters:
         out = cls(k, half_life, width, depth)
         if not data or int(data.get("w", width)) != width:
             return out
-        rows = np.frombuffer(base64.b64decode(data["rows"]), dtype="<f2")
+        raw = base64.b64decode(data["rows"])
+        # single floats; half floats in states saved before they were
+        dtype = "<f4" if len(raw) == 4 * width * depth else "<f2"
+        rows = np.frombuffer(raw, dtype=dtype)
         if rows.size != width * depth:
             return out
         out.rows = rows.astype(float).reshape(depth, width).tolist()
-        t0 = data.get("t0")
-        out.t0 = out.t_last = None if t0 is None else float(t0)
+        t0, t_last = data.get("t0"), data.get("t", data.get("t0"))
+        out.t0 = None if t0 is None else float(t0)
+        out.t_last = None if t_last is None else float(t_last)
         out.admit = float(data.get("admit") or 0.0)
         out.keys = {str(key) for key in data.get("keys") or ()}
         return out

@@ -85,15 +85,21 @@ def test_state_is_bounded_and_round_trips() -> None:
             [f"t{rng.randrange(20_000)}" for _ in range(8)] + ["acme"], "en", ts + i, "neutral"
         )
     data = orjson.loads(orjson.dumps(trends.to_json()))
-    # the baseline holds 1,024 terms
-    assert len(orjson.dumps(data)) < 32_000
+    # the baseline holds up to 4 x 1,024 terms between prunes, and is saved as held (the
+    # recent counts as single floats): under 100 KB in all
+    assert len(orjson.dumps(data)) < 100_000
     back = TermTrends.from_json(data)
     cfg = ExplainConfig()
-    assert len(back.baseline.counts) <= cfg.baseline_k
-    assert len(back.recent.keys) <= cfg.recent_k
+    assert len(back.baseline.counts) <= cfg.baseline_slack * cfg.baseline_k
+    assert set(back.baseline.counts) == set(trends.baseline.counts)
+    assert len(back.recent.keys) <= 2 * cfg.recent_k
+    assert back.recent.keys == trends.recent.keys
+    assert back.newest == trends.newest == ts + 4999
     assert back.recent.get("en|acme", ts + 5000) == pytest.approx(
         trends.recent.get("en|acme", ts + 5000), rel=0.01
     )
+    # saved again, nothing changes
+    assert orjson.loads(orjson.dumps(back.to_json())) == data
 
 
 def test_count_min_heavy_hitters_are_close_to_the_truth() -> None:

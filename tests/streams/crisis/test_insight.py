@@ -145,7 +145,8 @@ def test_state_round_trips_and_resumes_exactly() -> None:
     resumed = BrandInsight.from_json(orjson.loads(orjson.dumps(first.to_json())))
     b += [resumed.observe(ev) for ev in events[400:]]
     assert [o.to_json() for o in a] == [o.to_json() for o in b]
-    assert len(orjson.dumps(resumed.to_json())) < 48_000
+    # the term baseline is saved as held (up to 4,096 terms): under 100 KB in all
+    assert len(orjson.dumps(resumed.to_json())) < 100_000
     assert BrandInsight.from_json(None).to_json()["buckets"] == {}
 
 
