@@ -58,4 +58,5 @@ def test_flag_precision_and_recall_on_the_bundled_sample(bench: ModuleType) -> N
     assert s["precision"] >= 0.9, s
     # counted as organic, the copies open no crisis thread
     assert s["campaign_threads_organic"] == 0, s
-    assert s["state_bytes_max"] < 64_000, s
+    # the state as saved, its term baseline as held (up to 4,096 terms)
+    assert s["state_bytes_max"] < 128_000, s
