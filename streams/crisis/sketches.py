@@ -47,6 +47,14 @@ _SCALE_MAX = 40.0
 _SLACK = 4
 
 
+def _saved_times(data: Mapping[str, Any]) -> tuple[float | None, float | None]:
+    """A saved sketch's anchor and newest item time (states saved before the newest time was
+    were saved with the two equal)."""
+    t0 = data.get("t0")
+    t_last = data.get("t", t0)
+    return (None if t0 is None else float(t0), None if t_last is None else float(t_last))
+
+
 class DecayedTopK:
     """The ``k`` heaviest keys under exponential decay with ``half_life`` seconds."""
 
@@ -116,8 +124,9 @@ class DecayedTopK:
         return [(key, c * f) for key, c in ranked[:n]]
 
     def to_json(self, digits: int = 2) -> dict[str, Any]:
-        """The held counts, decayed to the newest item's time (short numbers in JSON); at most
-        ``slack * k`` of them (never pruned here: see the module docstring)."""
+        """The held counts, relative to the anchor ``t0`` (so saving again changes nothing),
+        short numbers in JSON; at most ``slack * k`` of them (never pruned here: see the
+        module docstring)."""
         return {
             "t0": self.t0,
             "t": self.t_last,
@@ -132,9 +141,7 @@ class DecayedTopK:
         out = cls(k, half_life, slack=slack)
         if not data:
             return out
-        t0, t_last = data.get("t0"), data.get("t", data.get("t0"))
-        out.t0 = None if t0 is None else float(t0)
-        out.t_last = None if t_last is None else float(t_last)
+        out.t0, out.t_last = _saved_times(data)
         out.floor = float(data.get("floor") or 0.0)
         out.counts = {str(key): float(c) for key, c in (data.get("c") or {}).items()}
         return out
@@ -318,9 +325,7 @@ class DecayedHeavyHitters:
         if rows.size != width * depth:
             return out
         out.rows = rows.astype(float).reshape(depth, width).tolist()
-        t0, t_last = data.get("t0"), data.get("t", data.get("t0"))
-        out.t0 = None if t0 is None else float(t0)
-        out.t_last = None if t_last is None else float(t_last)
+        out.t0, out.t_last = _saved_times(data)
         out.admit = float(data.get("admit") or 0.0)
         out.keys = {str(key) for key in data.get("keys") or ()}
         return out

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import orjson
 import pytest
@@ -64,6 +66,23 @@ def test_json_round_trip_is_bounded_by_the_slack_and_saves_what_is_held() -> Non
         assert back.get(key, 50.0) == pytest.approx(s.get(key, 50.0), abs=0.01)
 
 
+Sketch = TypeVar("Sketch", DecayedTopK, DecayedHeavyHitters)
+
+
+def _kept_and_saved(
+    make: Callable[[], Sketch], load: Callable[[Any], Sketch], keys: list[str]
+) -> tuple[Sketch, Sketch]:
+    """``keys``, one every 2 s, into a sketch kept in memory and one saved and loaded after
+    every item."""
+    kept, saved = make(), make()
+    for i, key in enumerate(keys):
+        ts = i * 2.0
+        kept.add([key], kept.weight(ts))
+        saved.add([key], saved.weight(ts))
+        saved = load(orjson.loads(orjson.dumps(saved.to_json())))
+    return kept, saved
+
+
 def test_saving_after_every_item_counts_as_never_saving() -> None:
     """A stream saves its state after every batch, however small: the counts, the floor and
     the keys held must not depend on how often (pruning at every save raised the floor by a
@@ -73,13 +92,11 @@ def test_saving_after_every_item_counts_as_never_saving() -> None:
         f"h{rng.randrange(8)}" if rng.random() < 0.3 else f"n{rng.randrange(400)}"
         for _ in range(3000)
     ]
-    kept = DecayedTopK(k=16, half_life=600.0)
-    saved = DecayedTopK(k=16, half_life=600.0)
-    for i, key in enumerate(keys):
-        ts = i * 2.0
-        kept.add([key], kept.weight(ts))
-        saved.add([key], saved.weight(ts))
-        saved = DecayedTopK.from_json(orjson.loads(orjson.dumps(saved.to_json())), 16, 600.0)
+    kept, saved = _kept_and_saved(
+        lambda: DecayedTopK(k=16, half_life=600.0),
+        lambda data: DecayedTopK.from_json(data, 16, 600.0),
+        keys,
+    )
     end = 2.0 * len(keys)
     # the same keys held, but for ties the saved counts' rounding broke the other way
     assert {f"h{i}" for i in range(8)} <= set(saved.counts) & set(kept.counts)
@@ -93,14 +110,11 @@ def test_saving_after_every_item_counts_as_never_saving() -> None:
     for key in (f"h{i}" for i in range(8)):
         assert saved.get(key, end) == pytest.approx(kept.get(key, end), rel=0.05)
     # and the recent heavy hitters: the same keys held, the same estimates
-    hh_kept = DecayedHeavyHitters(k=8, half_life=600.0)
-    hh_saved = DecayedHeavyHitters(k=8, half_life=600.0)
-    for i, key in enumerate(keys):
-        ts = i * 2.0
-        hh_kept.add([key], hh_kept.weight(ts))
-        hh_saved.add([key], hh_saved.weight(ts))
-        data = orjson.loads(orjson.dumps(hh_saved.to_json()))
-        hh_saved = DecayedHeavyHitters.from_json(data, 8, 600.0)
+    hh_kept, hh_saved = _kept_and_saved(
+        lambda: DecayedHeavyHitters(k=8, half_life=600.0),
+        lambda data: DecayedHeavyHitters.from_json(data, 8, 600.0),
+        keys,
+    )
     assert hh_saved.keys == hh_kept.keys
     top_kept = dict(hh_kept.top(end))
     for key, count in hh_saved.top(end):
@@ -108,7 +122,8 @@ def test_saving_after_every_item_counts_as_never_saving() -> None:
 
 
 def test_json_counts_are_decayed_to_the_newest_item() -> None:
-    # forward decay stores weights that grow with time; the JSON holds today's counts
+    # forward decay stores weights that grow with time; re-anchored past every half-life (here
+    # at every third item, 90 s apart, the last one among them), the JSON holds today's counts
     s = DecayedTopK(k=4, half_life=60.0)
     for i in range(100):
         s.add(["a"], s.weight(i * 30.0))
