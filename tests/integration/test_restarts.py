@@ -292,3 +292,80 @@ def test_kill_9_mid_stream_keeps_outputs_and_state_exact(kafka_broker: Any, tmp_
         "once in the windows; "
         f"{aborted} aborted records on mentions.enriched left by the kills"
     )
+
+
+BACKLOG_N = 3000
+
+
+def test_a_restarted_worker_hands_each_backlogged_record_to_its_agents_once(
+    kafka_broker: Any, tmp_path: Path
+) -> None:
+    """A worker restarted (after a ``kill -9``) on a backlog hands each input record to its
+    agents once, from the committed offset on: none skipped, none read twice. Faust resumed the
+    stream partitions before seeking them to their committed offsets: a restarted worker read
+    some records twice (the de-duplication hid it) in most runs of the ``kill -9`` test, and in
+    one run of ten skipped 52 records a partition and committed the offsets past them
+    (``streams.pipeline.app.seek_before_streaming``)."""
+    settings = pipeline_settings(kafka_broker, tmp_path, "backlog")
+    run = settings.topic_prefix.rstrip(".")
+    env = {
+        **worker_env(settings),
+        "BUZZWIRE_SENTIMENT_MODEL": "linear",
+        "BUZZWIRE_WORKER_ID": "backlog-test",
+    }
+    start = (time.time() - 900) // 60 * 60 + 10
+    mentions = list(generate(BACKLOG_N, start_ts=start, step_seconds=0.05, id_prefix=f"b{run}"))
+    values = [orjson.dumps(m.value) for m in mentions]
+    raw, by_brand = settings.topic("mentions.raw"), settings.topic("mentions.by-brand")
+
+    def produce(part: list[bytes]) -> None:
+        asyncio.run(_produce_steadily(settings.bootstrap_servers, raw, part, rate=1e9))
+
+    def wait_committed(what: str) -> None:
+        deadline = time.monotonic() + 180
+        while any(left_to_commit(settings, t) for t in (raw, by_brand)):
+            assert time.monotonic() < deadline, f"{what}: the worker stalled"
+            time.sleep(1.0)
+
+    workers: list[WorkerProcess] = []
+    try:
+        for i in range(2):
+            worker = WorkerProcess(
+                env=env, log_path=tmp_path / f"worker-{i}.log", web_port=free_port()
+            )
+            workers.append(worker)
+            if i == 0:
+                worker.start()
+                worker.wait_ready(timeout=180)
+                produce(values[:200])  # tables with state to recover, offsets committed
+                wait_committed("the first 200")
+                worker.kill()
+                produce(values[200:])  # the backlog the next worker starts on
+            else:
+                worker.start()
+                worker.wait_ready(timeout=180)
+                wait_committed("the backlog")
+        m = workers[-1].metrics()
+        enriched = settings.topic("mentions.enriched")
+        out = asyncio.run(
+            read_topics(
+                settings.bootstrap_servers,
+                [enriched],
+                lambda got: len(got[enriched]) >= BACKLOG_N,
+                timeout=60,
+            )
+        )
+        final = workers[-1].stop()
+    finally:
+        for worker in workers:
+            worker.stop()
+        drop_pipeline(settings)
+    assert final == 0
+    ids = Counter(orjson.loads(r.value)["id"] for r in out[enriched])
+    assert set(ids) == {m.value["id"] for m in mentions}, "lost mentions"
+    assert max(ids.values()) == 1, "mentions enriched twice"
+    # the restarted worker's agents got each record once: nothing to drop as read already
+    assert m["buzzwire_duplicates_total"] == 0
+    assert m["buzzwire_window_events_reapplied_total"] == 0
+    processed = sum(v for k, v in m.items() if k.startswith("buzzwire_mentions_processed_total{"))
+    assert processed == BACKLOG_N - 200
