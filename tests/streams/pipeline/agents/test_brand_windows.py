@@ -39,6 +39,19 @@ def state_of(brand: str, rt: rt_mod.Runtime | None = None) -> BrandState:
     return BrandState.from_json(brand_windows[brand], rt.insight_config if rt else None)
 
 
+async def settle(agent: Any, part: int, last: Any, rt: rt_mod.Runtime, brand: str = "acme") -> None:
+    """Tick until the brand's state has applied ``last`` (the event ``put`` returned).
+
+    The agent yields once a batch, and ``put(wait=True)`` returns at its next yield, not once
+    its own event is processed: with batches of thousands, or on a loaded machine, the test
+    context closed while a third of the day was still queued (its crisis never seen)."""
+    for _ in range(200):
+        await agent.put(b'{"tick": 1}', key=None, partition=part, wait=True)
+        if brand in brand_windows and state_of(brand, rt).offset >= last.message.offset:
+            return
+    raise AssertionError(f"{brand}: the agent never applied offset {last.message.offset}")
+
+
 # ----------------------------------------------------------------------------- crisis windows
 @pytest.fixture
 def crisis_runtime(small_runtime: rt_mod.Runtime) -> Iterator[rt_mod.Runtime]:
@@ -285,10 +298,10 @@ async def test_with_insight_a_campaign_is_coordinated_and_every_alert_explains_i
                 for ev in events:
                     expected.append(cluster_record(ev, replay.observe(ev)))
                     i += 1
-                    await agent.put(
+                    last = await agent.put(
                         orjson.dumps(ev.to_json()), key=b"acme", partition=part, wait=i % 100 == 0
                     )
-            await agent.put(b'{"tick": 1}', key=None, partition=part, wait=True)
+            await settle(agent, part, last, rt)
         # the brand's state in the table holds its insight state
         assert brand_windows["acme"]["insight"]["buckets"]
         state = state_of("acme", rt)
@@ -351,10 +364,10 @@ async def test_a_backlog_in_batches_of_hours_is_judged_as_live(
     with rt_mod.installed(rt):
         async with agents.brand_windows_agent.test_context() as agent:
             for i, ev in enumerate(events, 1):
-                await agent.put(
+                last = await agent.put(
                     orjson.dumps(ev.to_json()), key=b"acme", partition=part, wait=i % 4000 == 0
                 )
-            await agent.put(b'{"tick": 1}', key=None, partition=part, wait=True)
+            await settle(agent, part, last, rt)
 
     alerts = [a for _, a in sent["alerts"]]
     opened = [a for a in alerts if a["event"] == "opened"]
