@@ -67,6 +67,35 @@ def left_to_commit(settings: Settings, topic: str) -> int:
     return asyncio.run(count())
 
 
+class _Workers:
+    """The test's workers, started one after another; when the block ends every one is
+    stopped and the run's topics are dropped."""
+
+    def __init__(self, settings: Settings, env: dict[str, str], logs: Path) -> None:
+        self.settings, self.env, self.logs = settings, env, logs
+        self.started: list[WorkerProcess] = []
+
+    def start(self) -> WorkerProcess:
+        """A new worker, once it is ready."""
+        worker = WorkerProcess(
+            env=self.env,
+            log_path=self.logs / f"worker-{len(self.started)}.log",
+            web_port=free_port(),
+        )
+        self.started.append(worker)
+        worker.start()
+        worker.wait_ready(timeout=180)
+        return worker
+
+    def __enter__(self) -> _Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for worker in self.started:
+            worker.stop()
+        drop_pipeline(self.settings)
+
+
 def test_sigterm_mid_stream_loses_no_mention(kafka_broker: Any, tmp_path: Path) -> None:
     """Each stop comes while batches are in flight. Before, Faust acked a batch the stopping
     agent had not finished, and its unprocessed mentions were lost (3 in 17 stops)."""
@@ -200,15 +229,9 @@ def test_kill_9_mid_stream_keeps_outputs_and_state_exact(kafka_broker: Any, tmp_
             )
         )
     )
-    workers: list[WorkerProcess] = []
-    try:
+    with _Workers(settings, env, tmp_path) as workers:
         for i in range(KILLS + 1):
-            worker = WorkerProcess(
-                env=env, log_path=tmp_path / f"worker-{i}.log", web_port=free_port()
-            )
-            workers.append(worker)
-            worker.start()
-            worker.wait_ready(timeout=180)
+            worker = workers.start()
             if i == 0:
                 producer.start()
             if i < KILLS:
@@ -235,12 +258,8 @@ def test_kill_9_mid_stream_keeps_outputs_and_state_exact(kafka_broker: Any, tmp_
             settings, settings.topic("mentions.enriched"), len(records["enriched"])
         )
         state = _changelog_state(settings, "brand-windows")
-        last_metrics = workers[-1].metrics()
-        final = workers[-1].stop()
-    finally:
-        for worker in workers:
-            worker.stop()
-        drop_pipeline(settings)
+        last_metrics = worker.metrics()
+        final = worker.stop()
     assert final == 0
 
     by_id = {m.value["id"]: m for m in mentions}
@@ -332,25 +351,15 @@ def test_a_restarted_worker_hands_each_backlogged_record_to_its_agents_once(
             assert time.monotonic() < deadline, f"{what}: the worker stalled"
             time.sleep(1.0)
 
-    workers: list[WorkerProcess] = []
-    try:
-        for i in range(2):
-            worker = WorkerProcess(
-                env=env, log_path=tmp_path / f"worker-{i}.log", web_port=free_port()
-            )
-            workers.append(worker)
-            if i == 0:
-                worker.start()
-                worker.wait_ready(timeout=180)
-                produce(values[:200])  # tables with state to recover, offsets committed
-                wait_committed("the first 200")
-                worker.kill()
-                produce(values[200:])  # the backlog the next worker starts on
-            else:
-                worker.start()
-                worker.wait_ready(timeout=180)
-                wait_committed("the backlog")
-        m = workers[-1].metrics()
+    with _Workers(settings, env, tmp_path) as workers:
+        first = workers.start()
+        produce(values[:200])  # tables with state to recover, offsets committed
+        wait_committed("the first 200")
+        first.kill()
+        produce(values[200:])  # the backlog the next worker starts on
+        worker = workers.start()
+        wait_committed("the backlog")
+        m = worker.metrics()
         enriched = settings.topic("mentions.enriched")
         out = asyncio.run(
             read_topics(
@@ -360,11 +369,7 @@ def test_a_restarted_worker_hands_each_backlogged_record_to_its_agents_once(
                 timeout=60,
             )
         )
-        final = workers[-1].stop()
-    finally:
-        for worker in workers:
-            worker.stop()
-        drop_pipeline(settings)
+        final = worker.stop()
     assert final == 0
     ids = Counter(orjson.loads(r.value)["id"] for r in out[enriched])
     assert set(ids) == {m.value["id"] for m in mentions}, "lost mentions"
