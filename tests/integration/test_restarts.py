@@ -67,13 +67,23 @@ def left_to_commit(settings: Settings, topic: str) -> int:
     return asyncio.run(count())
 
 
+def wait_committed(settings: Settings, topics: list[str], timeout: float, failure: str) -> None:
+    """Wait until the worker group has committed every message of ``topics``; ``failure``
+    is the assertion's message if it has not within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while any(left_to_commit(settings, t) for t in topics):
+        assert time.monotonic() < deadline, failure
+        time.sleep(1.0)
+
+
 class _Workers:
     """The test's workers, started one after another; when the block ends every one is
-    stopped and the run's topics are dropped."""
+    stopped (``codes``: what each stop returned) and the run's topics are dropped."""
 
     def __init__(self, settings: Settings, env: dict[str, str], logs: Path) -> None:
         self.settings, self.env, self.logs = settings, env, logs
         self.started: list[WorkerProcess] = []
+        self.codes: list[int | None] = []
 
     def start(self) -> WorkerProcess:
         """A new worker, once it is ready."""
@@ -92,7 +102,7 @@ class _Workers:
 
     def __exit__(self, *exc: object) -> None:
         for worker in self.started:
-            worker.stop()
+            self.codes.append(worker.stop())
         drop_pipeline(self.settings)
 
 
@@ -111,16 +121,10 @@ def test_sigterm_mid_stream_loses_no_mention(kafka_broker: Any, tmp_path: Path) 
             _produce_steadily(settings.bootstrap_servers, settings.topic("mentions.raw"), values)
         )
     )
-    workers: list[WorkerProcess] = []
     codes = []
-    try:
+    with _Workers(settings, env, tmp_path) as workers:
         for i in range(STOPS + 1):
-            worker = WorkerProcess(
-                env=env, log_path=tmp_path / f"worker-{i}.log", web_port=free_port()
-            )
-            workers.append(worker)
-            worker.start()
-            worker.wait_ready(timeout=180)
+            worker = workers.start()
             if i == 0:
                 producer.start()
             if i < STOPS:
@@ -129,11 +133,9 @@ def test_sigterm_mid_stream_loses_no_mention(kafka_broker: Any, tmp_path: Path) 
         producer.join(timeout=120)
         # the last worker works through what is left, until the group has committed every
         # input message (then nothing more will come out)
+        # slow shared CI boxes score e5 slowly
         raw = settings.topic("mentions.raw")
-        deadline = time.monotonic() + 420  # slow shared CI boxes score e5 slowly
-        while left_to_commit(settings, raw) and time.monotonic() < deadline:
-            time.sleep(1.0)
-        assert not left_to_commit(settings, raw), "the last worker did not finish in 420 s"
+        wait_committed(settings, [raw], 420, "the last worker did not finish in 420 s")
         enriched = settings.topic("mentions.enriched")
         out = asyncio.run(
             read_topics(
@@ -143,10 +145,7 @@ def test_sigterm_mid_stream_loses_no_mention(kafka_broker: Any, tmp_path: Path) 
                 timeout=30,
             )
         )
-    finally:
-        for worker in workers:
-            codes.append(worker.stop())
-        drop_pipeline(settings)
+    codes += workers.codes
     ids = Counter(orjson.loads(r.value)["id"] for r in out[enriched])
     missing = {m.value["id"] for m in mentions} - set(ids)
     assert not missing, f"{len(missing)} mentions lost, e.g. {sorted(missing)[:3]}"
@@ -238,11 +237,8 @@ def test_kill_9_mid_stream_keeps_outputs_and_state_exact(kafka_broker: Any, tmp_
                 time.sleep(2.0 + 0.5 * i)  # mid-stream, at different points of the batches
                 worker.kill()
         producer.join(timeout=120)
-        deadline = time.monotonic() + 300
         inputs = [settings.topic("mentions.raw"), settings.topic("mentions.by-brand")]
-        while any(left_to_commit(settings, t) for t in inputs) and time.monotonic() < deadline:
-            time.sleep(1.0)
-        assert not any(left_to_commit(settings, t) for t in inputs), "the last worker stalled"
+        wait_committed(settings, inputs, 300, "the last worker stalled")
         names = ("enriched", "untagged", "by-brand", "deadletter", "duplicates")
         topics = {settings.topic(f"mentions.{n}"): n for n in names}
         out = asyncio.run(
@@ -345,20 +341,14 @@ def test_a_restarted_worker_hands_each_backlogged_record_to_its_agents_once(
     def produce(part: list[bytes]) -> None:
         asyncio.run(_produce_steadily(settings.bootstrap_servers, raw, part, rate=1e9))
 
-    def wait_committed(what: str) -> None:
-        deadline = time.monotonic() + 180
-        while any(left_to_commit(settings, t) for t in (raw, by_brand)):
-            assert time.monotonic() < deadline, f"{what}: the worker stalled"
-            time.sleep(1.0)
-
     with _Workers(settings, env, tmp_path) as workers:
         first = workers.start()
         produce(values[:200])  # tables with state to recover, offsets committed
-        wait_committed("the first 200")
+        wait_committed(settings, [raw, by_brand], 180, "the first 200: the worker stalled")
         first.kill()
         produce(values[200:])  # the backlog the next worker starts on
         worker = workers.start()
-        wait_committed("the backlog")
+        wait_committed(settings, [raw, by_brand], 180, "the backlog: the worker stalled")
         m = worker.metrics()
         enriched = settings.topic("mentions.enriched")
         out = asyncio.run(
