@@ -47,6 +47,12 @@ from streams.windowing.events import BrandEvent  # noqa: E402
 
 DAY0 = 1_790_000_000 - 1_790_000_000 % 86400
 HOURS = 48
+#: the share of a brand's normal posts that are negative (a crisis's posts all are)
+NEGATIVE_SHARE = 0.2
+#: the crisis starts this many hours into the second day, uniformly
+CRISIS_HOURS = (6.0, 20.0)
+#: and lasts one of these many minutes
+CRISIS_MINUTES = (20, 45, 90)
 
 
 def simulate(config: AlertConfig, per_hour: float, strength: float, seed: int) -> dict[str, Any]:
@@ -58,8 +64,8 @@ def simulate_all(
 ) -> list[dict[str, Any]]:
     """One simulated run (the same mentions) through the alert threads of each config."""
     rng = random.Random(seed)
-    at_hour = 24 + rng.uniform(6, 20)
-    minutes = rng.choice([20, 45, 90])
+    at_hour = 24 + rng.uniform(*CRISIS_HOURS)
+    minutes = rng.choice(list(CRISIS_MINUTES))
     day = crisis_day(
         start_ts=DAY0,
         hours=HOURS,
@@ -80,7 +86,7 @@ def simulate_all(
     for m in day.mentions:
         ts = parse_created_at(m["created_at"])
         brand = m["id"].split("-")[-3]
-        negative = m["id"] in day.crisis_ids or rng.random() < 0.2
+        negative = m["id"] in day.crisis_ids or rng.random() < NEGATIVE_SHARE
         ev = BrandEvent.from_json(
             {
                 "brand": brand,

@@ -1576,6 +1576,13 @@ def _mention(
     }
 
 
+def daily_cycle(ts: float) -> float:
+    """The daily cycle of :func:`crisis_day`'s traffic at ``ts`` (UTC seconds): a multiple of
+    the mean rate, x0.4 at 04:00 to x1.6 at 16:00."""
+    day_phase = ((ts % 86400) / 86400 - 4 / 24) * 2 * math.pi
+    return 1 + 0.6 * math.sin(day_phase - math.pi / 2)
+
+
 def crisis_day(
     *,
     start_ts: float,
@@ -1620,8 +1627,7 @@ def crisis_day(
     last_crisis = onset
     for m in range(int(hours * 60)):
         t0 = start_ts + m * minute
-        day_phase = ((t0 % 86400) / 86400 - 4 / 24) * 2 * math.pi
-        cycle = 1 + 0.6 * math.sin(day_phase - math.pi / 2)
+        cycle = daily_cycle(t0)
         for brand in brands:
             handle, names = refs[brand]
             lam = per_hour / 60 * cycle * rng.gammavariate(dispersion, 1 / dispersion)
