@@ -99,12 +99,11 @@ class AlertConfig:
     #: own then only needs to flag the sharp ones, and flags fewer chance bursts)
     narrow_margin: float = 0.03
     #: the count test of the negative mentions (``streams.crisis.count_test``: a
-    #: negative-binomial CUSUM against its own baseline), which opens a rise the detector's
-    #: relative score misses; None: off. It runs at one width: the narrowest watched that is
-    #: at least ``count_test_seconds`` wide (none: off; on one-minute counts chance bursts
-    #: alarm it too often, benchmarks/crisis.py)
+    #: negative-binomial CUSUM of the negative posts given the other posts), which opens a
+    #: rise the detector's relative score misses; None: off. It runs at one width: the
+    #: narrowest watched that is at least ``count_test_seconds`` wide (none: off)
     count_test: CountTestConfig | None = DEFAULT_COUNT_TEST
-    count_test_seconds: int = 300
+    count_test_seconds: int = 60
 
     def __post_init__(self) -> None:
         if not self.scales or any(k < 1 for k in self.scales) or 1 not in self.scales:
@@ -242,7 +241,8 @@ def _detect(
     if counts is not None:
         # the count test of the negative mentions (its state next to the detectors')
         state = detectors.setdefault("count_negative", count_test.new_state())
-        result = count_test.update(state, float(start), values["negative"], counts)
+        others = values["volume"] - values["negative"]
+        result = count_test.update(state, float(start), values["negative"], others, counts)
         neg = out["negative"]
         copied = {f.name: getattr(neg, f.name) for f in fields(Detection)}
         out["negative"] = CountedDetection(**copied, count=result)
@@ -385,7 +385,9 @@ class EpisodeTracker:
 
     def _sustained(self, ep: Mapping[str, Any], d: Mapping[str, Detection]) -> bool:
         """Still anomalous though not a new peak (the detector scores only new peaks high):
-        the episode's signal at least ``sustain_ratio`` times its level before the episode.
+        the detector's score at least ``sustain_score`` -- or, where the count test runs, its
+        run still going -- or the episode's signal at least ``sustain_ratio`` times its level
+        before the episode.
 
         The detector's baseline learns the crisis level within tens of windows; measured
         against it alone, a long crisis would look over while it is still going on."""
@@ -395,7 +397,13 @@ class EpisodeTracker:
         signal = _signal(ep["kind"])
         det = d[signal]
         counted = _counted(det)
-        if det.score >= cfg.sustain_score or (counted is not None and counted.alarm):
+        if counted is not None:
+            # the count test runs at this width: the rise goes on while its run does (the
+            # detector's score of a small brand's one-minute counts is mostly noise, and
+            # would keep a thread open for hours)
+            if counted.cusum > 0:
+                return True
+        elif det.score >= cfg.sustain_score:
             return True
         before = float(ep.get("baseline", {}).get(signal, det.expected))
         reference = max(min(det.expected, before), 1.0)

@@ -185,7 +185,8 @@ def test_a_new_trigger_within_the_cooldown_reopens_the_same_thread() -> None:
 # ----------------------------------------------------------------------------- multi-scale
 def test_a_small_brands_crisis_is_caught_at_a_wider_width_as_one_thread() -> None:
     # 150 mentions an hour: 2-3 a minute, a crisis adds 7 negative ones a minute for 45 min;
-    # in one-minute windows alone it stays under the alert gates
+    # in one-minute windows alone it stays under the detector's alert gates (the detector's
+    # widths alone: the count test, which hears it at one minute, is off)
     day = crisis_day(
         start_ts=DAY0, hours=24, per_hour=150.0, crisis_per_hour=3 * 150.0, crisis_minutes=45
     )
@@ -195,7 +196,7 @@ def test_a_small_brands_crisis_is_caught_at_a_wider_width_as_one_thread() -> Non
             day.mentions,
             sentiments(day, 0.2),
             brands=("acme", "globex"),
-            config=AlertConfig(window_seconds=60, scales=scales),
+            config=AlertConfig(window_seconds=60, scales=scales, count_test=None),
             start=DAY0,
             hours=24,
         )
@@ -360,9 +361,11 @@ def test_the_count_test_raises_nothing_on_days_of_ordinary_noise(per_hour: float
         assert alerts == {"acme": [], "globex": []}
 
 
-def test_the_count_test_runs_at_the_narrowest_width_of_five_minutes_or_more() -> None:
+def test_the_count_test_runs_at_the_narrowest_width_of_count_test_seconds_or_more() -> None:
     at = alert_threads._count_test_at
-    assert [k for k in (1, 5, 15) if at(AlertConfig(), k)] == [5]
-    assert not at(AlertConfig(scales=(1,)), 1)  # one-minute windows alone: off
+    assert [k for k in (1, 5, 15) if at(AlertConfig(), k)] == [1]  # one minute
+    assert at(AlertConfig(scales=(1,)), 1)
     assert [k for k in (1,) if at(AlertConfig(window_seconds=300, scales=(1,)), k)] == [1]
+    assert [k for k in (1, 5, 15) if at(AlertConfig(count_test_seconds=300), k)] == [5]
+    assert not at(AlertConfig(count_test_seconds=300, scales=(1,)), 1)
     assert not any(at(AlertConfig(count_test=None), k) for k in (1, 5, 15))

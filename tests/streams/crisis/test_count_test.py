@@ -1,4 +1,4 @@
-"""The count test: a negative-binomial CUSUM of window counts against its own baseline."""
+"""The count test: a negative-binomial CUSUM of the negative posts given the other posts."""
 
 from __future__ import annotations
 
@@ -14,46 +14,105 @@ DAY0 = 1_790_000_000 - 1_790_000_000 % 86400
 CFG = CountTestConfig()
 
 
+def _odds(state: dict[str, float]) -> float:
+    return float(state["negative"]) / float(state["other"])
+
+
 def test_ordinary_poisson_noise_over_twenty_days_raises_no_alarm() -> None:
     rng = np.random.default_rng(1)
     state = new_state()
     alarms = 0
-    for i in range(20 * 288):  # 5-minute windows, a mean of 2.5
-        alarms += update(state, DAY0 + 300.0 * i, float(rng.poisson(2.5)), CFG).alarm
+    for i in range(20 * 288):  # 5-minute windows: 2.5 negative posts and 10 others
+        x, others = float(rng.poisson(2.5)), float(rng.poisson(10.0))
+        alarms += update(state, DAY0 + 300.0 * i, x, others, CFG).alarm
     assert alarms == 0
 
 
-def test_a_doubled_brand_whose_negative_posts_jump_alarms_within_two_windows() -> None:
+def test_a_moderate_crisis_of_a_small_brand_alarms_within_two_windows() -> None:
     rng = np.random.default_rng(2)
     state = new_state()
     for i in range(288):
-        assert not update(state, DAY0 + 300.0 * i, float(rng.poisson(2.5)), CFG).alarm
-    # a moderate crisis on a 150/h brand: ~12 more negative posts per 5 minutes
-    first = update(state, DAY0 + 300.0 * 288, 10.0, CFG)
-    second = update(state, DAY0 + 300.0 * 289, 15.0, CFG)
+        x, others = float(rng.poisson(2.5)), float(rng.poisson(10.0))
+        assert not update(state, DAY0 + 300.0 * i, x, others, CFG).alarm
+    # as many angry posts again as the brand's whole rate: ~12 more negative ones in 5 minutes
+    first = update(state, DAY0 + 300.0 * 288, 10.0, 10.0, CFG)
+    second = update(state, DAY0 + 300.0 * 289, 15.0, 10.0, CFG)
     assert first.alarm or second.alarm
-    assert second.cusum > first.cusum > 0
-    # the run's counts, faded like its evidence
+    assert second.cusum >= first.cusum > 0
+    assert first.expected == pytest.approx(2.5, rel=0.3)
+    # the run's negative posts, faded like its evidence
     assert second.run_count == pytest.approx(15.0 + 10.0 * math.exp(-300 / CFG.fade_seconds))
+
+
+def test_a_burst_of_all_posts_is_not_a_rise_of_the_negative_ones() -> None:
+    rng = np.random.default_rng(3)
+    state = new_state()
+    for i in range(6 * 60):  # one-minute windows of a big brand: 10 negative posts, 40 others
+        update(state, DAY0 + 60.0 * i, float(rng.poisson(10.0)), float(rng.poisson(40.0)), CFG)
+    saved = json.loads(json.dumps(state))
+    # 3.6 times the posts, in the usual proportion: expected with them
+    burst = update(state, DAY0 + 60.0 * 360, 36.0, 144.0, CFG)
+    assert not burst.alarm and burst.expected > 25.0
+    # as many negative posts with the other posts as usual: a rise
+    rise = update(saved, DAY0 + 60.0 * 360, 36.0, 40.0, CFG)
+    assert rise.alarm and rise.expected < 15.0
 
 
 def test_nothing_alarms_during_the_warm_up_and_the_state_is_json() -> None:
     state = new_state()
     for i in range(10):
-        assert not update(state, DAY0 + 300.0 * i, 50.0 if i == 9 else 1.0, CFG).alarm
+        x = 50.0 if i == 9 else 1.0
+        assert not update(state, DAY0 + 300.0 * i, x, 4.0, CFG).alarm
     assert json.loads(json.dumps(state)) == state
 
 
-def test_the_baseline_follows_a_lasting_level_shift() -> None:
-    rng = np.random.default_rng(3)
+def test_a_state_of_the_earlier_count_test_starts_afresh() -> None:
+    old = {"t0": DAY0, "ts": DAY0, "n": 3, "mean": 2.0, "s1": 0.4, "s2": 4.0, "s": 0, "run": 0}
+    result = update(old, DAY0 + 300.0, 2.0, 8.0, CFG)
+    assert not result.alarm
+    assert old["level"] == 8.0 and "mean" not in old
+    assert update(old, DAY0 + 600.0, 2.0, 8.0, CFG).expected > 0
+
+
+def test_a_lasting_rise_of_the_negative_share_is_news_then_the_new_normal() -> None:
+    rng = np.random.default_rng(4)
     state = new_state()
     for i in range(288):
-        update(state, DAY0 + 300.0 * i, float(rng.poisson(3.0)), CFG)
+        update(state, DAY0 + 300.0 * i, float(rng.poisson(3.0)), float(rng.poisson(12.0)), CFG)
     results = [
-        update(state, DAY0 + 300.0 * (288 + i), float(rng.poisson(12.0)), CFG) for i in range(288)
+        update(state, DAY0 + 300.0 * (288 + i), float(rng.poisson(12.0)), 12.0, CFG)
+        for i in range(2 * 288)
     ]
     assert any(r.alarm for r in results[:3])  # the shift is news ...
     assert not any(r.alarm for r in results[-100:])  # ... then the new normal
+    assert _odds(state) == pytest.approx(1.0, rel=0.2)
+
+
+def test_a_small_brands_odds_are_learnt_without_bias() -> None:
+    # a tenth of a negative post a minute: a window clipped on its own at 3 sigmas would cut
+    # single posts and learn odds far too low
+    rng = np.random.default_rng(5)
+    state = new_state()
+    for i in range(2 * 1440):
+        update(state, DAY0 + 60.0 * i, float(rng.poisson(0.1)), float(rng.poisson(0.4)), CFG)
+    assert _odds(state) == pytest.approx(0.25, rel=0.15)
+
+
+def test_the_run_ends_within_minutes_of_a_strong_crisis() -> None:
+    rng = np.random.default_rng(6)
+    state = new_state()
+    for i in range(360):
+        update(state, DAY0 + 60.0 * i, float(rng.poisson(2.0)), float(rng.poisson(8.0)), CFG)
+    crisis = [
+        update(state, DAY0 + 60.0 * (360 + i), float(rng.poisson(20.0)), 8.0, CFG)
+        for i in range(60)
+    ]
+    assert all(r.alarm for r in crisis[2:])
+    after = [
+        update(state, DAY0 + 60.0 * (420 + i), float(rng.poisson(2.0)), 8.0, CFG) for i in range(60)
+    ]
+    ended = next(i for i, r in enumerate(after) if r.cusum == 0)
+    assert ended <= 15
 
 
 def test_the_settings_default_is_the_count_tests_and_zero_turns_it_off() -> None:
