@@ -104,6 +104,11 @@ class AlertConfig:
     #: narrowest watched that is at least ``count_test_seconds`` wide (none: off)
     count_test: CountTestConfig | None = DEFAULT_COUNT_TEST
     count_test_seconds: int = 60
+    #: a volume spike (all posts up, not the negative share) opens only at a watched width of
+    #: at least this many seconds, or at ``obvious_ratio`` times the expected: a one-minute
+    #: burst of a big brand's traffic that five minutes do not confirm is chance, and a
+    #: volume spike is not urgent enough to page for it (negative surges open at any width)
+    volume_spike_seconds: int = 300
 
     def __post_init__(self) -> None:
         if not self.scales or any(k < 1 for k in self.scales) or 1 not in self.scales:
@@ -284,6 +289,16 @@ class EpisodeTracker:
         self._threshold = {
             k: config.detector.alert_threshold + (margin if k == 1 else 0.0) for k in config.scales
         }
+        #: the widths at which a volume spike needs the obvious ratio: those narrower than
+        #: ``volume_spike_seconds`` when a width at least that wide is watched
+        wide = [
+            k for k in config.scales if k * config.window_seconds >= config.volume_spike_seconds
+        ]
+        self._obvious_volume = {
+            k
+            for k in config.scales
+            if wide and k * config.window_seconds < config.volume_spike_seconds
+        }
 
     def close(
         self,
@@ -379,6 +394,11 @@ class EpisodeTracker:
         # only rises are crises (the detector scores drops too)
         if _rise(neg, cfg, th) and share_up:
             return "negative_surge"
+        if scale in self._obvious_volume:
+            obvious = vol.observed >= cfg.min_mentions and vol.observed >= cfg.obvious_ratio * max(
+                vol.expected, 1.0
+            )
+            return "volume_spike" if vol.warm and obvious else None
         if _rise(vol, cfg, th):
             return "volume_spike"
         return None

@@ -281,16 +281,40 @@ def test_the_default_scales_are_the_settings_default_and_bad_ones_are_refused() 
 def test_with_wider_widths_the_narrow_one_needs_a_clearer_score() -> None:
     from streams.crisis.detector import Detection
 
-    quiet = Detection(0.1, 5.0, 5.0, False, True)
+    quiet = Detection(0.1, 50.0, 50.0, False, True)
     rise = Detection(0.61, 40.0, 5.0, True, True)  # 8x expected, just over the 0.6 threshold
-    d = {"volume": rise, "negative": quiet}
-    alone = EpisodeTracker(AlertConfig(scales=(1,)))
-    multi = EpisodeTracker(AlertConfig(scales=(1, 5, 15), narrow_margin=0.03))
-    assert alone._trigger(d, 0.2, 0.2) == "volume_spike"
-    assert multi._trigger(d, 0.2, 0.2, scale=1) is None  # a chance burst, left to 5 and 15 min
-    assert multi._trigger(d, 0.2, 0.2, scale=5) == "volume_spike"
-    clear = {"volume": Detection(0.64, 40.0, 5.0, True, True), "negative": quiet}
-    assert multi._trigger(clear, 0.2, 0.2, scale=1) == "volume_spike"
+    d = {"volume": quiet, "negative": rise}
+    # the detector's rule alone
+    alone = EpisodeTracker(AlertConfig(scales=(1,), count_test=None))
+    multi = EpisodeTracker(AlertConfig(scales=(1, 5, 15), narrow_margin=0.03, count_test=None))
+    assert alone._trigger(d, 0.6, 0.2) == "negative_surge"
+    assert multi._trigger(d, 0.6, 0.2, scale=1) is None  # a chance burst, left to 5 and 15 min
+    assert multi._trigger(d, 0.6, 0.2, scale=5) == "negative_surge"
+    clear = {"volume": quiet, "negative": Detection(0.64, 40.0, 5.0, True, True)}
+    assert multi._trigger(clear, 0.6, 0.2, scale=1) == "negative_surge"
+
+
+def test_a_volume_spike_opens_at_five_minutes_or_more_or_at_the_obvious_ratio() -> None:
+    from streams.crisis.detector import Detection
+
+    quiet = Detection(0.1, 5.0, 5.0, False, True)
+    rise = {"volume": Detection(0.9, 40.0, 5.0, True, True), "negative": quiet}  # 8x
+    obvious = {"volume": Detection(0.9, 61.0, 5.0, True, True), "negative": quiet}  # 12.2x
+    multi = EpisodeTracker(AlertConfig(window_seconds=60, scales=(1, 5, 15)))
+    # a one-minute burst of all posts is left to the 5-minute width, unless obvious
+    assert multi._trigger(rise, 0.2, 0.2, scale=1) is None
+    assert multi._trigger(obvious, 0.2, 0.2, scale=1) == "volume_spike"
+    assert multi._trigger(rise, 0.2, 0.2, scale=5) == "volume_spike"
+    # a negative surge opens at one minute as before
+    negative = {"volume": rise["volume"], "negative": Detection(0.9, 30.0, 2.0, True, True)}
+    assert multi._trigger(negative, 0.75, 0.2, scale=1) == "negative_surge"
+    # no wider width watched, or 5-minute windows: the window's own width
+    alone = EpisodeTracker(AlertConfig(window_seconds=60, scales=(1,)))
+    assert alone._trigger(rise, 0.2, 0.2, scale=1) == "volume_spike"
+    five = EpisodeTracker(AlertConfig(window_seconds=300, scales=(1, 5, 15)))
+    assert five._trigger(rise, 0.2, 0.2, scale=1) == "volume_spike"
+    every = EpisodeTracker(AlertConfig(window_seconds=60, volume_spike_seconds=60))
+    assert every._trigger(rise, 0.2, 0.2, scale=1) == "volume_spike"
 
 
 # ----------------------------------------------------------------------------- the count test
