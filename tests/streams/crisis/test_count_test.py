@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from streams.crisis.count_test import CountTestConfig, new_state, update
+from streams.crisis.count_test import CountResult, CountTestConfig, new_state, update
 
 DAY0 = 1_790_000_000 - 1_790_000_000 % 86400
 CFG = CountTestConfig()
@@ -16,6 +16,29 @@ CFG = CountTestConfig()
 
 def _odds(state: dict[str, float]) -> float:
     return float(state["negative"]) / float(state["other"])
+
+
+def _feed(
+    state: dict[str, float], rng: np.random.Generator, windows: int, step: float, mean: float
+) -> None:
+    """``windows`` windows of ``step`` seconds: Poisson negative posts of mean ``mean`` and
+    four times as many others."""
+    for i in range(windows):
+        x, others = float(rng.poisson(mean)), float(rng.poisson(4 * mean))
+        update(state, DAY0 + step * i, x, others, CFG)
+
+
+def _then(
+    state: dict[str, float],
+    rng: np.random.Generator,
+    windows: range,
+    step: float,
+    mean: float,
+    others: float,
+) -> list[CountResult]:
+    """The results of ``windows`` (their indices) with Poisson negative posts of mean
+    ``mean`` beside ``others`` other posts each."""
+    return [update(state, DAY0 + step * i, float(rng.poisson(mean)), others, CFG) for i in windows]
 
 
 def test_ordinary_poisson_noise_over_twenty_days_raises_no_alarm() -> None:
@@ -45,10 +68,9 @@ def test_a_moderate_crisis_of_a_small_brand_alarms_within_two_windows() -> None:
 
 
 def test_a_burst_of_all_posts_is_not_a_rise_of_the_negative_ones() -> None:
-    rng = np.random.default_rng(3)
     state = new_state()
-    for i in range(6 * 60):  # one-minute windows of a big brand: 10 negative posts, 40 others
-        update(state, DAY0 + 60.0 * i, float(rng.poisson(10.0)), float(rng.poisson(40.0)), CFG)
+    # one-minute windows of a big brand: 10 negative posts, 40 others
+    _feed(state, np.random.default_rng(3), 6 * 60, 60.0, 10.0)
     saved = json.loads(json.dumps(state))
     # 3.6 times the posts, in the usual proportion: expected with them
     burst = update(state, DAY0 + 60.0 * 360, 36.0, 144.0, CFG)
@@ -77,12 +99,8 @@ def test_a_state_of_the_earlier_count_test_starts_afresh() -> None:
 def test_a_lasting_rise_of_the_negative_share_is_news_then_the_new_normal() -> None:
     rng = np.random.default_rng(4)
     state = new_state()
-    for i in range(288):
-        update(state, DAY0 + 300.0 * i, float(rng.poisson(3.0)), float(rng.poisson(12.0)), CFG)
-    results = [
-        update(state, DAY0 + 300.0 * (288 + i), float(rng.poisson(12.0)), 12.0, CFG)
-        for i in range(2 * 288)
-    ]
+    _feed(state, rng, 288, 300.0, 3.0)
+    results = _then(state, rng, range(288, 3 * 288), 300.0, 12.0, 12.0)
     assert any(r.alarm for r in results[:3])  # the shift is news ...
     assert not any(r.alarm for r in results[-100:])  # ... then the new normal
     assert _odds(state) == pytest.approx(1.0, rel=0.2)
@@ -91,26 +109,18 @@ def test_a_lasting_rise_of_the_negative_share_is_news_then_the_new_normal() -> N
 def test_a_small_brands_odds_are_learnt_without_bias() -> None:
     # a tenth of a negative post a minute: a window clipped on its own at 3 sigmas would cut
     # single posts and learn odds far too low
-    rng = np.random.default_rng(5)
     state = new_state()
-    for i in range(2 * 1440):
-        update(state, DAY0 + 60.0 * i, float(rng.poisson(0.1)), float(rng.poisson(0.4)), CFG)
+    _feed(state, np.random.default_rng(5), 2 * 1440, 60.0, 0.1)
     assert _odds(state) == pytest.approx(0.25, rel=0.15)
 
 
 def test_the_run_ends_within_minutes_of_a_strong_crisis() -> None:
     rng = np.random.default_rng(6)
     state = new_state()
-    for i in range(360):
-        update(state, DAY0 + 60.0 * i, float(rng.poisson(2.0)), float(rng.poisson(8.0)), CFG)
-    crisis = [
-        update(state, DAY0 + 60.0 * (360 + i), float(rng.poisson(20.0)), 8.0, CFG)
-        for i in range(60)
-    ]
+    _feed(state, rng, 360, 60.0, 2.0)
+    crisis = _then(state, rng, range(360, 420), 60.0, 20.0, 8.0)
     assert all(r.alarm for r in crisis[2:])
-    after = [
-        update(state, DAY0 + 60.0 * (420 + i), float(rng.poisson(2.0)), 8.0, CFG) for i in range(60)
-    ]
+    after = _then(state, rng, range(420, 480), 60.0, 2.0, 8.0)
     ended = next(i for i, r in enumerate(after) if r.cusum == 0)
     assert ended <= 15
 
