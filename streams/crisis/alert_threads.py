@@ -144,12 +144,16 @@ class CountedDetection(Detection):
     count: CountResult | None = None
 
 
+def _scales_at_least(cfg: AlertConfig, seconds: int) -> list[int]:
+    """The watched scales at least ``seconds`` wide, narrowest first."""
+    return [k for k in sorted(set(cfg.scales)) if k * cfg.window_seconds >= seconds]
+
+
 def _count_test_at(cfg: AlertConfig, scale: int) -> CountTestConfig | None:
     """The count test's settings if it runs at ``scale``, else None."""
     if cfg.count_test is None:
         return None
-    scales = sorted(set(cfg.scales))
-    wide = [k for k in scales if k * cfg.window_seconds >= cfg.count_test_seconds]
+    wide = _scales_at_least(cfg, cfg.count_test_seconds)
     return cfg.count_test if wide and scale == wide[0] else None
 
 
@@ -157,14 +161,17 @@ def _counted(det: Detection) -> CountResult | None:
     return det.count if isinstance(det, CountedDetection) else None
 
 
-def _rise(det: Detection, cfg: AlertConfig, threshold: float | None = None) -> bool:
+def _rise(
+    det: Detection, cfg: AlertConfig, threshold: float | None = None, *, obvious_only: bool = False
+) -> bool:
     """A rise that opens an alert: the count test's alarm (its own gates), or at least
     ``min_mentions`` and ``min_ratio`` times the expected value (bursty social volumes often
     double by chance; a crisis does more), that the detector scores as an anomaly -- or, once
     it is warm, that is ``obvious_ratio`` times the expected value whatever its score (the
     detector scores a burst low while it is no bigger than the last one it saw: a second
     crisis the same day must still be heard).
-    ``threshold``: the score that counts as an anomaly (default: the detector's, ``alert``)."""
+    ``threshold``: the score that counts as an anomaly (default: the detector's, ``alert``);
+    ``obvious_only``: only the obvious ratio opens (a volume spike at a narrow width)."""
     counted = _counted(det)
     if counted is not None and counted.alarm:
         return True
@@ -174,7 +181,7 @@ def _rise(det: Detection, cfg: AlertConfig, threshold: float | None = None) -> b
     if ratio < cfg.min_ratio:
         return False
     alert = det.alert if threshold is None else det.warm and det.score >= threshold
-    return alert or (det.warm and ratio >= cfg.obvious_ratio)
+    return (alert and not obvious_only) or (det.warm and ratio >= cfg.obvious_ratio)
 
 
 def _share(window: Tally) -> float | None:
@@ -291,14 +298,8 @@ class EpisodeTracker:
         }
         #: the widths at which a volume spike needs the obvious ratio: those narrower than
         #: ``volume_spike_seconds`` when a width at least that wide is watched
-        wide = [
-            k for k in config.scales if k * config.window_seconds >= config.volume_spike_seconds
-        ]
-        self._obvious_volume = {
-            k
-            for k in config.scales
-            if wide and k * config.window_seconds < config.volume_spike_seconds
-        }
+        wide = _scales_at_least(config, config.volume_spike_seconds)
+        self._obvious_volume = {k for k in config.scales if wide and k < wide[0]}
 
     def close(
         self,
@@ -394,12 +395,7 @@ class EpisodeTracker:
         # only rises are crises (the detector scores drops too)
         if _rise(neg, cfg, th) and share_up:
             return "negative_surge"
-        if scale in self._obvious_volume:
-            obvious = vol.observed >= cfg.min_mentions and vol.observed >= cfg.obvious_ratio * max(
-                vol.expected, 1.0
-            )
-            return "volume_spike" if vol.warm and obvious else None
-        if _rise(vol, cfg, th):
+        if _rise(vol, cfg, th, obvious_only=scale in self._obvious_volume):
             return "volume_spike"
         return None
 

@@ -190,8 +190,8 @@ def update(
     keep = math.exp(-dt / config.odds_seconds) if dt > 0 else 1.0
     state["negative"] = keep * float(state["negative"])
     state["other"] = keep * float(state["other"])
-    pending = [float(v) for v in state.get("pending") or (0.0, 0.0, 0.0)]
-    pending = [pending[0] + x, pending[1] + others, pending[2] + expected]
+    negatives, other_posts, expecting = (float(v) for v in state["pending"])
+    pending = [negatives + x, other_posts + others, expecting + expected]
     if pending[2] >= config.odds_batch:
         cap = pending[2] + config.clip * math.sqrt(pending[2] + alpha * pending[2] ** 2)
         state["negative"] = float(state["negative"]) + min(pending[0], cap)

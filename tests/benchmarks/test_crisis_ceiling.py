@@ -42,7 +42,7 @@ def test_the_oracles_traffic_is_crisis_days(bench: ModuleType) -> None:
     size = 600.0
     day = crisis_day(start_ts=DAY0, brands=("acme",), hours=48, per_hour=size, seed=5)
     per_minute = Counter(int(parse_created_at(m["created_at"]) - DAY0) // 60 for m in day.mentions)
-    crisis = {int(parse_created_at(m["created_at"]) - DAY0) // 60 for m in day.mentions} & {
+    crisis = {
         int(parse_created_at(m["created_at"]) - DAY0) // 60
         for m in day.mentions
         if m["id"] in day.crisis_ids
