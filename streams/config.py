@@ -215,7 +215,7 @@ class Settings(BaseSettings):
     alert_count_threshold: float = Field(
         # the count test's own default (streams.crisis.count_test.DEFAULT_COUNT_TEST; a test
         # keeps the two equal)
-        default=10.5,
+        default=9.0,
         ge=0,
         description="CUSUM (log-likelihood ratio) at which the count test of negative "
         "mentions opens an alert; 0: off",

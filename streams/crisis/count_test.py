@@ -32,6 +32,14 @@ how many other posts the brand had?*
   strong alone. It is held at ``threshold``: after an alarm the run goes on while the
   evidence keeps coming and ends within minutes of the crisis (an open alert thread stays
   open while the run goes on), not after hours of draining a strong crisis's evidence.
+- **The run as a whole.** The odds are learnt once and shared by every window of a run, so
+  their error does not average out over the run as the windows' own noise does: a run of
+  thirty quiet minutes whose odds were learnt 30% low (a small brand's night that happened
+  to be calm) adds up thirty windows' worth of the same bias. The run's negative posts are
+  therefore also tested as one sum against the run's expected (both faded like its
+  evidence), negative binomial with the windows' gamma noise plus the odds' uncertainty on
+  the whole sum, and must reach ``threshold`` too. For a run of a few windows (a strong
+  crisis, a big brand) the two agree; a long run of a small brand needs more.
 - **Gates.** The negative posts of the current run (since ``S`` left zero, faded like its
   evidence) must sum to ``min_count``, and nothing alarms before ``warmup_seconds`` of
   history.
@@ -57,7 +65,7 @@ class CountTestConfig:
     #: the rise the CUSUM looks for: the expected negative posts times this
     ratio: float = 3.5
     #: alarm when the CUSUM reaches this (log-likelihood ratio, natural log)
-    threshold: float = 10.5
+    threshold: float = 9.0
     #: the evidence of a window fades with this time constant (event seconds): a run is
     #: judged on its last tens of minutes, not on hours of a slightly low baseline
     fade_seconds: float = 3600.0
@@ -98,12 +106,14 @@ DEFAULT_COUNT_TEST = CountTestConfig()
 
 @dataclass(frozen=True)
 class CountResult:
-    """One window's outcome: the CUSUM after it, the counts of its run, and the alarm."""
+    """One window's outcome: the CUSUM after it, the counts of its run, the run's
+    log-likelihood ratio as one sum (``whole``), and the alarm."""
 
     cusum: float
     run_count: float
     expected: float
     alarm: bool
+    whole: float = 0.0
 
 
 def new_state() -> dict[str, Any]:
@@ -119,6 +129,8 @@ def new_state() -> dict[str, Any]:
         "pending": [0.0, 0.0, 0.0],
         "s": 0.0,
         "run": 0.0,
+        "run_expected": 0.0,
+        "run_gamma": 0.0,
     }
 
 
@@ -135,7 +147,8 @@ def update(
 ) -> CountResult:
     """Test the ``x`` negative posts of the window starting at ``ts`` (event seconds), which
     also had ``others`` other posts, then learn from them; ``state`` (``new_state()``)
-    changes in place. A state saved by an earlier version starts afresh."""
+    changes in place. A state saved by the first count test starts afresh; one saved before the
+    run was tested whole keeps what it learnt and restarts its run."""
     if state.get("level") is None:
         state.clear()
         state.update(new_state())
@@ -143,6 +156,9 @@ def update(
             t0=ts, ts=ts, n=1, level=max(others, 0.0), negative=max(x, 0.0), other=max(others, 0.0)
         )
         return CountResult(0.0, 0.0, max(x, 0.0), False)
+    if "run_expected" not in state:
+        # saved before the run was also tested whole: what was learnt stays, the run restarts
+        state.update(s=0.0, run=0.0, run_expected=0.0, run_gamma=0.0)
     dt = max(ts - float(state["ts"]), 0.0)
     state["ts"] = ts
     n = int(state["n"]) + 1
@@ -164,16 +180,27 @@ def update(
     # does (squared CV 1/size): a ratio of two counts has a squared CV of 1/negative +
     # 1/other, and an exponentially weighted count holds about half the information of as
     # many posts
-    size = 1.0 / (1.0 / size + 2.0 / negative + 2.0 / other)
+    gamma_size = size
+    odds_cv2 = 2.0 / negative + 2.0 / other
+    size = 1.0 / (1.0 / size + odds_cv2)
     warm = ts - float(state["t0"]) >= config.warmup_seconds
     fade = math.exp(-dt / config.fade_seconds) if dt > 0 else 1.0
     llr = _llr(x, expected, size, config.ratio)
     s = max(0.0, fade * float(state["s"]) + llr) if warm else 0.0
-    run = fade * float(state["run"]) + x if s > 0 else 0.0
-    alarm = s >= config.threshold and run >= config.min_count
+    run = run_expected = run_gamma = whole = 0.0
+    if s > 0:
+        run = fade * float(state["run"]) + x
+        run_expected = fade * float(state["run_expected"]) + expected
+        run_gamma = fade * float(state["run_gamma"]) + expected * expected / gamma_size
+        # the run as one sum: the windows' gamma noise adds up window by window, the odds'
+        # error is one for the whole run
+        run_size = run_expected**2 / (run_gamma + run_expected**2 * odds_cv2)
+        whole = _llr(run, run_expected, run_size, config.ratio)
+    alarm = s >= config.threshold and whole >= config.threshold and run >= config.min_count
     # held at the threshold: the run goes on while the evidence keeps coming and ends within
     # minutes of the crisis, not after hours of draining a strong crisis's evidence
     state["s"], state["run"] = min(s, config.threshold), run
+    state["run_expected"], state["run_gamma"] = run_expected, run_gamma
     # learn the level and the dispersion from the other posts clipped at ``clip`` sigmas,
     # the odds from the negative posts clipped likewise: a crisis moves them slowly
     sd = math.sqrt(mu + alpha * mu * mu)
@@ -198,4 +225,4 @@ def update(
         state["other"] = float(state["other"]) + pending[1]
         pending = [0.0, 0.0, 0.0]
     state["pending"] = pending
-    return CountResult(s, run, expected, alarm)
+    return CountResult(s, run, expected, alarm, whole)

@@ -96,6 +96,47 @@ def test_a_state_of_the_earlier_count_test_starts_afresh() -> None:
     assert update(old, DAY0 + 600.0, 2.0, 8.0, CFG).expected > 0
 
 
+def test_a_state_saved_before_the_whole_run_test_keeps_what_it_learnt() -> None:
+    state = new_state()
+    _feed(state, np.random.default_rng(7), 60, 60.0, 0.5)
+    for key in ("run_expected", "run_gamma"):
+        del state[key]
+    state["s"], state["run"] = 5.0, 6.0
+    level, negative = state["level"], state["negative"]
+    result = update(state, DAY0 + 60.0 * 60, 0.0, 2.0, CFG)
+    assert result.cusum == 0.0 and result.run_count == 0.0 and not result.alarm
+    assert state["level"] == pytest.approx(level, rel=0.05)
+    assert state["negative"] == pytest.approx(negative, rel=0.05)
+
+
+def test_a_long_run_waits_for_what_odds_learnt_from_few_posts_allow() -> None:
+    """Odds learnt from ~28 negative posts could be a third off, and the error is the same in
+    every window of a run: a long run is judged as one sum, not as the CUSUM of windows that
+    each look surprising."""
+    state = new_state()
+    for m in range(8 * 60):  # a quiet brand: a negative post every 10 minutes, an other a minute
+        update(state, DAY0 + 60.0 * m, 1.0 if m % 10 == 0 else 0.0, 1.0, CFG)
+    assert 20 < state["negative"] < 40
+    # then two negative posts every four minutes: five times the learnt rate
+    results = [
+        update(state, DAY0 + 60.0 * (480 + k), 2.0 if k % 4 == 0 else 0.0, 1.0, CFG)
+        for k in range(90)
+    ]
+    crossed = next(k for k, r in enumerate(results) if r.cusum >= CFG.threshold)
+    assert results[crossed].run_count >= CFG.min_count
+    assert results[crossed].whole < CFG.threshold and not results[crossed].alarm
+    alarmed = next(k for k, r in enumerate(results) if r.alarm)
+    assert crossed < alarmed < 60  # heard, once the run has gone on long enough
+
+
+def test_a_short_strong_run_is_heard_as_soon_as_its_windows_are() -> None:
+    state = new_state()
+    _feed(state, np.random.default_rng(8), 8 * 60, 60.0, 0.5)
+    results = _then(state, np.random.default_rng(9), range(480, 490), 60.0, 4.0, 2.0)
+    first = next(k for k, r in enumerate(results) if r.cusum >= CFG.threshold)
+    assert results[first].alarm and results[first].whole >= CFG.threshold
+
+
 def test_a_lasting_rise_of_the_negative_share_is_news_then_the_new_normal() -> None:
     rng = np.random.default_rng(4)
     state = new_state()
