@@ -1,5 +1,5 @@
 # The two commands of the README: `make demo` and `make test`. Both set everything up first.
-.PHONY: setup demo test lint unit
+.PHONY: setup demo test lint unit screenshots
 
 setup:
 	@scripts/bootstrap.sh
@@ -18,3 +18,7 @@ unit: setup
 
 test: lint
 	HF_HUB_OFFLINE=1 .venv/bin/python -m pytest $(ARGS)
+
+# The pages' screenshots in docs/images, from the real-browser tests.
+screenshots: setup
+	BUZZWIRE_SCREENSHOTS_DIR=docs/images HF_HUB_OFFLINE=1 .venv/bin/python -m pytest tests/browser $(ARGS)

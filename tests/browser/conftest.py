@@ -2,11 +2,15 @@
 ``buzzwire web`` child process on a store database filled with a multilingual set of mentions.
 
 Without chromium or chromedriver the tests fail under ``CI=true`` and are skipped (with the
-reason) otherwise (``tests/ci.py``).
+reason) otherwise (``tests/ci.py``). Their screenshots go to ``BUZZWIRE_SCREENSHOTS_DIR``
+(``make screenshots``: ``docs/images``), else to a folder under the system's temporary one, so
+that a test run leaves the working tree as it found it.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,7 +35,10 @@ from tests.streams.web.support import (
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "images"
+SHOTS = Path(
+    os.environ.get("BUZZWIRE_SCREENSHOTS_DIR")
+    or Path(tempfile.gettempdir()) / "buzzwire-screenshots"
+)
 DESKTOP = (1280, 900)
 PHONE = (375, 812)
 
