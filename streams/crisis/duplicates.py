@@ -21,6 +21,13 @@ Memory is bounded: at most ``capacity`` clusters are kept; a cluster not seen fo
 seen one when all are taken. A campaign that keeps posting keeps its cluster; with 128 slots a
 brand's JSON state is about 7.5 KB (base64 arrays: 32 bytes of signature and 12 of id, size
 and time a cluster).
+
+Cluster ids are a clock, not a counter: a new cluster's id is its first post's event time in
+milliseconds, or one more than the last id given if that is larger. The store keeps every
+mention's cluster id, so ids must not repeat: a state that is lost (a changelog deleted, a
+brand's state reset) starts again from the event time, past every id it gave before (unless
+a brand started more than a thousand clusters a second), where a counter would start again
+at 1 and join new posts to old clusters in the inbox.
 """
 
 from __future__ import annotations
@@ -124,9 +131,10 @@ class NearDuplicates:
         self.config = config or DuplicateConfig()
         k = self.config.num_perm
         self.sigs = np.zeros((0, k), dtype=np.uint8)
-        self.ids = np.zeros(0, dtype=np.uint32)
+        self.ids = np.zeros(0, dtype=np.uint64)
         self.sizes = np.zeros(0, dtype=np.uint32)
         self.last = np.zeros(0, dtype=np.uint32)  # epoch seconds the cluster was last seen
+        #: no id below this is given again (the last id given, plus one)
         self.next_id = 1
 
     def __len__(self) -> int:
@@ -148,15 +156,15 @@ class NearDuplicates:
                 self.sizes[best] += 1
                 self.last[best] = max(int(self.last[best]), now)
                 return Match(int(self.ids[best]), int(self.sizes[best]), True, similarity)
-        cluster = self.next_id
-        self.next_id += 1
+        cluster = max(self.next_id, int(ts * 1000))
+        self.next_id = cluster + 1
         self._insert(sig, cluster, now)
         return Match(cluster, 1, False, 1.0)
 
     def _insert(self, sig: np.ndarray, cluster: int, now: int) -> None:
         if self.ids.size < self.config.capacity:
             self.sigs = np.vstack([self.sigs, sig[None, :]])
-            self.ids = np.append(self.ids, np.uint32(cluster))
+            self.ids = np.append(self.ids, np.uint64(cluster))
             self.sizes = np.append(self.sizes, np.uint32(1))
             self.last = np.append(self.last, np.uint32(max(now, 0)))
             return
@@ -171,12 +179,22 @@ class NearDuplicates:
         return int(self.sizes[hit[0]]) if hit.size else 0
 
     def to_json(self) -> dict[str, Any]:
-        """Compact JSON: the arrays as base64 (little-endian as numpy stores them)."""
+        """Compact JSON: the arrays as base64 (little-endian as numpy stores them). The ids
+        as 32-bit offsets ``ido`` from ``id0`` (the kept clusters' ids span far less than the
+        49 days of milliseconds that holds), else as 64-bit ``id8``; a state saved with
+        32-bit ``id`` counters still reads."""
+        base = int(self.ids.min()) if self.ids.size else 0
+        offsets = self.ids - np.uint64(base)
+        ids: dict[str, Any] = (
+            {"id0": base, "ido": _b64(offsets.astype("<u4"))}
+            if not offsets.size or int(offsets.max()) < 2**32
+            else {"id8": _b64(self.ids.astype("<u8"))}
+        )
         return {
             "next": self.next_id,
             "k": self.config.num_perm,
             "sig": _b64(self.sigs),
-            "id": _b64(self.ids.astype("<u4")),
+            **ids,
             "n": _b64(self.sizes.astype("<u4")),
             "t": _b64(self.last.astype("<u4")),
         }
@@ -192,7 +210,12 @@ class NearDuplicates:
         k = out.config.num_perm
         if int(data.get("k", k)) != k:
             return out  # signatures of another size cannot be compared: start afresh
-        ids = _unb64(data["id"], "<u4").astype(np.uint32)
+        if "ido" in data:
+            ids = _unb64(data["ido"], "<u4").astype(np.uint64) + np.uint64(int(data["id0"]))
+        elif "id8" in data:
+            ids = _unb64(data["id8"], "<u8").astype(np.uint64)
+        else:
+            ids = _unb64(data["id"], "<u4").astype(np.uint64)
         sigs = _unb64(data["sig"], np.uint8).reshape(ids.size, k)
         sizes = _unb64(data["n"], "<u4").astype(np.uint32)
         last = _unb64(data["t"], "<u4").astype(np.uint32)
