@@ -177,25 +177,32 @@ def _changelog_state(settings: Settings, table: str) -> dict[str, Any]:
     return asyncio.run(read())
 
 
-def _aborted_records(settings: Settings, topic: str, committed: int) -> int:
-    """How many records of ``topic`` only a read_uncommitted reader sees (aborted batches)."""
+def _uncommitted_records(settings: Settings, topic: str) -> list[Any]:
+    """Every record of ``topic`` as a read_uncommitted reader sees it (aborted batches too)."""
 
-    async def count() -> int:
+    async def read() -> list[Any]:
         consumer = AIOKafkaConsumer(
             topic, bootstrap_servers=settings.bootstrap_servers, auto_offset_reset="earliest"
         )
         await consumer.start()
-        seen, idle = 0, 0
+        seen: list[Any] = []
+        idle = 0
         try:
             while idle < 4:
                 got = await consumer.getmany(timeout_ms=500)
                 idle = 0 if got else idle + 1
-                seen += sum(len(v) for v in got.values())
+                for records in got.values():
+                    seen.extend(records)
         finally:
             await consumer.stop()
-        return seen - committed
+        return seen
 
-    return asyncio.run(count())
+    return asyncio.run(read())
+
+
+def _aborted_records(settings: Settings, topic: str, committed: int) -> int:
+    """How many records of ``topic`` only a read_uncommitted reader sees (aborted batches)."""
+    return len(_uncommitted_records(settings, topic)) - committed
 
 
 def test_kill_9_mid_stream_keeps_outputs_and_state_exact(kafka_broker: Any, tmp_path: Path) -> None:
@@ -281,7 +288,12 @@ def test_kill_9_mid_stream_keeps_outputs_and_state_exact(kafka_broker: Any, tmp_
     # the near-duplicate clusters (the insight state is on by default): one record per brand
     # event, each exactly what the brand's insight state makes of its events in their order
     clusters = [orjson.loads(r.value) for r in records["duplicates"]]
-    assert Counter((v["id"], v["brand"]) for v in clusters) == pairs
+    cluster_pairs = Counter((v["id"], v["brand"]) for v in clusters)
+    if cluster_pairs != pairs:
+        written = _uncommitted_records(settings, settings.topic("mentions.duplicates"))
+        raise AssertionError(
+            _cluster_diagnosis(pairs, cluster_pairs, records["by-brand"], written, state, tmp_path)
+        )
     config = insight_config(settings.model_copy(update={"window_lateness_seconds": 600}))
     assert config is not None
     for brand in {b for _, b in pairs}:
@@ -316,6 +328,59 @@ def test_kill_9_mid_stream_keeps_outputs_and_state_exact(kafka_broker: Any, tmp_
         "once in the windows; "
         f"{aborted} aborted records on mentions.enriched left by the kills"
     )
+
+
+#: Worker log lines that tell how a worker's partitions moved: a table recovery's seek (one per
+#: assignment), a recovery cut short by another rebalance, a batch tried again.
+_LOG_MARKS = ("Seek stream partitions", "Recovery rebalancing again", "trying it again")
+
+
+def _cluster_diagnosis(
+    pairs: Counter[tuple[str, str]],
+    clusters: Counter[tuple[str, str]],
+    by_brand: list[Any],
+    written: list[Any],
+    state: dict[str, Any],
+    logs: Path,
+) -> str:
+    """Why ``mentions.duplicates`` differs from the brand events: each missing or extra record
+    with its brand event's partition and offset, whether the brand's committed windows state
+    counted that event's minute in full, where a read_uncommitted reader finds the record
+    (``written``: aborted or not), and what each worker's log says of its assignments. A
+    record lost alone (the state counted it) and an event the agent never saw (the state lacks
+    it too) have different causes."""
+    lines = []
+    in_log: dict[tuple[str, str], list[str]] = {}
+    for record in written:
+        value = orjson.loads(record.value)
+        in_log.setdefault((value["id"], value["brand"]), []).append(
+            f"duplicates[{record.partition}]@{record.offset}"
+        )
+    where = {}
+    for record in by_brand:
+        value = orjson.loads(record.value)
+        if "tick" not in value:
+            where[(value["id"], value["brand"])] = (record.partition, record.offset, value["ts"])
+    truth: dict[tuple[str, int], int] = Counter()
+    for (_, brand), (_, _, ts) in where.items():
+        truth[(brand, int(ts // 60) * 60)] += 1
+    for label, diff in (("missing", pairs - clusters), ("extra", clusters - pairs)):
+        for (mention, brand), n in sorted(diff.items()):
+            part, offset, ts = where.get((mention, brand), (None, None, 0.0))
+            minute = int(ts // 60) * 60
+            saved = BrandState.from_json(state.get(brand))
+            tally = saved.crisis.windows.open.get(minute)
+            counted = tally.mentions if tally is not None else 0
+            lines.append(
+                f"{label} x{n}: {mention} {brand} by-brand[{part}]@{offset}, state offset "
+                f"{saved.offset}, minute {minute} counted {counted} of {truth[(brand, minute)]}, "
+                f"written (committed or not) at {in_log.get((mention, brand), [])}"
+            )
+    for log in sorted(logs.glob("worker-*.log")):
+        text = log.read_text(errors="replace")
+        marks = ", ".join(f"{m!r} x{text.count(m)}" for m in _LOG_MARKS)
+        lines.append(f"{log.name}: {marks}")
+    return "cluster records differ from the brand events:\n" + "\n".join(lines)
 
 
 BACKLOG_N = 3000
