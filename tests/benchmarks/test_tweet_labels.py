@@ -1,0 +1,72 @@
+"""The tweet-label table's two steps on series made here: the burst ratio is causal and reads
+an hour against the day before it, and each labelled window is one burst ranked among the
+largest unlabelled ones a day apart."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
+    path = REPO / "benchmarks" / "tweet_labels.py"
+    spec = importlib.util.spec_from_file_location("bench_tweet_labels", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_burst_ratio_is_the_last_hour_over_the_day_before(bench: ModuleType) -> None:
+    values = [1.0] * (3 * bench.DAY)
+    values[2 * bench.DAY] = 61.0  # one burst: this hour holds 72, the day before 12 an hour
+    ratios = bench.burst_ratios(values)
+    assert ratios[: bench.DAY + bench.HOUR] == [0.0] * (bench.DAY + bench.HOUR)
+    assert ratios[2 * bench.DAY - 1] == pytest.approx(1.0)
+    assert ratios[2 * bench.DAY] == pytest.approx((72 + 5) / (12 + 5))
+    # causal: what comes later changes nothing before it
+    later = [*values[: 2 * bench.DAY], *([100.0] * bench.DAY)]
+    assert bench.burst_ratios(later)[: 2 * bench.DAY] == ratios[: 2 * bench.DAY]
+
+
+def test_windows_rank_among_the_unlabelled_bursts_a_day_apart(bench: ModuleType) -> None:
+    times = [float(i) for i in range(10 * bench.DAY)]
+    ratios = [1.0] * len(times)
+    ratios[3 * bench.DAY] = 9.0  # unlabelled
+    ratios[3 * bench.DAY + 5] = 8.0  # the same burst: within a day of the larger one
+    ratios[6 * bench.DAY] = 4.0  # unlabelled
+    ratios[8 * bench.DAY] = 6.0  # in the window
+    window = (8.0 * bench.DAY - 10, 8.0 * bench.DAY + 10)
+    ranked = bench.bursts(times, ratios, [window], top=2)
+    assert ranked == [(9.0, ""), (6.0, "W1"), (4.0, "")]
+
+
+def test_the_table_names_the_windows_below_the_largest_burst(
+    bench: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / bench.FOLDER
+    folder.mkdir()
+    rows = ["timestamp,value"]
+    start = 1_420_000_000
+    values = [2] * (4 * bench.DAY)
+    values[2 * bench.DAY] = 200  # unlabelled, large
+    values[3 * bench.DAY] = 40  # labelled, smaller
+    rows += [f"{start + 300 * i},{v}" for i, v in enumerate(values)]
+    (folder / "Twitter_volume_X.csv").write_text("\n".join(rows) + "\n")
+    t = start + 300 * 3 * bench.DAY
+    (tmp_path / "windows.json").write_text(
+        json.dumps({f"{bench.FOLDER}/Twitter_volume_X.csv": [[str(t - 600), str(t + 3600)]]})
+    )
+    assert bench.main(["--data", str(tmp_path), "--top", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "X      " in out
+    assert "labelled windows below their file's largest unlabelled burst: 1 of 1" in out
