@@ -5,7 +5,8 @@ causal burst ratio: the count of the last hour over the median hourly count of t
 it (both plus 5, so that a quiet hour is not a burst of infinity). Each labelled window is one
 burst (its largest ratio); outside the windows, the largest ratios a day apart are the
 unlabelled bursts. Printed per file, largest first: ``W2`` is the file's second window, a bare
-number an unlabelled burst.
+number an unlabelled burst; in brackets, how long the burst stayed above half its peak ratio
+(and above 2), in hours.
 
 Why: a detector that reads only the volume cannot rank a labelled window above an unlabelled
 burst that is larger, and with twelve windows each one missed or paid for with false detections
@@ -48,15 +49,27 @@ def burst_ratios(values: list[float]) -> list[float]:
     return out
 
 
+def hours_above_half(ratios: list[float], peak: int) -> float:
+    """How long the burst peaking at row ``peak`` stays above half its ratio (and above 2)."""
+    floor = max(2.0, ratios[peak] / 2)
+    lo = hi = peak
+    while lo > 0 and ratios[lo - 1] > floor:
+        lo -= 1
+    while hi < len(ratios) - 1 and ratios[hi + 1] > floor:
+        hi += 1
+    return (hi - lo + 1) / HOUR
+
+
 def bursts(
     times: list[float], ratios: list[float], windows: list[tuple[float, float]], top: int
-) -> list[tuple[float, str]]:
+) -> list[tuple[float, str, int]]:
     """The labelled windows' bursts (``W1``...) and the ``top`` largest unlabelled ones (``""``),
-    largest first."""
+    largest first: (ratio, label, row of the peak)."""
     out = []
     for k, (a, b) in enumerate(windows, 1):
-        inside = [r for t, r in zip(times, ratios, strict=True) if a <= t <= b]
-        out.append((max(inside, default=0.0), f"W{k}"))
+        inside = [i for i, t in enumerate(times) if a <= t <= b]
+        peak = max(inside, key=lambda i: ratios[i])
+        out.append((ratios[peak], f"W{k}", peak))
     outside = [i for i, t in enumerate(times) if not any(a <= t <= b for a, b in windows)]
     taken: list[int] = []
     for i in sorted(outside, key=lambda i: -ratios[i]):
@@ -64,7 +77,7 @@ def bursts(
             taken.append(i)
             if len(taken) >= top:
                 break
-    out += [(ratios[i], "") for i in taken]
+    out += [(ratios[i], "", i) for i in taken]
     return sorted(out, reverse=True)
 
 
@@ -80,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     labels: dict[str, list[list[str]]] = json.loads(labels_path.read_text())
     names = sorted(n for n in labels if n.split("/")[0] == FOLDER)
     print("burst ratio (last hour / median hour of the day before), largest first;")
-    print("Wk: the file's k-th labelled window, else an unlabelled burst")
+    print("Wk: the file's k-th labelled window, else an unlabelled burst;")
+    print("(h): hours the burst stayed above half its peak ratio")
     beaten = 0
     for name in names:
         with (args.data / name).open(newline="", encoding="utf-8") as f:
@@ -88,15 +102,18 @@ def main(argv: list[str] | None = None) -> int:
         times = [parse_timestamp(r["timestamp"]) for r in rows]
         values = [float(r["value"]) for r in rows]
         windows = [(parse_timestamp(a), parse_timestamp(b)) for a, b in labels[name]]
-        ranked = bursts(times, burst_ratios(values), windows, args.top)
-        shown = ranked[: args.top]
-        cells = " ".join(f"{r:.1f}{label}" for r, label in shown)
-        missing = [label for _, label in ranked[args.top :] if label]
+        ratios = burst_ratios(values)
+        ranked = bursts(times, ratios, windows, args.top)
+        cells = ", ".join(
+            f"{r:.1f}{' ' + label if label else ''} ({hours_above_half(ratios, i):.1f} h)"
+            for r, label, i in ranked[: args.top]
+        )
+        missing = [label for _, label, _ in ranked[args.top :] if label]
         if missing:
-            cells += f" ({', '.join(missing)} below)"
+            cells += f"; {', '.join(missing)} below"
         print(f"{Path(name).stem.removeprefix('Twitter_volume_'):<6} {cells}")
-        largest_unlabelled = max((r for r, label in ranked if not label), default=0.0)
-        beaten += sum(1 for r, label in ranked if label and r < largest_unlabelled)
+        largest_unlabelled = max((r for r, label, _ in ranked if not label), default=0.0)
+        beaten += sum(1 for r, label, _ in ranked if label and r < largest_unlabelled)
     total = sum(len(labels[n]) for n in names)
     print(f"labelled windows below their file's largest unlabelled burst: {beaten} of {total}")
     return 0

@@ -47,7 +47,19 @@ def test_windows_rank_among_the_unlabelled_bursts_a_day_apart(bench: ModuleType)
     ratios[8 * bench.DAY] = 6.0  # in the window
     window = (8.0 * bench.DAY - 10, 8.0 * bench.DAY + 10)
     ranked = bench.bursts(times, ratios, [window], top=2)
-    assert ranked == [(9.0, ""), (6.0, "W1"), (4.0, "")]
+    assert ranked == [
+        (9.0, "", 3 * bench.DAY),
+        (6.0, "W1", 8 * bench.DAY),
+        (4.0, "", 6 * bench.DAY),
+    ]
+
+
+def test_a_burst_lasts_while_above_half_its_peak(bench: ModuleType) -> None:
+    ratios = [1.0, 3.0, 5.0, 8.0, 4.5, 4.1, 3.9, 6.0, 1.0]
+    # 8 at row 3: rows 2-5 are above 4, row 6 (3.9) ends it
+    assert bench.hours_above_half(ratios, 3) == pytest.approx(4 / bench.HOUR)
+    # never below 2: a small peak of 3 lasts while above 2
+    assert bench.hours_above_half([1.0, 2.5, 3.0, 2.1, 1.9], 2) == pytest.approx(3 / bench.HOUR)
 
 
 def test_the_table_names_the_windows_below_the_largest_burst(
