@@ -4,12 +4,12 @@ from opening crisis threads."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+from tests.benchmarks import load_benchmark
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "streams" / "data" / "sample_mentions.jsonl"
@@ -17,14 +17,7 @@ SAMPLE = REPO / "streams" / "data" / "sample_mentions.jsonl"
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "bench_campaigns", REPO / "benchmarks" / "campaigns.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("campaigns")
 
 
 def test_paraphrase_keeps_a_copy_recognisable(bench: ModuleType) -> None:

@@ -4,10 +4,7 @@ deadlines are counted as the benchmark counts them."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections import Counter
-from pathlib import Path
 from types import ModuleType
 
 import numpy as np
@@ -15,20 +12,14 @@ import pytest
 
 from streams.devstack.synthetic import crisis_day
 from streams.mentions.logic import parse_created_at
+from tests.benchmarks import load_benchmark
 
-REPO = Path(__file__).resolve().parents[2]
 DAY0 = 1_790_000_000 - 1_790_000_000 % 86400
 
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    path = REPO / "benchmarks" / "crisis_ceiling.py"
-    spec = importlib.util.spec_from_file_location("bench_crisis_ceiling", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("crisis_ceiling")
 
 
 def _moments(counts: np.ndarray, mean: np.ndarray) -> tuple[float, float]:

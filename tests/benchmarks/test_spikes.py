@@ -3,10 +3,8 @@ leave one folder out, and ``--folders`` limiting it to the tweets."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
@@ -14,19 +12,15 @@ from types import ModuleType
 import numpy as np
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.benchmarks import load_benchmark
+
 STEP = 300
 T0 = 1_425_168_000  # 2015-03-01 00:00 UTC
 
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_spikes", REPO / "benchmarks" / "spikes.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("spikes")
 
 
 def _stamp(ts: float) -> str:

@@ -4,26 +4,18 @@ largest unlabelled ones a day apart."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.benchmarks import load_benchmark
 
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    path = REPO / "benchmarks" / "tweet_labels.py"
-    spec = importlib.util.spec_from_file_location("bench_tweet_labels", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("tweet_labels")
 
 
 def test_the_burst_ratio_is_the_last_hour_over_the_day_before(bench: ModuleType) -> None:
