@@ -85,10 +85,10 @@ class _Workers:
         self.started: list[WorkerProcess] = []
         self.codes: list[int | None] = []
 
-    def start(self) -> WorkerProcess:
-        """A new worker, once it is ready."""
+    def start(self, env: dict[str, str] | None = None) -> WorkerProcess:
+        """A new worker (``env`` added to the block's), once it is ready."""
         worker = WorkerProcess(
-            env=self.env,
+            env={**self.env, **(env or {})},
             log_path=self.logs / f"worker-{len(self.started)}.log",
             web_port=free_port(),
         )
@@ -205,25 +205,14 @@ def _aborted_records(settings: Settings, topic: str, committed: int) -> int:
     return len(_uncommitted_records(settings, topic)) - committed
 
 
-def test_kill_9_mid_stream_keeps_outputs_and_state_exact(kafka_broker: Any, tmp_path: Path) -> None:
-    """``kill -9`` of the worker, four times while mentions flow: every output topic holds each
-    mention once for a read_committed reader, and the brand windows' state counts each mention
-    once. At least once (before transactions), 17 kills enriched 1.4% twice and over-counted the
-    benchmark windows by 75%."""
-    settings = pipeline_settings(kafka_broker, tmp_path, "crashes")
+def _traffic(settings: Settings, prefix: str, rate: float) -> tuple[list[Any], threading.Thread]:
+    """``CRASH_N`` mentions (two minutes of event time) with ``CRASH_BAD`` amid them, and the
+    thread that produces them to ``mentions.raw`` at ``rate`` a second once started."""
     run = settings.topic_prefix.rstrip(".")
-    env = {
-        **worker_env(settings),
-        "BUZZWIRE_SENTIMENT_MODEL": "linear",
-        "BUZZWIRE_BENCHMARK_WINDOWS": CRASH_WINDOWS,
-        "BUZZWIRE_WINDOW_LATENESS_SECONDS": "600",
-        # a replacement of the same name fences the killed worker's open transactions at once
-        "BUZZWIRE_WORKER_ID": "crash-test",
-    }
-    # 2 minutes of event time from a minute's 10th second: a brand's first events share a
-    # minute (its first event opens its first crisis window: an earlier minute would be late)
+    # from a minute's 10th second: a brand's first events share a minute (its first event
+    # opens its first crisis window: an earlier minute would be late)
     start = (time.time() - 900) // 60 * 60 + 10
-    mentions = list(generate(CRASH_N, start_ts=start, step_seconds=0.05, id_prefix=f"k{run}"))
+    mentions = list(generate(CRASH_N, start_ts=start, step_seconds=0.05, id_prefix=prefix + run))
     values = [orjson.dumps(m.value) for m in mentions]
     # a few undecodable messages amid them, each to be dead-lettered once
     for i, bad in enumerate(CRASH_BAD):
@@ -231,40 +220,55 @@ def test_kill_9_mid_stream_keeps_outputs_and_state_exact(kafka_broker: Any, tmp_
     producer = threading.Thread(
         target=lambda: asyncio.run(
             _produce_steadily(
-                settings.bootstrap_servers, settings.topic("mentions.raw"), values, CRASH_RATE
+                settings.bootstrap_servers, settings.topic("mentions.raw"), values, rate
             )
         )
     )
-    with _Workers(settings, env, tmp_path) as workers:
-        for i in range(KILLS + 1):
-            worker = workers.start()
-            if i == 0:
-                producer.start()
-            if i < KILLS:
-                time.sleep(2.0 + 0.5 * i)  # mid-stream, at different points of the batches
-                worker.kill()
-        producer.join(timeout=120)
-        inputs = [settings.topic("mentions.raw"), settings.topic("mentions.by-brand")]
-        wait_committed(settings, inputs, 300, "the last worker stalled")
-        names = ("enriched", "untagged", "by-brand", "deadletter", "duplicates")
-        topics = {settings.topic(f"mentions.{n}"): n for n in names}
-        out = asyncio.run(
-            read_topics(
-                settings.bootstrap_servers,
-                list(topics),
-                lambda got: len(got[settings.topic("mentions.enriched")]) >= CRASH_N,
-                timeout=60,
-            )
-        )
-        records = {topics[t]: rs for t, rs in out.items()}
-        aborted = _aborted_records(
-            settings, settings.topic("mentions.enriched"), len(records["enriched"])
-        )
-        state = _changelog_state(settings, "brand-windows")
-        last_metrics = worker.metrics()
-        final = worker.stop()
-    assert final == 0
+    return mentions, producer
 
+
+def _exact_env(settings: Settings) -> dict[str, str]:
+    """A worker of the exactness tests: the linear model, one-minute benchmark buckets that
+    do not close during the test (so that the state holds every bucket it counted)."""
+    return {
+        **worker_env(settings),
+        "BUZZWIRE_SENTIMENT_MODEL": "linear",
+        "BUZZWIRE_BENCHMARK_WINDOWS": CRASH_WINDOWS,
+        "BUZZWIRE_WINDOW_LATENESS_SECONDS": "600",
+    }
+
+
+_OUTPUTS = ("enriched", "untagged", "by-brand", "deadletter", "duplicates")
+
+
+def _committed_outputs(settings: Settings) -> tuple[dict[str, list[Any]], dict[str, Any]]:
+    """Once the group has committed every input: the output topics' records (read_committed)
+    by short name, and the committed state of the brand-windows table."""
+    inputs = [settings.topic("mentions.raw"), settings.topic("mentions.by-brand")]
+    wait_committed(settings, inputs, 300, "the last worker stalled")
+    topics = {settings.topic(f"mentions.{n}"): n for n in _OUTPUTS}
+    out = asyncio.run(
+        read_topics(
+            settings.bootstrap_servers,
+            list(topics),
+            lambda got: len(got[settings.topic("mentions.enriched")]) >= CRASH_N,
+            timeout=60,
+        )
+    )
+    return {topics[t]: rs for t, rs in out.items()}, _changelog_state(settings, "brand-windows")
+
+
+def _assert_exact(
+    settings: Settings,
+    mentions: list[Any],
+    records: dict[str, list[Any]],
+    state: dict[str, Any],
+    logs: Path,
+) -> str:
+    """Every output topic holds each mention (each brand event, each bad message) once, each
+    near-duplicate record is what the brand's insight state makes of its events in order, and
+    every one-minute bucket of every brand in the committed state holds exactly its mentions.
+    Returns a summary line."""
     by_id = {m.value["id"]: m for m in mentions}
     enriched = Counter(orjson.loads(r.value)["id"] for r in records["enriched"])
     assert set(enriched) == set(by_id), "lost or unknown mentions on mentions.enriched"
@@ -280,10 +284,6 @@ def test_kill_9_mid_stream_keeps_outputs_and_state_exact(kafka_broker: Any, tmp_
         for source in (orjson.loads(r.value)["source"] for r in records["deadletter"])
     )
     assert len(dead) == len(CRASH_BAD) and max(dead.values()) == 1
-    # the last worker read each record once: what a killed worker had not committed is new to
-    # it (an aborted batch marked nothing as seen), and it never reads a record twice
-    assert last_metrics["buzzwire_duplicates_total"] == 0
-    assert last_metrics["buzzwire_window_events_reapplied_total"] == 0
 
     # the near-duplicate clusters (the insight state is on by default): one record per brand
     # event, each exactly what the brand's insight state makes of its events in their order
@@ -292,7 +292,7 @@ def test_kill_9_mid_stream_keeps_outputs_and_state_exact(kafka_broker: Any, tmp_
     if cluster_pairs != pairs:
         written = _uncommitted_records(settings, settings.topic("mentions.duplicates"))
         raise AssertionError(
-            _cluster_diagnosis(pairs, cluster_pairs, records["by-brand"], written, state, tmp_path)
+            _cluster_diagnosis(pairs, cluster_pairs, records["by-brand"], written, state, logs)
         )
     config = insight_config(settings.model_copy(update={"window_lateness_seconds": 600}))
     assert config is not None
@@ -307,8 +307,7 @@ def test_kill_9_mid_stream_keeps_outputs_and_state_exact(kafka_broker: Any, tmp_
 
     # the state: every one-minute bucket of every brand holds exactly its mentions
     truth: dict[str, Counter[int]] = {}
-    enriched_values = [orjson.loads(r.value) for r in records["enriched"]]
-    for value in enriched_values:
+    for value in (orjson.loads(r.value) for r in records["enriched"]):
         ts = parse_created_at(value["created_at"])
         for brand in value["brands"]:
             truth.setdefault(brand["id"], Counter())[int(ts // 60) * 60] += 1
@@ -322,12 +321,77 @@ def test_kill_9_mid_stream_keeps_outputs_and_state_exact(kafka_broker: Any, tmp_
         assert counted == dict(buckets), brand
         crisis = {start: t.mentions for start, t in saved.crisis.windows.open.items()}
         assert crisis == dict(buckets), brand
+    return (
+        f"{len(enriched)} enriched once, {sum(pairs.values())} brand events and cluster records "
+        f"once, {sum(sum(b.values()) for b in truth.values())} counted once in the windows"
+    )
+
+
+def test_kill_9_mid_stream_keeps_outputs_and_state_exact(kafka_broker: Any, tmp_path: Path) -> None:
+    """``kill -9`` of the worker, four times while mentions flow: every output topic holds each
+    mention once for a read_committed reader, and the brand windows' state counts each mention
+    once. At least once (before transactions), 17 kills enriched 1.4% twice and over-counted the
+    benchmark windows by 75%."""
+    settings = pipeline_settings(kafka_broker, tmp_path, "crashes")
+    # a replacement of the same name fences the killed worker's open transactions at once
+    env = {**_exact_env(settings), "BUZZWIRE_WORKER_ID": "crash-test"}
+    mentions, producer = _traffic(settings, "k", CRASH_RATE)
+    with _Workers(settings, env, tmp_path) as workers:
+        for i in range(KILLS + 1):
+            worker = workers.start()
+            if i == 0:
+                producer.start()
+            if i < KILLS:
+                time.sleep(2.0 + 0.5 * i)  # mid-stream, at different points of the batches
+                worker.kill()
+        producer.join(timeout=120)
+        records, state = _committed_outputs(settings)
+        aborted = _aborted_records(
+            settings, settings.topic("mentions.enriched"), len(records["enriched"])
+        )
+        last_metrics = worker.metrics()
+        final = worker.stop()
+    assert final == 0
+    # the last worker read each record once: what a killed worker had not committed is new to
+    # it (an aborted batch marked nothing as seen), and it never reads a record twice
+    assert last_metrics["buzzwire_duplicates_total"] == 0
+    assert last_metrics["buzzwire_window_events_reapplied_total"] == 0
+    summary = _assert_exact(settings, mentions, records, state, tmp_path)
     print(
-        f"{KILLS} kill -9: {len(enriched)} enriched once, {sum(pairs.values())} brand events "
-        f"and cluster records once, {sum(sum(b.values()) for b in truth.values())} counted "
-        "once in the windows; "
+        f"{KILLS} kill -9: {summary}; "
         f"{aborted} aborted records on mentions.enriched left by the kills"
     )
+
+
+#: mentions/s while workers join and leave: the traffic lasts through three rebalances
+SCALE_RATE = 50.0
+
+
+def test_workers_joining_and_leaving_mid_stream_keep_outputs_and_state_exact(
+    kafka_broker: Any, tmp_path: Path
+) -> None:
+    """Scaling while mentions flow: a second worker joins (a rebalance splits the partitions
+    between two live workers), the first leaves (SIGTERM: the second takes them all) and a
+    third joins. Each move hands partitions, their tables' state and their committed offsets to
+    another worker with batches in flight. Every output holds each mention once and the
+    committed state counts each once, as after ``kill -9``."""
+    settings = pipeline_settings(kafka_broker, tmp_path, "scaling")
+    env = _exact_env(settings)
+    mentions, producer = _traffic(settings, "s", SCALE_RATE)
+    with _Workers(settings, env, tmp_path) as workers:
+        first = workers.start({"BUZZWIRE_WORKER_ID": "scale-a"})
+        producer.start()
+        time.sleep(3.0)
+        second = workers.start({"BUZZWIRE_WORKER_ID": "scale-b"})  # joins: partitions split
+        time.sleep(3.0)
+        assert first.stop() == 0  # leaves: the second takes every partition
+        time.sleep(3.0)
+        third = workers.start({"BUZZWIRE_WORKER_ID": "scale-c"})  # joins: split again
+        producer.join(timeout=120)
+        records, state = _committed_outputs(settings)
+        assert second.stop() == 0 and third.stop() == 0
+    summary = _assert_exact(settings, mentions, records, state, tmp_path)
+    print(f"2 joins and 1 leave mid-stream: {summary}")
 
 
 #: Worker log lines that tell how a worker's partitions moved: a table recovery's seek (one per
