@@ -255,6 +255,12 @@ def create_app(settings: Settings) -> faust.App:
         broker_session_timeout=settings.consumer_session_timeout_seconds,
         broker_heartbeat_interval=settings.consumer_heartbeat_interval_seconds,
         stream_buffer_maxsize=8192,
+        # No standby copies of other workers' tables: Faust's standby recovery crashed a worker
+        # when a third joined mid-stream (it sought a standby changelog partition to an invalid
+        # offset: "Offset must be a positive integer"), and with the in-memory store a standby
+        # doubles each worker's tables. A worker taking partitions over recovers them from the
+        # changelogs (docs/delivery-guarantees.md).
+        table_standby_replicas=0,
     )
 
 
