@@ -61,6 +61,7 @@ class Metrics:
     messages_skipped: Counter
     transactions: Counter
     batch_retries: Counter
+    stale_events: Counter
     window_mentions: Gauge
     window_expected: Gauge
     anomaly_score: Gauge
@@ -235,6 +236,14 @@ class Metrics:
                 "buzzwire_batch_retries_total",
                 "Batches an agent tried again after a failure (the broker unreachable, a "
                 "transaction fenced or timed out), by agent; a failing batch is never skipped.",
+                ["agent"],
+                registry=registry,
+            ),
+            stale_events=Counter(
+                "buzzwire_stale_events_total",
+                "Input events an agent dropped because the consumer group moved on after they "
+                "were fetched (a rebalance, or this worker evicted): their partitions are read "
+                "again from the committed offsets by whichever worker owns them; by agent.",
                 ["agent"],
                 registry=registry,
             ),

@@ -23,6 +23,7 @@ from mode.types.signals import BaseSignalT
 
 from streams.mentions.logic import Reason, deadletter_record
 from streams.pipeline.app import app, health, metrics, settings
+from streams.pipeline.membership import Membership, StaleBatch
 from streams.pipeline.ratelimited_log import RateLimitedLog
 from streams.pipeline.topics import (
     by_brand_topic,
@@ -62,6 +63,52 @@ _transport: Transport | None = None
 
 #: The agents' transactional producers (``streams.pipeline.transactions``).
 transactions = Transactions(settings)
+
+#: The worker's standing in its consumer group, checked before a batch commits
+#: (``streams.pipeline.membership``).
+membership = Membership(
+    settings.consumer_session_timeout_seconds, settings.consumer_heartbeat_interval_seconds
+)
+
+
+def track_heartbeats(tracked: Membership) -> None:
+    """Tell ``tracked`` of every successful heartbeat of the worker's consumer (aiokafka
+    keeps the time of the last one to itself)."""
+    from aiokafka.consumer.group_coordinator import GroupCoordinator
+
+    original = getattr(GroupCoordinator, "_buzzwire_original_heartbeat", None)
+    if original is None:
+        original = GroupCoordinator._do_heartbeat
+        GroupCoordinator._buzzwire_original_heartbeat = original
+
+    async def do_heartbeat(self: Any) -> bool:
+        ok = bool(await original(self))
+        if ok:
+            tracked.confirmed()
+        return ok
+
+    GroupCoordinator._do_heartbeat = do_heartbeat
+
+
+track_heartbeats(membership)
+
+
+@app.on_partitions_assigned.connect
+async def _joined(sender: Any, /, *args: Any, signal: BaseSignalT[Any], **kwargs: Any) -> None:
+    """A join of the group succeeded: as good as a heartbeat."""
+    membership.confirmed()
+
+
+def group_generation() -> int | None:
+    """The consumer group's generation as the worker's consumer knows it now (aiokafka sets
+    -1 once it learns that the worker was evicted); None without a started consumer."""
+    consumer = getattr(getattr(app.consumer, "_thread", None), "_consumer", None)
+    coordinator = getattr(consumer, "_coordinator", None)
+    return None if coordinator is None else int(coordinator.generation)
+
+
+def _generation_of(events: Sequence[EventT]) -> int | None:
+    return events[0].message.generation_id if events else None
 
 
 def leave_offsets_to_transactions(topics: set[str]) -> None:
@@ -194,7 +241,7 @@ class BatchProducer:
     async def _flush_in_transaction(self, agent: str, events: Sequence[EventT]) -> None:
         offsets = offsets_after(events)
         for attempt in range(4):
-            rejected = await self._transaction(agent, offsets)
+            rejected = await self._transaction(agent, offsets, events)
             if not rejected:
                 # committed: the tables' local state follows what their changelogs now hold
                 for table, key, value in self.writes.values():
@@ -214,7 +261,7 @@ class BatchProducer:
         raise RuntimeError("a batch's transaction kept being refused")
 
     async def _transaction(
-        self, agent: str, offsets: dict[Any, int]
+        self, agent: str, offsets: dict[Any, int], events: Sequence[EventT] = ()
     ) -> list[tuple[_Output, BaseException]]:
         """Send the batch in one transaction. Commits it and returns ``[]``, or aborts it and
         returns the records refused for good; raises on any other failure (aborted)."""
@@ -242,6 +289,14 @@ class BatchProducer:
             if offsets and not rejected:
                 await producer.send_offsets_to_transaction(offsets, app.conf.id)
             rejected += await _refused(pending)
+            if not rejected and events and group_generation() is not None:
+                # the group has not moved on since the events were fetched (else StaleBatch:
+                # aborted below, and the batch is dropped)
+                await membership.check(
+                    _generation_of(events),
+                    group_generation,
+                    max_wait=settings.consumer_session_timeout_seconds,
+                )
             if rejected:
                 # a refused record leaves the producer's sequence numbers behind: abort, and
                 # the next attempt starts a new producer
@@ -430,14 +485,27 @@ async def each_batch(
     commit the input offsets past them. While a batch fails, ``/ready`` says so, each try is
     counted (``buzzwire_batch_retries_total``) and logged (rate-limited), and the tries back off
     from half a second up to ``MAX_RETRY_SECONDS``.
+
+    The one batch dropped instead is a stale one (``streams.pipeline.membership``): the group
+    moved on after its events were fetched, so its partitions are read again from their
+    committed offsets after the rebalance. Events fetched before a rebalance are dropped the
+    same way before they are processed (``buzzwire_stale_events_total``).
     """
-    async for events in batches(stream):
+    async for fetched in batches(stream):
+        events = _current(fetched, agent)
+        done: list[T] = []
         delay = 0.5
-        while True:
+        while events and not done:
             try:
-                result = await process(events)
+                done.append(await process(events))
             except asyncio.CancelledError:
                 raise
+            except StaleBatch as exc:
+                # nothing of it was committed, and the rebalance that made it stale seeks its
+                # partitions back to their committed offsets: dropped, never tried again
+                metrics.stale_events.labels(agent).inc(len(events))
+                log.info("agent %s: dropped a batch of %d (%s)", agent, len(events), exc)
+                break
             except Exception as exc:
                 health.agent_crashed(agent, exc)
                 metrics.batch_retries.labels(agent).inc()
@@ -455,5 +523,18 @@ async def each_batch(
                 delay = min(2 * delay, MAX_RETRY_SECONDS)
                 continue
             health.agent_started(agent)
-            break
-        yield result
+        if done:
+            yield done[0]
+
+
+def _current(events: Sequence[EventT], agent: str) -> Sequence[EventT]:
+    """The events fetched in the consumer group's current generation. Those fetched before a
+    rebalance are dropped (counted): the rebalance seeks their partitions back to the
+    committed offsets, so they come again, to whichever worker owns them now."""
+    generation = group_generation()
+    if generation is None:
+        return events
+    kept = [e for e in events if e.message.generation_id == generation]
+    if len(kept) < len(events):
+        metrics.stale_events.labels(agent).inc(len(events) - len(kept))
+    return kept

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import threading
 import time
 from collections import Counter
@@ -392,6 +394,42 @@ def test_workers_joining_and_leaving_mid_stream_keep_outputs_and_state_exact(
         assert second.stop() == 0 and third.stop() == 0
     summary = _assert_exact(settings, mentions, records, state, tmp_path)
     print(f"2 joins and 1 leave mid-stream: {summary}")
+
+
+#: how long the frozen worker stays frozen: past its session (10 s), so that the other worker
+#: takes its partitions over and works on them before it wakes
+FROZEN_SECONDS = 30.0
+
+
+def test_a_worker_frozen_past_its_session_commits_nothing_stale(
+    kafka_broker: Any, tmp_path: Path
+) -> None:
+    """One of two workers is frozen (SIGSTOP) with batches in flight, for longer than its
+    session: the other takes its partitions over. Woken (SIGCONT), it must not commit what it
+    was working on: the broker cannot refuse it (aiokafka's TxnOffsetCommit v0 carries no group
+    generation), so the worker checks its membership first (``streams.pipeline.membership``).
+    Without that check, each of two runs wrote a mention twice to ``mentions.enriched``."""
+    settings = pipeline_settings(kafka_broker, tmp_path, "frozen")
+    env = _exact_env(settings)
+    mentions, producer = _traffic(settings, "f", 40.0)
+    with _Workers(settings, env, tmp_path) as workers:
+        frozen = workers.start({"BUZZWIRE_WORKER_ID": "frozen-a"})
+        other = workers.start({"BUZZWIRE_WORKER_ID": "frozen-b"})
+        producer.start()
+        time.sleep(4.0)  # both at work
+        assert frozen.proc is not None
+        os.killpg(frozen.proc.pid, signal.SIGSTOP)
+        time.sleep(FROZEN_SECONDS)
+        os.killpg(frozen.proc.pid, signal.SIGCONT)
+        producer.join(timeout=120)
+        records, state = _committed_outputs(settings)
+        woken = frozen.metrics()
+        assert other.stop() == 0 and frozen.stop() == 0
+    summary = _assert_exact(settings, mentions, records, state, tmp_path)
+    dropped = sum(v for k, v in woken.items() if k.startswith("buzzwire_stale_events_total{"))
+    print(
+        f"a worker frozen {FROZEN_SECONDS:.0f} s: {summary}; it dropped {dropped:.0f} stale events"
+    )
 
 
 #: Worker log lines that tell how a worker's partitions moved: a table recovery's seek (one per

@@ -163,3 +163,78 @@ async def test_a_failing_batch_is_tried_again_never_skipped(
 
 async def _no_sleep(seconds: float) -> None:
     return None
+
+
+class Fetched:
+    """A message fetched in a group generation."""
+
+    def __init__(self, offset: int, generation: int) -> None:
+        self.offset, self.generation_id = offset, generation
+
+
+async def test_a_stale_batch_is_dropped_never_tried_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    from streams.pipeline import producer as producer_mod
+    from streams.pipeline.membership import StaleBatch
+
+    monkeypatch.setattr(producer_mod, "group_generation", lambda: 7)
+    first = [Event(Fetched(1, 7)), Event(Fetched(2, 7))]  # type: ignore[arg-type]
+    second = [Event(Fetched(3, 7))]  # type: ignore[arg-type]
+
+    async def two_batches(stream: Any) -> Any:
+        yield first
+        yield second
+
+    monkeypatch.setattr(producer_mod, "batches", two_batches)
+    seen: list[list[int]] = []
+
+    async def process(events: Any) -> int:
+        seen.append([e.message.offset for e in events])
+        if len(seen) == 1:  # the group moved on while the first batch ran
+            raise StaleBatch("the group's generation moved from 7 to 8")
+        return len(events)
+
+    stale = count(metrics.stale_events, "stale_agent")
+    retries = count(metrics.batch_retries, "stale_agent")
+    out = [n async for n in producer_mod.each_batch(object(), process, agent="stale_agent")]  # type: ignore[arg-type]
+    assert seen == [[1, 2], [3]]  # not tried again: the rebalance reads it again
+    assert out == [1]
+    assert count(metrics.stale_events, "stale_agent") == stale + 2
+    assert count(metrics.batch_retries, "stale_agent") == retries
+
+
+async def test_events_fetched_before_a_rebalance_are_dropped_before_processing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from streams.pipeline import producer as producer_mod
+
+    monkeypatch.setattr(producer_mod, "group_generation", lambda: 8)
+    mixed = [Event(Fetched(1, 7)), Event(Fetched(2, 8)), Event(Fetched(3, 7))]  # type: ignore[arg-type]
+    old = [Event(Fetched(4, 7))]  # type: ignore[arg-type]
+    fresh = [Event(Fetched(5, 8))]  # type: ignore[arg-type]
+
+    async def batches(stream: Any) -> Any:
+        yield mixed
+        yield old
+        yield fresh
+
+    monkeypatch.setattr(producer_mod, "batches", batches)
+    seen: list[list[int]] = []
+
+    async def process(events: Any) -> int:
+        seen.append([e.message.offset for e in events])
+        return len(events)
+
+    stale = count(metrics.stale_events, "gen_agent")
+    out = [n async for n in producer_mod.each_batch(object(), process, agent="gen_agent")]  # type: ignore[arg-type]
+    assert seen == [[2], [5]]  # a batch left empty is not processed at all
+    assert out == [1, 1]
+    assert count(metrics.stale_events, "gen_agent") == stale + 3
+
+
+async def test_without_a_started_consumer_nothing_is_stale() -> None:
+    from streams.pipeline import producer as producer_mod
+
+    # under Faust's test_context() there is no group: every event is processed
+    assert producer_mod.group_generation() is None
+    events = [Event(Fetched(1, 3)), Event(Fetched(2, 4))]  # type: ignore[arg-type]
+    assert producer_mod._current(events, "no_group") == events  # type: ignore[arg-type]

@@ -225,3 +225,38 @@ async def test_faust_never_commits_what_the_transactions_commit() -> None:
     finally:
         Consumer._buzzwire_original_commit = real  # type: ignore[attr-defined]
         producer_mod.leave_offsets_to_transactions(set(producer_mod.TRANSACTIONAL_INPUTS))
+
+
+def _in_generation(offset: int, generation: int) -> Any:
+    e = event(offset, b"a")
+    e.message.generation_id = generation
+    return e
+
+
+async def test_a_batch_of_a_past_generation_aborts_and_is_stale(
+    txn: Started, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streams.pipeline.membership import StaleBatch
+
+    monkeypatch.setattr(producer_mod, "group_generation", lambda: 8)  # a rebalance since
+    producer_mod.membership.confirmed()
+    out = BatchProducer("brand_windows")
+    await out.send(topics.alerts_topic, b"acme", b"{}")
+    out.set(seen_ids, b"m1", 1.0)
+    with pytest.raises(StaleBatch):
+        await out.flush([_in_generation(1, 7)])
+    assert not txn[0].committed and txn[0].aborted == 1
+    assert _table() == {}
+
+
+async def test_a_batch_of_the_current_generation_of_a_live_member_commits(
+    txn: Started, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(producer_mod, "group_generation", lambda: 7)
+    producer_mod.membership.confirmed()
+    out = BatchProducer("brand_windows")
+    await out.send(topics.alerts_topic, b"acme", b"{}")
+    out.set(seen_ids, b"m1", 1.0)
+    await out.flush([_in_generation(1, 7)])
+    assert len(txn[0].committed) == 1
+    assert _table() == {b"m1": 1.0}
