@@ -172,19 +172,23 @@ class Fetched:
         self.offset, self.generation_id = offset, generation
 
 
+def _fetch(monkeypatch: pytest.MonkeyPatch, *fetched: list[tuple[int, int]]) -> None:
+    """The agent's input: batches of (offset, generation) messages."""
+    from streams.pipeline import producer as producer_mod
+
+    async def batches(stream: Any) -> Any:
+        for batch in fetched:
+            yield [Event(Fetched(offset, generation)) for offset, generation in batch]  # type: ignore[arg-type]
+
+    monkeypatch.setattr(producer_mod, "batches", batches)
+
+
 async def test_a_stale_batch_is_dropped_never_tried_again(monkeypatch: pytest.MonkeyPatch) -> None:
     from streams.pipeline import producer as producer_mod
     from streams.pipeline.membership import StaleBatch
 
     monkeypatch.setattr(producer_mod, "group_generation", lambda: 7)
-    first = [Event(Fetched(1, 7)), Event(Fetched(2, 7))]  # type: ignore[arg-type]
-    second = [Event(Fetched(3, 7))]  # type: ignore[arg-type]
-
-    async def two_batches(stream: Any) -> Any:
-        yield first
-        yield second
-
-    monkeypatch.setattr(producer_mod, "batches", two_batches)
+    _fetch(monkeypatch, [(1, 7), (2, 7)], [(3, 7)])
     seen: list[list[int]] = []
 
     async def process(events: Any) -> int:
@@ -208,16 +212,8 @@ async def test_events_fetched_before_a_rebalance_are_dropped_before_processing(
     from streams.pipeline import producer as producer_mod
 
     monkeypatch.setattr(producer_mod, "group_generation", lambda: 8)
-    mixed = [Event(Fetched(1, 7)), Event(Fetched(2, 8)), Event(Fetched(3, 7))]  # type: ignore[arg-type]
-    old = [Event(Fetched(4, 7))]  # type: ignore[arg-type]
-    fresh = [Event(Fetched(5, 8))]  # type: ignore[arg-type]
-
-    async def batches(stream: Any) -> Any:
-        yield mixed
-        yield old
-        yield fresh
-
-    monkeypatch.setattr(producer_mod, "batches", batches)
+    # a mixed batch, one fetched before the rebalance only, one after
+    _fetch(monkeypatch, [(1, 7), (2, 8), (3, 7)], [(4, 7)], [(5, 8)])
     seen: list[list[int]] = []
 
     async def process(events: Any) -> int:
