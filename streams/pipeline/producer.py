@@ -493,11 +493,12 @@ async def each_batch(
     """
     async for fetched in batches(stream):
         events = _current(fetched, agent)
-        done: list[T] = []
+        if not events:
+            continue
         delay = 0.5
-        while events and not done:
+        while True:
             try:
-                done.append(await process(events))
+                result = await process(events)
             except asyncio.CancelledError:
                 raise
             except StaleBatch as exc:
@@ -523,8 +524,8 @@ async def each_batch(
                 delay = min(2 * delay, MAX_RETRY_SECONDS)
                 continue
             health.agent_started(agent)
-        if done:
-            yield done[0]
+            yield result
+            break
 
 
 def _current(events: Sequence[EventT], agent: str) -> Sequence[EventT]:
