@@ -8,6 +8,7 @@ import signal
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,18 @@ async def _produce_steadily(
         await producer.stop()
 
 
+def _producing(settings: Settings, values: list[bytes], rate: float = RATE) -> threading.Thread:
+    """The thread that produces ``values`` to ``mentions.raw`` at ``rate`` a second, once
+    started."""
+    return threading.Thread(
+        target=lambda: asyncio.run(
+            _produce_steadily(
+                settings.bootstrap_servers, settings.topic("mentions.raw"), values, rate
+            )
+        )
+    )
+
+
 def left_to_commit(settings: Settings, topic: str) -> int:
     """Messages of ``topic`` past the worker group's committed offsets."""
 
@@ -99,6 +112,25 @@ class _Workers:
         worker.wait_ready(timeout=180)
         return worker
 
+    def cycle(
+        self,
+        times: int,
+        producer: threading.Thread,
+        pause: Callable[[int], float],
+        end: Callable[[WorkerProcess], object],
+    ) -> WorkerProcess:
+        """Start a worker ``times + 1`` times, ``producer`` with the first; the ``i``-th of
+        all but the last is ended by ``end`` ``pause(i)`` seconds after it is ready. Returns
+        the last worker."""
+        for i in range(times + 1):
+            worker = self.start()
+            if i == 0:
+                producer.start()
+            if i < times:
+                time.sleep(pause(i))
+                end(worker)
+        return worker
+
     def __enter__(self) -> _Workers:
         return self
 
@@ -118,20 +150,11 @@ def test_sigterm_mid_stream_loses_no_mention(kafka_broker: Any, tmp_path: Path) 
     now = time.time()
     mentions = list(generate(N, start_ts=now - 120, step_seconds=0.01, id_prefix=f"r{run}"))
     values = [orjson.dumps(m.value) for m in mentions]
-    producer = threading.Thread(
-        target=lambda: asyncio.run(
-            _produce_steadily(settings.bootstrap_servers, settings.topic("mentions.raw"), values)
-        )
-    )
-    codes = []
+    producer = _producing(settings, values)
+    codes: list[int | None] = []
     with _Workers(settings, env, tmp_path) as workers:
-        for i in range(STOPS + 1):
-            worker = workers.start()
-            if i == 0:
-                producer.start()
-            if i < STOPS:
-                time.sleep(3.0)  # mid-stream: batches in flight
-                codes.append(worker.stop())
+        # mid-stream: batches in flight
+        workers.cycle(STOPS, producer, lambda i: 3.0, lambda w: codes.append(w.stop()))
         producer.join(timeout=120)
         # the last worker works through what is left, until the group has committed every
         # input message (then nothing more will come out)
@@ -219,14 +242,7 @@ def _traffic(settings: Settings, prefix: str, rate: float) -> tuple[list[Any], t
     # a few undecodable messages amid them, each to be dead-lettered once
     for i, bad in enumerate(CRASH_BAD):
         values.insert(i * 200 + 100, bad)
-    producer = threading.Thread(
-        target=lambda: asyncio.run(
-            _produce_steadily(
-                settings.bootstrap_servers, settings.topic("mentions.raw"), values, rate
-            )
-        )
-    )
-    return mentions, producer
+    return mentions, _producing(settings, values, rate)
 
 
 def _exact_env(settings: Settings) -> dict[str, str]:
@@ -339,13 +355,8 @@ def test_kill_9_mid_stream_keeps_outputs_and_state_exact(kafka_broker: Any, tmp_
     env = {**_exact_env(settings), "BUZZWIRE_WORKER_ID": "crash-test"}
     mentions, producer = _traffic(settings, "k", CRASH_RATE)
     with _Workers(settings, env, tmp_path) as workers:
-        for i in range(KILLS + 1):
-            worker = workers.start()
-            if i == 0:
-                producer.start()
-            if i < KILLS:
-                time.sleep(2.0 + 0.5 * i)  # mid-stream, at different points of the batches
-                worker.kill()
+        # mid-stream, at different points of the batches
+        worker = workers.cycle(KILLS, producer, lambda i: 2.0 + 0.5 * i, WorkerProcess.kill)
         producer.join(timeout=120)
         records, state = _committed_outputs(settings)
         aborted = _aborted_records(
