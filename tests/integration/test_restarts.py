@@ -507,7 +507,7 @@ def test_a_restarted_worker_hands_each_backlogged_record_to_its_agents_once(
     stream partitions before seeking them to their committed offsets: a restarted worker read
     some records twice (the de-duplication hid it) in most runs of the ``kill -9`` test, and in
     one run of ten skipped 52 records a partition and committed the offsets past them
-    (``streams.pipeline.app.seek_before_streaming``)."""
+    (``streams.pipeline.seeks.seek_before_streaming``)."""
     settings = pipeline_settings(kafka_broker, tmp_path, "backlog")
     run = settings.topic_prefix.rstrip(".")
     env = {
