@@ -172,7 +172,9 @@ def create_app(settings: Settings) -> faust.App:
         datadir=str(settings.data_dir),
         autodiscover=AGENT_PACKAGES,
         Worker=Worker,
-        origin="streams",
+        # Faust's discovery scans the origin package too: all of `streams` made every worker
+        # import the web app, the store and the migrations (tests/streams/pipeline/test_app.py)
+        origin="streams.pipeline",
         # Our input topics carry raw bytes that we validate ourselves; never let Faust crash
         # on them.
         value_serializer="raw",
