@@ -21,7 +21,7 @@ from streams.config import Settings, get_settings
 from streams.pipeline.health import Health
 from streams.pipeline.metrics import Metrics
 from streams.pipeline.ratelimited_log import RateLimitFilter
-from streams.pipeline.seeks import seek_before_streaming
+from streams.pipeline.seeks import drop_records_fetched_before_a_seek, seek_before_streaming
 
 #: Packages scanned for agents and timers (topics and tables are imported by them).
 AGENT_PACKAGES = ["streams.pipeline.agents"]
@@ -204,6 +204,7 @@ app = create_app(settings)
 app.tables.recovery.app = _TransactionalView(app)  # type: ignore[attr-defined]
 registry = CollectorRegistry(auto_describe=True)
 metrics = Metrics.create(registry)
+drop_records_fetched_before_a_seek(metrics.superseded_records.inc)
 # Faust's own sensor metrics (messages in/out, commit latency, rebalances, ...) and ours share
 # one registry, served at /metrics on the worker's web port.
 setup_prometheus_sensors(app, pattern="/metrics", registry=registry, name_prefix="faust")

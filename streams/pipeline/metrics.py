@@ -62,6 +62,7 @@ class Metrics:
     transactions: Counter
     batch_retries: Counter
     stale_events: Counter
+    superseded_records: Counter
     window_mentions: Gauge
     window_expected: Gauge
     anomaly_score: Gauge
@@ -245,6 +246,13 @@ class Metrics:
                 "were fetched (a rebalance, or this worker evicted): their partitions are read "
                 "again from the committed offsets by whichever worker owns them; by agent.",
                 ["agent"],
+                registry=registry,
+            ),
+            superseded_records=Counter(
+                "buzzwire_superseded_records_total",
+                "Fetched records never handed to the streams because their partition was "
+                "sought (to its committed offset, after a rebalance) after they were fetched: "
+                "they are fetched again from there, in order.",
                 registry=registry,
             ),
             window_events_reapplied=Counter(
