@@ -15,7 +15,9 @@ Peak RSS of the worker comes from /proc (VmHWM). ``--profile`` samples the worke
 during the throughput phase and prints where the time goes. ``--transactions off`` runs the
 worker at least once (``BUZZWIRE_TRANSACTIONS=false``), to measure what exactly once costs;
 ``--insight off`` without the brands' insight state (``BUZZWIRE_CRISIS_INSIGHT=false``), to
-measure what near-duplicates, author caps and term trends cost.
+measure what near-duplicates, author caps and term trends cost. With its own broker it also
+prints the bytes the worker wrote to the broker's logs (outputs and table changelogs), per
+mention; ``--compression`` sets the worker's ``BUZZWIRE_PRODUCER_COMPRESSION``.
 """
 
 from __future__ import annotations
@@ -202,6 +204,23 @@ def start_worker(
     return worker
 
 
+def bytes_written(data_dir: Path, settings: Settings) -> dict[str, int]:
+    """Bytes in the broker's log segments of what the worker wrote: its output topics (all of
+    the run's topics but the raw input and the passthrough's) and its tables' changelogs."""
+    inputs = {settings.topic("mentions.raw"), settings.topic("passthrough.out")}
+    written = {"outputs": 0, "changelogs": 0}
+    for part in data_dir.iterdir():
+        topic = part.name.rsplit("-", 1)[0]
+        if topic.startswith(settings.topic_prefix) and topic not in inputs:
+            kind = "outputs"
+        elif topic.startswith(settings.app_id) and topic.endswith("-changelog"):
+            kind = "changelogs"
+        else:
+            continue
+        written[kind] += sum(f.stat().st_size for f in part.glob("*.log"))
+    return written
+
+
 def profile_summary(raw_path: Path, top: int = 25) -> str:
     """Aggregate py-spy's collapsed stacks into self-time and inclusive-time tables."""
     self_time: dict[str, int] = {}
@@ -254,6 +273,12 @@ def main() -> int:
         help="off: no near-duplicates, author caps or term trends per brand "
         "(BUZZWIRE_CRISIS_INSIGHT=false)",
     )
+    ap.add_argument(
+        "--compression",
+        choices=("none", "gzip", "lz4", "zstd"),
+        default="zstd",
+        help="BUZZWIRE_PRODUCER_COMPRESSION of the worker",
+    )
     args = ap.parse_args()
 
     from streams.devstack.localkafka import LocalKafka
@@ -301,6 +326,7 @@ def main() -> int:
         worker_extra = {
             "BUZZWIRE_TRANSACTIONS": "true" if args.transactions == "on" else "false",
             "BUZZWIRE_CRISIS_INSIGHT": "true" if args.insight == "on" else "false",
+            "BUZZWIRE_PRODUCER_COMPRESSION": args.compression,
         }
         if args.model:
             worker_extra["BUZZWIRE_SENTIMENT_MODEL"] = args.model
@@ -401,6 +427,15 @@ def main() -> int:
             f"worker batches      : {batches:.0f}, mean {mean_batch:.0f} mentions; "
             f"{busy:.1f}s of {span:.1f}s inside process_events"
         )
+        if broker is not None:
+            written = bytes_written(tmp / "kafka" / "data", settings)
+            total = args.count + args.latency_count
+            print(
+                f"broker bytes written: outputs {written['outputs'] / 2**20:.1f} MiB, "
+                f"changelogs {written['changelogs'] / 2**20:.1f} MiB "
+                f"({sum(written.values()) / total:.0f} bytes a mention; "
+                f"compression {args.compression})"
+            )
         print(f"aiokafka passthrough: {pt:10.0f} messages/s")
         print(f"ratio pipeline/passthrough: {throughput / pt:.2f}")
         if (tmp / "profile.txt").exists():

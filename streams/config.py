@@ -106,6 +106,11 @@ class Settings(BaseSettings):
     kafka_ssl: bool = False
     producer_linger_seconds: float = Field(default=0.01, ge=0, le=1)
     producer_max_batch_bytes: int = Field(default=512 * 1024, ge=16 * 1024)
+    producer_compression: Literal["none", "gzip", "lz4", "zstd"] = Field(
+        default="zstd",
+        description="how the workers compress the record batches they write (outputs, dead "
+        "letters, table changelogs); consumers of buzzwire's topics need the codec",
+    )
     consumer_fetch_max_wait_seconds: float = Field(
         default=0.1, gt=0, le=30, description="longest a fetch request waits for new records"
     )
@@ -343,6 +348,11 @@ class Settings(BaseSettings):
     def topic(self, name: str) -> str:
         """Full topic name with the configured prefix (e.g. for per-tenant isolation)."""
         return f"{self.topic_prefix}{name}"
+
+    @property
+    def compression_type(self) -> str | None:
+        """``producer_compression`` as Kafka clients take it (None: uncompressed)."""
+        return None if self.producer_compression == "none" else self.producer_compression
 
     @property
     def bootstrap_servers(self) -> str:

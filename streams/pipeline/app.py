@@ -185,6 +185,7 @@ def create_app(settings: Settings) -> faust.App:
         # Faust's defaults (no linger, 16 KiB batches) send one produce request per message.
         producer_linger=settings.producer_linger_seconds,
         producer_max_batch_size=settings.producer_max_batch_bytes,
+        producer_compression_type=settings.compression_type,
         broker_max_poll_records=2000,
         # a worker that dies (kill -9, a lost node) is replaced within seconds, not a minute
         broker_session_timeout=settings.consumer_session_timeout_seconds,

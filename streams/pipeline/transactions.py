@@ -72,6 +72,7 @@ class Transactions:
                     linger_ms=int(settings.producer_linger_seconds * 1000),
                     max_batch_size=settings.producer_max_batch_bytes,
                     max_request_size=4 * 1024 * 1024,
+                    compression_type=settings.compression_type,
                     **client_options(settings),
                 )
                 try:

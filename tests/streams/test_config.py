@@ -36,6 +36,13 @@ def test_settings_are_frozen_and_validated(monkeypatch: pytest.MonkeyPatch) -> N
         Settings()
 
 
+def test_producer_compression_is_a_kafka_codec_or_none() -> None:
+    assert Settings(producer_compression="none").compression_type is None
+    assert Settings(producer_compression="gzip").compression_type == "gzip"
+    with pytest.raises(ValidationError, match="producer_compression"):
+        Settings(producer_compression="brotli")  # type: ignore[arg-type]
+
+
 def test_default_brands_file_ships_with_the_package() -> None:
     assert Settings().brands == sample_brands_path()
     assert sample_brands_path().is_file()

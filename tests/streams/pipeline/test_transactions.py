@@ -182,6 +182,27 @@ def test_transactional_ids_are_stable_per_worker_and_agent() -> None:
     assert by_port.endswith("-6100") and by_port != worker_id(Settings(web_port=6101))
 
 
+async def test_the_agents_producers_and_fausts_compress_as_configured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every record batch a worker writes (outputs, dead letters, changelogs) is compressed
+    with ``BUZZWIRE_PRODUCER_COMPRESSION``: the agents' transactional producers and Faust's."""
+    from aiokafka import AIOKafkaProducer
+
+    async def nothing(self: Any) -> None:
+        return None
+
+    monkeypatch.setattr(AIOKafkaProducer, "start", nothing)
+    monkeypatch.setattr(AIOKafkaProducer, "stop", nothing)
+    for chosen, expected in (("zstd", "zstd"), ("lz4", "lz4"), ("none", None)):
+        transactions = Transactions(Settings(producer_compression=chosen))
+        producer = await transactions.producer("enrich")
+        assert producer._compression_type == expected
+        await transactions.stop()
+    assert Settings().producer_compression == "zstd"
+    assert app.conf.producer_compression_type == "zstd"
+
+
 def test_offsets_after_a_batch() -> None:
     events = [event(3, b"a"), event(5, b"b"), event(4, b"c")]
     assert offsets_after(events) == {TopicPartition(topics.raw_topic.get_topic_name(), 2): 6}
