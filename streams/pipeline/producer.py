@@ -538,4 +538,17 @@ def _current(events: Sequence[EventT], agent: str) -> Sequence[EventT]:
     kept = [e for e in events if e.message.generation_id == generation]
     if len(kept) < len(events):
         metrics.stale_events.labels(agent).inc(len(events) - len(kept))
+        stale: dict[tuple[str, int], list[int]] = {}
+        for e in events:
+            if e.message.generation_id != generation:
+                stale.setdefault((e.message.topic, e.message.partition), []).append(
+                    e.message.offset
+                )
+        log.info(
+            "agent %s: dropped %d events fetched before generation %s: %s",
+            agent,
+            len(events) - len(kept),
+            generation,
+            ", ".join(f"{t}[{p}]@{min(o)}-{max(o)}" for (t, p), o in sorted(stale.items())),
+        )
     return kept

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import threading
@@ -289,7 +290,8 @@ def _assert_exact(
     Returns a summary line."""
     by_id = {m.value["id"]: m for m in mentions}
     enriched = Counter(orjson.loads(r.value)["id"] for r in records["enriched"])
-    assert set(enriched) == set(by_id), "lost or unknown mentions on mentions.enriched"
+    if set(enriched) != set(by_id):
+        raise AssertionError(_loss_diagnosis(settings, set(by_id) - set(enriched), logs))
     assert max(enriched.values()) == 1, "duplicates on mentions.enriched"
     untagged = Counter(orjson.loads(r.value)["id"] for r in records["untagged"])
     assert untagged == Counter(i for i, m in by_id.items() if any(not t for _, t in m.brands))
@@ -441,6 +443,53 @@ def test_a_worker_frozen_past_its_session_commits_nothing_stale(
     print(
         f"a worker frozen {FROZEN_SECONDS:.0f} s: {summary}; it dropped {dropped:.0f} stale events"
     )
+
+
+def _loss_diagnosis(settings: Settings, missing: set[str], logs: Path) -> str:
+    """Why mentions are missing from ``mentions.enriched``: where each one is on
+    ``mentions.raw`` (partition, offsets), whether an aborted batch wrote it (a
+    read_uncommitted reader finds it), and what each worker's log says of its assignments,
+    seeks and dropped events, in time order."""
+    raw: dict[str, tuple[int, int]] = {}
+    for record in _uncommitted_records(settings, settings.topic("mentions.raw")):
+        with contextlib.suppress(orjson.JSONDecodeError, KeyError, TypeError):  # bad messages
+            raw[orjson.loads(record.value)["id"]] = (record.partition, record.offset)
+    aborted = {
+        orjson.loads(r.value)["id"]
+        for r in _uncommitted_records(settings, settings.topic("mentions.enriched"))
+    }
+    by_partition: dict[int | None, list[int]] = {}
+    for mention in missing:
+        part, offset = raw.get(mention, (None, -1))
+        by_partition.setdefault(part, []).append(offset)
+    lines = [f"{len(missing)} mentions missing from mentions.enriched:"]
+    for part, offsets in sorted(by_partition.items(), key=lambda kv: str(kv[0])):
+        offsets.sort()
+        lines.append(
+            f"  mentions.raw[{part}]: {len(offsets)} at offsets {offsets[0]}-{offsets[-1]}"
+        )
+    lines.append(f"  written by aborted batches: {len(missing & aborted)} of them")
+    marks = (
+        "Setting newly assigned partitions",
+        "Seek stream partitions",
+        "Recovery rebalancing again",
+        "dropped",
+        "trying it again",
+        "Joined group",
+    )
+    for log in sorted(logs.glob("worker-*.log")):
+        lines.append(f"{log.name}:")
+        text = log.read_text(errors="replace").splitlines()
+        for i, line in enumerate(text):
+            if any(m in line for m in marks):
+                lines.append("  " + line[:240])
+            if "Setting newly assigned partitions" in line:
+                lines.extend(
+                    "    " + row.strip()
+                    for row in text[i + 1 : i + 16]
+                    if ".mentions.raw " in row or ".mentions.raw|" in row.replace(" ", "")
+                )
+    return "\n".join(lines)
 
 
 #: Worker log lines that tell how a worker's partitions moved: a table recovery's seek (one per

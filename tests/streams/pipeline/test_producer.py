@@ -165,11 +165,12 @@ async def _no_sleep(seconds: float) -> None:
     return None
 
 
-class Fetched:
-    """A message fetched in a group generation."""
+class FetchedMessage:
+    """A message of ``mentions.raw`` partition 0 fetched in a group generation."""
 
     def __init__(self, offset: int, generation: int) -> None:
         self.offset, self.generation_id = offset, generation
+        self.topic, self.partition = "mentions.raw", 0
 
 
 def _fetch(monkeypatch: pytest.MonkeyPatch, *fetched: list[tuple[int, int]]) -> None:
@@ -178,7 +179,7 @@ def _fetch(monkeypatch: pytest.MonkeyPatch, *fetched: list[tuple[int, int]]) -> 
 
     async def batches(stream: Any) -> Any:
         for batch in fetched:
-            yield [Event(Fetched(offset, generation)) for offset, generation in batch]  # type: ignore[arg-type]
+            yield [Event(FetchedMessage(offset, generation)) for offset, generation in batch]  # type: ignore[arg-type]
 
     monkeypatch.setattr(producer_mod, "batches", batches)
 
@@ -232,5 +233,5 @@ async def test_without_a_started_consumer_nothing_is_stale() -> None:
 
     # under Faust's test_context() there is no group: every event is processed
     assert producer_mod.group_generation() is None
-    events = [Event(Fetched(1, 3)), Event(Fetched(2, 4))]  # type: ignore[arg-type]
+    events = [Event(FetchedMessage(1, 3)), Event(FetchedMessage(2, 4))]  # type: ignore[arg-type]
     assert producer_mod._current(events, "no_group") == events  # type: ignore[arg-type]
