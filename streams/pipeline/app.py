@@ -21,7 +21,11 @@ from streams.config import Settings, get_settings
 from streams.pipeline.health import Health
 from streams.pipeline.metrics import Metrics
 from streams.pipeline.ratelimited_log import RateLimitFilter
-from streams.pipeline.seeks import drop_records_fetched_before_a_seek, seek_before_streaming
+from streams.pipeline.seeks import (
+    drop_records_fetched_before_a_seek,
+    keep_paused_partitions_paused,
+    seek_before_streaming,
+)
 
 #: Packages scanned for agents and timers (topics and tables are imported by them).
 AGENT_PACKAGES = ["streams.pipeline.agents"]
@@ -158,6 +162,7 @@ class _TransactionalView:
 def create_app(settings: Settings) -> faust.App:
     set_fetch_max_wait(settings.consumer_fetch_max_wait_seconds)
     seek_before_streaming()
+    keep_paused_partitions_paused()
     # BROKER_URL and WEB_PORT are read by Settings from the very env vars Faust reads, so the
     # explicit kwargs below and Faust's env override always carry the same values.
     return faust.App(

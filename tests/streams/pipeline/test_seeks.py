@@ -100,3 +100,43 @@ async def test_aiokafka_counts_each_seek_against_the_records_fetched_before_it(
         assert not second.superseded(tp)
     finally:
         await consumer.stop()
+
+
+def test_a_paused_partition_stays_paused_when_its_full_stream_buffer_drains(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A rebalance pauses every partition and clears the stream buffers; the agent's next read
+    of an emptied buffer tells Faust the buffer drained. A partition whose buffer had been
+    full was then fetched again at once, during the table recovery (``keep_paused_...``)."""
+    consumer: Any = app.consumer
+    full, calm = TP("buzzwire-test-buffered", 0), TP("buzzwire-test-buffered", 1)
+    monkeypatch.setattr(consumer, "_active_partitions", set())
+    monkeypatch.setattr(consumer, "_paused_partitions", set())
+    monkeypatch.setattr(consumer, "_buffered_partitions", set())
+    consumer._set_active_tps({full, calm})
+    consumer.on_buffer_full(full)  # back-pressure: not fetched while its buffer is full
+    assert consumer._get_active_partitions() == {calm}
+    consumer.pause_partitions({full, calm})  # a rebalance begins
+    consumer.on_buffer_drop(full)  # its buffer was cleared, and the agent reads it
+    assert consumer._get_active_partitions() == set()
+    consumer.resume_partitions({calm})  # sought to its committed offset: streams again
+    assert consumer._get_active_partitions() == {calm}
+    consumer.resume_partitions({full})
+    assert consumer._get_active_partitions() == {full, calm}
+
+
+def test_a_full_stream_buffer_that_drains_resumes_its_unpaused_partition(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Faust's back-pressure itself is kept: outside a pause, a partition whose buffer drained
+    is fetched again."""
+    consumer: Any = app.consumer
+    tp = TP("buzzwire-test-buffered", 2)
+    monkeypatch.setattr(consumer, "_active_partitions", set())
+    monkeypatch.setattr(consumer, "_paused_partitions", set())
+    monkeypatch.setattr(consumer, "_buffered_partitions", set())
+    consumer._set_active_tps({tp})
+    consumer.on_buffer_full(tp)
+    assert tp not in consumer._get_active_partitions()
+    consumer.on_buffer_drop(tp)
+    assert tp in consumer._get_active_partitions()
