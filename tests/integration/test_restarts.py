@@ -600,3 +600,55 @@ def test_a_restarted_worker_hands_each_backlogged_record_to_its_agents_once(
     assert m["buzzwire_window_events_reapplied_total"] == 0
     processed = sum(v for k, v in m.items() if k.startswith("buzzwire_mentions_processed_total{"))
     assert processed == BACKLOG_N - 200
+
+
+BEHIND_N = 20_000
+
+
+def test_a_worker_behind_loses_nothing_when_another_joins(
+    kafka_broker: Any, tmp_path: Path
+) -> None:
+    """Scaling out while behind: a worker works through a backlog of 20,000 mentions when a
+    second one joins and takes half the partitions over, their tables' state and their
+    offsets. Every mention comes out once, whatever was fetched, queued or in flight at the
+    rebalance (the events the first worker had queued for the moved partitions are dropped as
+    stale and read again by the second from the committed offsets)."""
+    settings = pipeline_settings(kafka_broker, tmp_path, "behind")
+    run = settings.topic_prefix.rstrip(".")
+    env = {**worker_env(settings), "BUZZWIRE_SENTIMENT_MODEL": "linear"}
+    start = (time.time() - 900) // 60 * 60 + 10
+    mentions = list(generate(BEHIND_N, start_ts=start, step_seconds=0.005, id_prefix=f"w{run}"))
+    raw, by_brand = settings.topic("mentions.raw"), settings.topic("mentions.by-brand")
+    with _Workers(settings, env, tmp_path) as workers:
+        first = workers.start({"BUZZWIRE_WORKER_ID": "behind-a"})
+        asyncio.run(
+            _produce_steadily(
+                settings.bootstrap_servers, raw, [orjson.dumps(m.value) for m in mentions], 1e9
+            )
+        )
+        deadline = time.monotonic() + 120
+        while _processed(first) < 2_000:  # well behind: its buffers are full
+            assert time.monotonic() < deadline, "the first worker processed too little"
+            time.sleep(0.5)
+        workers.start({"BUZZWIRE_WORKER_ID": "behind-b"})
+        wait_committed(settings, [raw, by_brand], 300, "the backlog: the workers stalled")
+        enriched = settings.topic("mentions.enriched")
+        out = asyncio.run(
+            read_topics(
+                settings.bootstrap_servers,
+                [enriched],
+                lambda got: len(got[enriched]) >= BEHIND_N,
+                timeout=120,
+            )
+        )
+        ids = Counter(orjson.loads(r.value)["id"] for r in out[enriched])
+        missing = {m.value["id"] for m in mentions} - set(ids)
+        if missing:
+            raise AssertionError(_loss_diagnosis(settings, missing, tmp_path))
+    assert max(ids.values()) == 1, "mentions enriched twice"
+    assert workers.codes == [0, 0]
+
+
+def _processed(worker: WorkerProcess) -> float:
+    m = worker.metrics()
+    return sum(v for k, v in m.items() if k.startswith("buzzwire_mentions_processed_total{"))
