@@ -581,18 +581,9 @@ def test_a_restarted_worker_hands_each_backlogged_record_to_its_agents_once(
         worker = workers.start()
         wait_committed(settings, [raw, by_brand], 180, "the backlog: the worker stalled")
         m = worker.metrics()
-        enriched = settings.topic("mentions.enriched")
-        out = asyncio.run(
-            read_topics(
-                settings.bootstrap_servers,
-                [enriched],
-                lambda got: len(got[enriched]) >= BACKLOG_N,
-                timeout=60,
-            )
-        )
+        ids = _enriched_ids(settings, BACKLOG_N, timeout=60)
         final = worker.stop()
     assert final == 0
-    ids = Counter(orjson.loads(r.value)["id"] for r in out[enriched])
     assert set(ids) == {m.value["id"] for m in mentions}, "lost mentions"
     assert max(ids.values()) == 1, "mentions enriched twice"
     # the restarted worker's agents got each record once: nothing to drop as read already
@@ -627,26 +618,32 @@ def test_a_worker_behind_loses_nothing_when_another_joins(
             )
         )
         deadline = time.monotonic() + 120
-        while _processed(first) < 2_000:  # well behind: its buffers are full
+        while _processed(first) < 2_000:  # well into the backlog, far from its end
             assert time.monotonic() < deadline, "the first worker processed too little"
             time.sleep(0.5)
         workers.start({"BUZZWIRE_WORKER_ID": "behind-b"})
         wait_committed(settings, [raw, by_brand], 300, "the backlog: the workers stalled")
-        enriched = settings.topic("mentions.enriched")
-        out = asyncio.run(
-            read_topics(
-                settings.bootstrap_servers,
-                [enriched],
-                lambda got: len(got[enriched]) >= BEHIND_N,
-                timeout=120,
-            )
-        )
-        ids = Counter(orjson.loads(r.value)["id"] for r in out[enriched])
+        ids = _enriched_ids(settings, BEHIND_N, timeout=120)
         missing = {m.value["id"] for m in mentions} - set(ids)
         if missing:
             raise AssertionError(_loss_diagnosis(settings, missing, tmp_path))
     assert max(ids.values()) == 1, "mentions enriched twice"
     assert workers.codes == [0, 0]
+
+
+def _enriched_ids(settings: Settings, n: int, timeout: float) -> Counter[str]:
+    """How many times each mention id is on ``mentions.enriched`` (read_committed), read until
+    ``n`` records are there (and a few seconds more) or ``timeout``."""
+    enriched = settings.topic("mentions.enriched")
+    out = asyncio.run(
+        read_topics(
+            settings.bootstrap_servers,
+            [enriched],
+            lambda got: len(got[enriched]) >= n,
+            timeout=timeout,
+        )
+    )
+    return Counter(orjson.loads(r.value)["id"] for r in out[enriched])
 
 
 def _processed(worker: WorkerProcess) -> float:
