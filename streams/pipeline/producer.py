@@ -535,15 +535,16 @@ def _current(events: Sequence[EventT], agent: str) -> Sequence[EventT]:
     generation = group_generation()
     if generation is None:
         return events
-    kept = [e for e in events if e.message.generation_id == generation]
-    if len(kept) < len(events):
+    kept: list[EventT] = []
+    stale: dict[tuple[str, int], list[int]] = {}
+    for e in events:
+        msg = e.message
+        if msg.generation_id == generation:
+            kept.append(e)
+        else:
+            stale.setdefault((msg.topic, msg.partition), []).append(msg.offset)
+    if stale:
         metrics.stale_events.labels(agent).inc(len(events) - len(kept))
-        stale: dict[tuple[str, int], list[int]] = {}
-        for e in events:
-            if e.message.generation_id != generation:
-                stale.setdefault((e.message.topic, e.message.partition), []).append(
-                    e.message.offset
-                )
         log.info(
             "agent %s: dropped %d events fetched before generation %s: %s",
             agent,

@@ -198,8 +198,8 @@ def seek_before_streaming() -> None:
     from faust.tables.recovery import Recovery
     from faust.transport.consumer import Consumer
 
-    seek = getattr(Consumer, "_buzzwire_original_perform_seek", Consumer.perform_seek)
-    resume = getattr(Consumer, "_buzzwire_original_resume", Consumer.resume_partitions)
+    seek = _original(Consumer, "perform_seek")
+    resume = _original(Consumer, "resume_partitions")
 
     def resume_partitions(self: Any, tps: Any) -> None:
         held: set[Any] | None = getattr(self, "_buzzwire_held", None)
@@ -218,7 +218,7 @@ def seek_before_streaming() -> None:
             resume(self, held)
 
     def holding(name: str) -> None:
-        method = getattr(Recovery, f"_buzzwire_original_{name}", getattr(Recovery, name))
+        method = _original(Recovery, name)
 
         async def completing(self: Any, *args: Any, **kwargs: Any) -> Any:
             consumer = self.app.consumer
@@ -231,11 +231,8 @@ def seek_before_streaming() -> None:
                 if held:  # no seek: stopped or rebalancing again
                     resume(consumer, held)
 
-        setattr(Recovery, f"_buzzwire_original_{name}", method)
         setattr(Recovery, name, completing)
 
-    Consumer._buzzwire_original_perform_seek = seek  # type: ignore[attr-defined]
-    Consumer._buzzwire_original_resume = resume  # type: ignore[attr-defined]
     Consumer.perform_seek = perform_seek  # type: ignore[method-assign]
     Consumer.resume_partitions = resume_partitions  # type: ignore[method-assign]
     # the two ways a recovery ends: with tables (on_recovery_completed), without (_resume_streams)
