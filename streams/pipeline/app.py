@@ -18,6 +18,7 @@ from faust.sensors.prometheus import setup_prometheus_sensors
 from prometheus_client import CollectorRegistry
 
 from streams.config import Settings, get_settings
+from streams.pipeline.continuity import link_records
 from streams.pipeline.health import Health
 from streams.pipeline.metrics import Metrics
 from streams.pipeline.ratelimited_log import RateLimitFilter
@@ -161,6 +162,7 @@ class _TransactionalView:
 
 def create_app(settings: Settings) -> faust.App:
     set_fetch_max_wait(settings.consumer_fetch_max_wait_seconds)
+    link_records()
     seek_before_streaming()
     keep_paused_partitions_paused()
     # BROKER_URL and WEB_PORT are read by Settings from the very env vars Faust reads, so the

@@ -63,6 +63,7 @@ class Metrics:
     batch_retries: Counter
     stale_events: Counter
     superseded_records: Counter
+    read_gaps: Counter
     window_mentions: Gauge
     window_expected: Gauge
     anomaly_score: Gauge
@@ -250,9 +251,17 @@ class Metrics:
             ),
             superseded_records=Counter(
                 "buzzwire_superseded_records_total",
-                "Fetched records never handed to the streams because their partition was "
-                "sought (to its committed offset, after a rebalance) after they were fetched: "
-                "they are fetched again from there, in order.",
+                "Fetched records that no agent processed because their partition was sought "
+                "(to its committed offset, after a rebalance) after they were fetched: they "
+                "are fetched again from there, in order.",
+                registry=registry,
+            ),
+            read_gaps=Counter(
+                "buzzwire_read_gaps_total",
+                "Times an agent found that records of a partition had not reached it (the "
+                "record it got was not the one after its last): the records from there on "
+                "were dropped and the partition read again from its last one; by agent.",
+                ["agent"],
                 registry=registry,
             ),
             window_events_reapplied=Counter(

@@ -23,6 +23,7 @@ from mode.types.signals import BaseSignalT
 
 from streams.mentions.logic import Reason, deadletter_record
 from streams.pipeline.app import app, health, metrics, settings
+from streams.pipeline.continuity import Continuity, Sorted, live_epoch
 from streams.pipeline.membership import Membership, StaleBatch
 from streams.pipeline.ratelimited_log import RateLimitedLog
 from streams.pipeline.topics import (
@@ -99,12 +100,21 @@ async def _joined(sender: Any, /, *args: Any, signal: BaseSignalT[Any], **kwargs
     membership.confirmed()
 
 
+def _kafka_consumer() -> Any:
+    """The worker's aiokafka consumer; None before it started (or under Faust's test context)."""
+    return getattr(getattr(app.consumer, "_thread", None), "_consumer", None)
+
+
 def group_generation() -> int | None:
     """The consumer group's generation as the worker's consumer knows it now (aiokafka sets
     -1 once it learns that the worker was evicted); None without a started consumer."""
-    consumer = getattr(getattr(app.consumer, "_thread", None), "_consumer", None)
-    coordinator = getattr(consumer, "_coordinator", None)
+    coordinator = getattr(_kafka_consumer(), "_coordinator", None)
     return None if coordinator is None else int(coordinator.generation)
+
+
+def _live_epoch(tp: Any) -> int | None:
+    consumer = _kafka_consumer()
+    return None if consumer is None else live_epoch(consumer, tp)
 
 
 def _generation_of(events: Sequence[EventT]) -> int | None:
@@ -490,9 +500,17 @@ async def each_batch(
     moved on after its events were fetched, so its partitions are read again from their
     committed offsets after the rebalance. Events fetched before a rebalance are dropped the
     same way before they are processed (``buzzwire_stale_events_total``).
+
+    And a batch holds only records that follow, on their partition, the last one the agent
+    took (``streams.pipeline.continuity``): should records have been lost on their way to the
+    agent, the partition is read again from after its last one before anything past them is
+    committed (``buzzwire_read_gaps_total``).
     """
+    continuity = _continuity.setdefault(agent, Continuity())
     async for fetched in batches(stream):
-        events = _current(fetched, agent)
+        batch = continuity.sort(_current(fetched, agent), _live_epoch)
+        await _read_gaps_again(batch, agent)
+        events = batch.kept
         if not events:
             continue
         delay = 0.5
@@ -523,9 +541,39 @@ async def each_batch(
                 await asyncio.sleep(delay)
                 delay = min(2 * delay, MAX_RETRY_SECONDS)
                 continue
+            continuity.done(batch)
             health.agent_started(agent)
             yield result
             break
+
+
+#: Each agent's place in its partitions; kept across a restart of the agent in the worker, so
+#: that the batch a crashed agent never finished shows as a gap and is read again.
+_continuity: dict[str, Continuity] = {}
+
+
+async def _read_gaps_again(batch: Sorted, agent: str) -> None:
+    """Seek each partition with records that never reached the agent back to after its last
+    record: they are read again before any offset past them is committed."""
+    if batch.superseded:
+        metrics.superseded_records.inc(batch.superseded)
+    for gap in batch.gaps:
+        metrics.read_gaps.labels(agent).inc()
+        log.warning(
+            "agent %s: records of %s[%d] handed over after %s, up to offset %d, never reached "
+            "it (the next was %d); reading the partition again from offset %d",
+            agent,
+            gap.tp.topic,
+            gap.tp.partition,
+            "its position was set" if gap.last is None else f"offset {gap.last}",
+            gap.found_after,
+            gap.offset,
+            gap.seek_to,
+        )
+        try:
+            await app.consumer.seek(gap.tp, gap.seek_to)
+        except Exception as exc:  # no longer assigned: the rebalance reads it again
+            log.warning("agent %s: could not seek %s (%s)", agent, gap.tp, exc)
 
 
 def _current(events: Sequence[EventT], agent: str) -> Sequence[EventT]:

@@ -12,59 +12,18 @@ the two ways found for that (``tests/integration/test_restarts.py`` and
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable
 from typing import Any
+
+from streams.pipeline.continuity import link_of, live_epoch
+from streams.pipeline.patching import original
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class SeekCounts:
-    """How many times each partition of one Kafka consumer was sought.
-
-    The consumer's thread counts a seek when it makes it; the worker's loop reads the counts
-    to tell a record fetched before the last seek of its partition from one fetched after it
-    (one int per partition, each store atomic).
-    """
-
-    counts: dict[Any, int] = field(default_factory=dict)
-
-    def sought(self, tp: Any) -> None:
-        """``tp``'s position was just moved by a seek."""
-        self.counts[tp] = self.counts.get(tp, 0) + 1
-
-    def now(self, tps: Iterable[Any]) -> dict[Any, int]:
-        """The counts of ``tps`` as they stand."""
-        return {tp: self.counts.get(tp, 0) for tp in tps}
-
-
-class Fetched(dict[Any, Any]):
-    """The records one fetch returned, by partition, with each partition's seek count at the
-    moment they were taken from the consumer."""
-
-    def __init__(self, records: Mapping[Any, Any], seeks: SeekCounts) -> None:
-        super().__init__(records)
-        self.seeks = seeks
-        self.taken_at = seeks.now(records)
-
-    def superseded(self, tp: Any) -> bool:
-        """Whether ``tp`` was sought since these records were fetched: its position was reset,
-        so they will be fetched again from there, and handing them over now would move Faust's
-        read offset past the records before them."""
-        return tp in self.taken_at and self.seeks.counts.get(tp, 0) != self.taken_at[tp]
-
-
-def _seek_counts(fetcher: Any) -> SeekCounts:
-    counts: SeekCounts | None = getattr(fetcher, "_buzzwire_seeks", None)
-    if counts is None:
-        counts = fetcher._buzzwire_seeks = SeekCounts()
-    return counts
-
-
 def drop_records_fetched_before_a_seek(on_dropped: Callable[[int], None]) -> None:
-    """Records that one fetch took from the consumer before a seek of their partition are
-    never handed to the streams after that seek; ``on_dropped(n)`` is told how many were not.
+    """Records that the consumer handed over before a seek of their partition are never handed
+    to the streams after that seek; ``on_dropped(n)`` is told how many were not.
 
     Why: Faust's reader walks a fetched batch one record at a time, and its table recovery
     seeks the stream partitions to their committed offsets meanwhile (at a worker's start and
@@ -76,38 +35,21 @@ def drop_records_fetched_before_a_seek(on_dropped: Callable[[int], None]) -> Non
     shown to be its cause. Dropping the record instead loses nothing: the seek reset the
     partition's position, so it comes again, in order, from the committed offset.
 
-    The consumer's thread counts each seek (aiokafka's ``Fetcher.seek_to``) and stamps each
-    fetch with the counts at the moment its records were taken (in the same thread, with no
-    await in between); the worker's loop compares the stamp with the counts before it hands a
-    record over. A partition that a seek did not move (aiokafka does not seek one with no
-    committed offset) keeps its count, and its records pass.
+    A record's :class:`~streams.pipeline.continuity.Link` carries the epoch of its
+    partition's position when it was handed over, and each seek starts a new epoch
+    (``link_records``); the reader compares it with the epoch now before it hands the
+    record on.
     """
-    from aiokafka.consumer.fetcher import Fetcher
     from faust.transport.consumer import Consumer
 
-    seek_to = _original(Fetcher, "seek_to")
-    fetched_records = _original(Fetcher, "fetched_records")
-    wait_next_records = _original(Consumer, "_wait_next_records")
-    getmany = _original(Consumer, "getmany")
-
-    def counted_seek_to(self: Any, tp: Any, offset: int) -> None:
-        _seek_counts(self).sought(tp)
-        seek_to(self, tp, offset)
-
-    async def stamped_fetched_records(self: Any, *args: Any, **kwargs: Any) -> Fetched:
-        records = await fetched_records(self, *args, **kwargs)
-        return Fetched(records, _seek_counts(self))  # no await since the records were taken
-
-    async def noted_wait_next_records(self: Any, timeout: float) -> Any:
-        records, active = await wait_next_records(self, timeout)
-        self._buzzwire_fetched = records
-        return records, active
+    getmany = original(Consumer, "getmany")
 
     async def checked_getmany(self: Any, timeout: float) -> AsyncIterator[Any]:
         logged: set[Any] = set()
+        consumer = getattr(getattr(self, "_thread", None), "_consumer", None)
         async for tp, message in getmany(self, timeout):
-            fetched = getattr(self, "_buzzwire_fetched", None)
-            if isinstance(fetched, Fetched) and fetched.superseded(tp):
+            link = link_of(message)
+            if link is not None and live_epoch(consumer, tp) != link.epoch:
                 on_dropped(1)  # counted as it happens: a reader may be cancelled mid-batch
                 if tp not in logged:
                     logged.add(tp)
@@ -121,9 +63,6 @@ def drop_records_fetched_before_a_seek(on_dropped: Callable[[int], None]) -> Non
                 continue
             yield tp, message
 
-    Fetcher.seek_to = counted_seek_to
-    Fetcher.fetched_records = stamped_fetched_records
-    Consumer._wait_next_records = noted_wait_next_records  # type: ignore[method-assign]
     Consumer.getmany = checked_getmany  # type: ignore[method-assign]
 
 
@@ -148,8 +87,8 @@ def keep_paused_partitions_paused() -> None:
     """
     from faust.transport.consumer import Consumer
 
-    pause = _original(Consumer, "pause_partitions")
-    on_buffer_drop = _original(Consumer, "on_buffer_drop")
+    pause = original(Consumer, "pause_partitions")
+    on_buffer_drop = original(Consumer, "on_buffer_drop")
 
     def pause_partitions(self: Any, tps: Any) -> None:
         tps = set(tps)
@@ -164,15 +103,6 @@ def keep_paused_partitions_paused() -> None:
 
     Consumer.pause_partitions = pause_partitions  # type: ignore[method-assign]
     Consumer.on_buffer_drop = buffer_dropped  # type: ignore[method-assign]
-
-
-def _original(cls: type, name: str) -> Any:
-    """``cls.name`` as the library defines it, kept aside the first time it is patched (so that
-    patching again, as the tests do, never wraps a wrapper)."""
-    kept = f"_buzzwire_original_{name}"
-    if kept not in cls.__dict__:
-        setattr(cls, kept, getattr(cls, name))
-    return getattr(cls, kept)
 
 
 def seek_before_streaming() -> None:
@@ -198,8 +128,8 @@ def seek_before_streaming() -> None:
     from faust.tables.recovery import Recovery
     from faust.transport.consumer import Consumer
 
-    seek = _original(Consumer, "perform_seek")
-    resume = _original(Consumer, "resume_partitions")
+    seek = original(Consumer, "perform_seek")
+    resume = original(Consumer, "resume_partitions")
 
     def resume_partitions(self: Any, tps: Any) -> None:
         held: set[Any] | None = getattr(self, "_buzzwire_held", None)
@@ -218,7 +148,7 @@ def seek_before_streaming() -> None:
             resume(self, held)
 
     def holding(name: str) -> None:
-        method = _original(Recovery, name)
+        method = original(Recovery, name)
 
         async def completing(self: Any, *args: Any, **kwargs: Any) -> Any:
             consumer = self.app.consumer

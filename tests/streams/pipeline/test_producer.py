@@ -16,6 +16,7 @@ from faust.types import TP, Message
 from streams.mentions.logic import Reason
 from streams.pipeline import topics
 from streams.pipeline.app import metrics
+from streams.pipeline.continuity import Link
 from streams.pipeline.producer import BatchProducer, record_rejected, using_transport
 
 
@@ -235,3 +236,107 @@ async def test_without_a_started_consumer_nothing_is_stale() -> None:
     assert producer_mod.group_generation() is None
     events = [Event(FetchedMessage(1, 3)), Event(FetchedMessage(2, 4))]  # type: ignore[arg-type]
     assert producer_mod._current(events, "no_group") == events  # type: ignore[arg-type]
+
+
+class LinkedMessage:
+    """A message of ``mentions.raw`` partition 0 with its record's link."""
+
+    def __init__(self, offset: int, link: Link) -> None:
+        self.offset, self.link, self.generation_id = offset, link, None
+        self.topic, self.partition = "mentions.raw", 0
+        self.tp = TP(self.topic, self.partition)
+
+
+def _linked(epoch: int, start: int, offsets: list[int], after: int | None) -> list[Any]:
+    out = []
+    for o in offsets:
+        out.append(Event(LinkedMessage(o, Link(epoch, start, after))))  # type: ignore[arg-type]
+        after = o
+    return out
+
+
+class Partitions:
+    """The epochs of the consumer's partitions, and the seeks the agent asks for (each one
+    starts a new epoch, as aiokafka's patched position does)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, epoch: int) -> None:
+        from streams.pipeline import producer as producer_mod
+
+        self.epoch = epoch
+        self.seeks: list[tuple[int, int]] = []
+        monkeypatch.setattr(producer_mod, "_live_epoch", lambda tp: self.epoch)
+        monkeypatch.setattr(producer_mod.app.consumer, "seek", self.seek)
+
+    async def seek(self, tp: TP, offset: int) -> None:
+        self.seeks.append((tp.partition, offset))
+        self.epoch += 1
+
+
+def _batches(monkeypatch: pytest.MonkeyPatch, *fetched: list[Any]) -> None:
+    from streams.pipeline import producer as producer_mod
+
+    async def batches(stream: Any) -> Any:
+        for batch in fetched:
+            yield batch
+
+    monkeypatch.setattr(producer_mod, "batches", batches)
+
+
+async def test_records_that_never_reached_the_agent_are_read_again_before_any_past_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Offsets 14-15 are lost on their way to the agent: the batch stops before 16, the
+    partition is sought back to 14, and what was in flight from before the seek is dropped."""
+    from streams.pipeline import producer as producer_mod
+
+    partitions = Partitions(monkeypatch, epoch=5)
+    _batches(
+        monkeypatch,
+        _linked(5, 10, [10, 11, 12], None),
+        _linked(5, 10, [13], 12) + _linked(5, 10, [16, 17], 15),
+        _linked(5, 10, [18], 17) + _linked(6, 14, [14, 15, 16, 17, 18], None),
+    )
+    seen: list[list[int]] = []
+
+    async def process(events: Any) -> int:
+        seen.append([e.message.offset for e in events])
+        return len(events)
+
+    gaps = count(metrics.read_gaps, "gap_agent")
+    superseded = metrics.superseded_records._value.get()
+    out = [n async for n in producer_mod.each_batch(object(), process, agent="gap_agent")]  # type: ignore[arg-type]
+    assert seen == [[10, 11, 12], [13], [14, 15, 16, 17, 18]]
+    assert out == [3, 1, 5]
+    assert partitions.seeks == [(0, 14)]
+    assert count(metrics.read_gaps, "gap_agent") == gaps + 1
+    assert metrics.superseded_records._value.get() == superseded + 1
+
+
+async def test_the_batch_of_an_agent_that_died_is_read_again_by_the_agent_restarted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Faust never hands an agent's unfinished events to its next incarnation: the restarted
+    agent's first record links past them, so its partition is read again from them."""
+    from streams.pipeline import producer as producer_mod
+
+    partitions = Partitions(monkeypatch, epoch=5)
+    _batches(monkeypatch, _linked(5, 0, [0, 1], None), _linked(5, 0, [2, 3], 1))
+
+    async def dies_in_its_second_batch(events: Any) -> int:
+        if events[0].message.offset == 2:
+            raise asyncio.CancelledError  # the agent is gone, its batch undone
+        return len(events)
+
+    with pytest.raises(asyncio.CancelledError):
+        async for _ in producer_mod.each_batch(object(), dies_in_its_second_batch, agent="died"):  # type: ignore[arg-type]
+            pass
+    _batches(monkeypatch, _linked(5, 0, [4, 5], 3), _linked(6, 2, [2, 3, 4, 5], None))
+    seen: list[list[int]] = []
+
+    async def process(events: Any) -> int:
+        seen.append([e.message.offset for e in events])
+        return len(events)
+
+    out = [n async for n in producer_mod.each_batch(object(), process, agent="died")]  # type: ignore[arg-type]
+    assert partitions.seeks == [(0, 2)]
+    assert seen == [[2, 3, 4, 5]] and out == [4]
