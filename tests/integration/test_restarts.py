@@ -189,18 +189,20 @@ CRASH_BAD = [b"not json %d" % i for i in range(12)]
 CRASH_WINDOWS = "10m:1m"
 
 
-def _changelog_state(settings: Settings, table: str) -> dict[str, Any]:
-    """The last committed value of every key of a table's changelog (read_committed)."""
+def _changelog_records(settings: Settings, table: str) -> list[Any]:
+    """Every committed record of a table's changelog, in order (read_committed)."""
     topic = f"{settings.app_id}-{table}-changelog"
 
-    async def read() -> dict[str, Any]:
+    async def read() -> list[Any]:
         out = await read_topics(settings.bootstrap_servers, [topic], lambda got: False, 10)
-        state: dict[str, Any] = {}
-        for record in out[topic]:
-            state[orjson.loads(record.key)] = orjson.loads(record.value)
-        return state
+        return out[topic]
 
     return asyncio.run(read())
+
+
+def _changelog_state(records: list[Any]) -> dict[str, Any]:
+    """The last committed value of every key of a table's changelog records."""
+    return {orjson.loads(r.key): orjson.loads(r.value) for r in records}
 
 
 def _uncommitted_records(settings: Settings, topic: str) -> list[Any]:
@@ -274,7 +276,9 @@ def _committed_outputs(settings: Settings) -> tuple[dict[str, list[Any]], dict[s
             timeout=60,
         )
     )
-    return {topics[t]: rs for t, rs in out.items()}, _changelog_state(settings, "brand-windows")
+    records = {topics[t]: rs for t, rs in out.items()}
+    records["brand-windows-changelog"] = _changelog_records(settings, "brand-windows")
+    return records, _changelog_state(records["brand-windows-changelog"])
 
 
 def _assert_exact(
@@ -321,9 +325,10 @@ def _assert_exact(
         events = [
             BrandEvent.from_json(v) for v in brand_events if "tick" not in v and v["brand"] == brand
         ]
-        assert [v for v in clusters if v["brand"] == brand] == [
-            cluster_record(e, replay.observe(e)) for e in events
-        ], brand
+        got = [v for v in clusters if v["brand"] == brand]
+        want = [cluster_record(e, replay.observe(e)) for e in events]
+        if got != want:
+            raise AssertionError(_insight_diagnosis(brand, got, want, records, state, logs))
 
     # the state: every one-minute bucket of every brand holds exactly its mentions
     truth: dict[str, Counter[int]] = {}
@@ -543,6 +548,60 @@ def _cluster_diagnosis(
         marks = ", ".join(f"{m!r} x{text.count(m)}" for m in _LOG_MARKS)
         lines.append(f"{log.name}: {marks}")
     return "cluster records differ from the brand events:\n" + "\n".join(lines)
+
+
+def _insight_diagnosis(
+    brand: str,
+    got: list[dict[str, Any]],
+    want: list[dict[str, Any]],
+    records: dict[str, list[Any]],
+    state: dict[str, Any],
+    logs: Path,
+) -> str:
+    """Why a brand's cluster records differ from what its insight state makes of its events
+    in order: the first that differs and its brand event's place on ``mentions.by-brand``;
+    each committed value of the brand's state on the changelog (the offset it had applied, its
+    near-duplicate clusters, the mentions its windows counted), so that a state that started
+    afresh or went back shows; the final windows against the truth; each worker's log marks."""
+    first = next(i for i, (g, w) in enumerate(zip(got, want, strict=False)) if g != w)
+    where = {}
+    truth: Counter[int] = Counter()
+    for record in records["by-brand"]:
+        value = orjson.loads(record.value)
+        if "tick" not in value and value["brand"] == brand:
+            where[value["id"]] = (record.partition, record.offset)
+            truth[int(value["ts"] // 60) * 60] += 1
+    mention = got[first]["id"]
+    lines = [
+        f"{brand}: {len(got)} cluster records, {len(want)} expected; the first to differ is "
+        f"#{first}, {mention} at by-brand{list(where.get(mention, ()))}: got {got[first]}, "
+        f"expected {want[first]}",
+        "its committed states (changelog partition@offset: applied by-brand offset, clusters, "
+        "mentions counted):",
+    ]
+    history = []
+    for record in records["brand-windows-changelog"]:
+        if orjson.loads(record.key) != brand:
+            continue
+        saved = BrandState.from_json(orjson.loads(record.value), BrandInsight().config)
+        clusters = 0 if saved.insight is None else len(saved.insight.duplicates)
+        counted = sum(t.mentions for t in saved.crisis.windows.open.values())
+        history.append((record.partition, record.offset, saved.offset, clusters, counted))
+    at = where.get(mention, (None, -1))[1]
+    near = min(range(len(history)), key=lambda i: abs(history[i][2] - at), default=0)
+    for i, (part, offset, applied, clusters, counted) in enumerate(history):
+        went_back = i > 0 and (applied < history[i - 1][2] or counted < history[i - 1][4])
+        if abs(i - near) <= 3 or went_back:
+            flag = "  <- went back" if went_back else ""
+            lines.append(f"  {part}@{offset}: {applied}, {clusters}, {counted}{flag}")
+    final = BrandState.from_json(state.get(brand))
+    counted_final = {s: t.mentions for s, t in final.crisis.windows.open.items()}
+    lines.append(f"final windows {counted_final} vs truth {dict(truth)}")
+    for log in sorted(logs.glob("worker-*.log")):
+        text = log.read_text(errors="replace")
+        marks = ", ".join(f"{m!r} x{text.count(m)}" for m in _LOG_MARKS)
+        lines.append(f"{log.name}: {marks}")
+    return "cluster records differ from the brand's insight state:\n" + "\n".join(lines)
 
 
 BACKLOG_N = 3000
