@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import sys
+import time
+from types import SimpleNamespace
 
 _DISCOVER = """
 import json, sys
@@ -46,3 +48,36 @@ def test_a_worker_discovers_its_agents_and_loads_neither_the_web_app_nor_the_sto
     ):
         assert absent not in loaded, absent
     assert "Autodiscovery importing module" not in done.stderr
+
+
+class _Consumer:
+    async def position(self, tp: object) -> int:
+        return 42
+
+
+async def test_the_recovery_trusts_the_consumers_position_only_after_two_idle_timeouts() -> None:
+    """Faust's recovery takes a changelog partition as read once the position passed its end,
+    when its reader has timed out twice; counted from before the recovery, that test passed
+    41 ms into one, before the records fetched were applied (they never were)."""
+    from streams.pipeline.app import RECOVERY_SETTLE_SECONDS, _RecoveryConsumer
+
+    recovery = SimpleNamespace(_recovery_started_at=None)
+    seen = _RecoveryConsumer(_Consumer(), recovery)
+    assert await seen.position("tp") == -1  # no recovery running
+    recovery._recovery_started_at = time.monotonic() - 0.041
+    assert await seen.position("tp") == -1
+    recovery._recovery_started_at = time.monotonic() - RECOVERY_SETTLE_SECONDS - 0.1
+    assert await seen.position("tp") == 42
+
+
+def test_the_recovery_sees_the_apps_consumer_through_the_gate() -> None:
+    from streams.pipeline.app import _RecoveryConsumer, app
+
+    consumer = app.tables.recovery.app.consumer
+    assert isinstance(consumer, _RecoveryConsumer)
+    assert consumer.assignment == app.consumer.assignment  # the rest is the app's consumer
+    consumer._buzzwire_probe = 1  # as seek_before_streaming keeps its held partitions
+    try:
+        assert app.consumer._buzzwire_probe == 1
+    finally:
+        del app.consumer._buzzwire_probe
