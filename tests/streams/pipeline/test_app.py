@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import time
 from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from faust.types import TP
 
 _DISCOVER = """
 import json, sys
@@ -81,3 +87,67 @@ def test_the_recovery_sees_the_apps_consumer_through_the_gate() -> None:
         assert app.consumer._buzzwire_probe == 1
     finally:
         del app.consumer._buzzwire_probe
+
+
+class _FetchedToTheEnd:
+    """A consumer that fetched a changelog partition to its end (the records on their way)."""
+
+    async def position(self, tp: object) -> int:
+        return 11
+
+
+async def _recovery_ends_within(
+    monkeypatch: pytest.MonkeyPatch, gated: bool, seconds: float
+) -> bool:
+    """Faust's own changelog reader (``Recovery._slurp_changelogs``, its waits scaled from 5 s
+    to 50 ms): idle for a while, then a recovery of a partition whose records (offsets 5-10)
+    were fetched and none applied. Whether the recovery ends within ``seconds``."""
+    from faust.tables import recovery as recovery_mod
+
+    from streams.pipeline import app as app_mod
+
+    wait_for = asyncio.wait_for
+
+    async def scaled(aw: Any, timeout: float) -> Any:
+        return await wait_for(aw, timeout=timeout / 100)
+
+    monkeypatch.setattr(recovery_mod.asyncio, "wait_for", scaled)
+    monkeypatch.setattr(app_mod, "RECOVERY_SETTLE_SECONDS", 1.0)
+    fake_app = SimpleNamespace(
+        conf=SimpleNamespace(stream_recovery_delay=0), in_transaction=True, in_recovery=False
+    )
+    recovery = recovery_mod.Recovery(
+        fake_app, tables=SimpleNamespace(changelog_queue=asyncio.Queue())
+    )
+    fake_app.consumer = (
+        app_mod._RecoveryConsumer(_FetchedToTheEnd(), recovery) if gated else _FetchedToTheEnd()
+    )
+    reader = asyncio.ensure_future(recovery_mod.Recovery._slurp_changelogs.fun(recovery))
+    try:
+        await asyncio.sleep(0.2)  # no recovery: the reader times out again and again
+        tp = TP("brand-windows-changelog", 3)
+        recovery.active_tps = {tp}
+        recovery.active_highwaters[tp] = 10
+        recovery.active_offsets[tp] = 4
+        recovery._set_recovery_started()
+        await asyncio.sleep(seconds)
+        return not recovery.in_recovery  # what ending it sets (its signal is cleared at once)
+    finally:
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reader
+
+
+async def test_faust_ends_a_recovery_before_its_fetched_records_are_applied(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Why the gate: Faust's reader counts its idle timeouts from before the recovery, so the
+    first one in it ends the recovery, nothing applied."""
+    assert await _recovery_ends_within(monkeypatch, gated=False, seconds=0.15)
+
+
+async def test_through_the_gate_a_recovery_ends_only_after_its_settle_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert not await _recovery_ends_within(monkeypatch, gated=True, seconds=0.15)
+    assert await _recovery_ends_within(monkeypatch, gated=True, seconds=1.3)
