@@ -481,6 +481,8 @@ def _loss_diagnosis(settings: Settings, missing: set[str], logs: Path) -> str:
         "dropped",
         "trying it again",
         "Joined group",
+        "never reached it",
+        "Aborted tx until highwater",
     )
     for log in sorted(logs.glob("worker-*.log")):
         lines.append(f"{log.name}:")
@@ -499,7 +501,12 @@ def _loss_diagnosis(settings: Settings, missing: set[str], logs: Path) -> str:
 
 #: Worker log lines that tell how a worker's partitions moved: a table recovery's seek (one per
 #: assignment), a recovery cut short by another rebalance, a batch tried again.
-_LOG_MARKS = ("Seek stream partitions", "Recovery rebalancing again", "trying it again")
+_LOG_MARKS = (
+    "Seek stream partitions",
+    "Recovery rebalancing again",
+    "trying it again",
+    "never reached it",
+)
 
 
 def _cluster_diagnosis(
