@@ -29,7 +29,7 @@ import itertools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from faust.types.tuples import ConsumerMessage
 
@@ -38,9 +38,9 @@ from streams.pipeline.patching import original
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
-    """Where a record stands in its partition's chain of handed-over records."""
+class Link(NamedTuple):
+    """Where a record stands in its partition's chain of handed-over records (a tuple: one is
+    made for every record)."""
 
     epoch: int  # of the partition's position: a new one at each seek, reset or assignment
     start: int  # the offset the epoch's position began at
