@@ -19,7 +19,7 @@ from faust.sensors.prometheus import setup_prometheus_sensors
 from prometheus_client import CollectorRegistry
 
 from streams.config import Settings, get_settings
-from streams.pipeline.continuity import link_records
+from streams.pipeline.continuity import last_handed_over, link_records
 from streams.pipeline.health import Health
 from streams.pipeline.metrics import Metrics
 from streams.pipeline.ratelimited_log import RateLimitFilter
@@ -163,27 +163,29 @@ class _TransactionalView:
         setattr(self._app, name, value)
 
 
-#: How long a table recovery runs before it may take a changelog partition as read because the
-#: consumer's position reached its end: two of the idle timeouts (5 s) of Faust's changelog
-#: reader, the wait Faust means to have before it trusts the position.
-RECOVERY_SETTLE_SECONDS = 10.0
+#: How long a table recovery waits for changelog records that the consumer handed over to
+#: reach it before it takes their partition as read all the same (logged): a record that never
+#: arrives must not stall the worker.
+RECOVERY_APPLY_TIMEOUT_SECONDS = 60.0
 
 
 class _RecoveryConsumer:
     """The consumer as the table recovery sees it: all of it, except that ``position`` answers
-    -1 (not there yet) until the recovery has run for ``RECOVERY_SETTLE_SECONDS``.
+    -1 (not there yet) while changelog records the consumer handed over have not reached the
+    recovery.
 
     Faust's recovery takes a changelog partition as read when the consumer's position has
     passed its last offset (how a transactional partition ends: with a marker no reader
     receives), once its changelog reader has timed out twice in a row with nothing to read.
-    But the reader counts its timeouts from before the recovery began and its pending 5 s wait
-    started then too, so the test can pass a few milliseconds into a recovery: the records
-    were fetched (the position moved) and not yet applied to the table. The recovery then
-    ended, the changelog partitions were paused with those records still on their way, and
-    they were never applied: a worker took a brand over with no state for it (seen once:
+    But the reader counts its timeouts from before the recovery began, and its pending 5 s
+    wait started then too, so the test could pass a few milliseconds into a recovery: the
+    records were fetched (the position moved) and not yet applied to the table. The recovery
+    then ended, the changelog partitions were paused with those records still on their way,
+    and they were never applied: a worker took a brand over with no state for it (seen once:
     "Aborted tx until highwater" 41 ms after the recovery began, and every near-duplicate
-    cluster of a brand of those partitions new from then on). Gated here, the test
-    passes only after the two timeouts Faust means to wait, whatever it counted before.
+    cluster of a brand of those partitions new from then on). Here the position counts only
+    once the last record handed over (``streams.pipeline.continuity``) has reached the
+    recovery, or after ``RECOVERY_APPLY_TIMEOUT_SECONDS``.
     """
 
     def __init__(self, consumer: Any, recovery: Any) -> None:
@@ -197,9 +199,22 @@ class _RecoveryConsumer:
         setattr(self._consumer, name, value)
 
     async def position(self, tp: Any) -> int | None:
-        started = getattr(self._recovery, "_recovery_started_at", None)
-        if started is None or time.monotonic() - started < RECOVERY_SETTLE_SECONDS:
-            return -1
+        kafka = getattr(getattr(self._consumer, "_thread", None), "_consumer", None)
+        handed = None if kafka is None else last_handed_over(kafka, tp)
+        applied = self._recovery.active_offsets.get(tp)
+        if handed is not None and (applied is None or applied < handed):
+            started = getattr(self._recovery, "_recovery_started_at", None)
+            if started is None or time.monotonic() - started < RECOVERY_APPLY_TIMEOUT_SECONDS:
+                return -1
+            logging.getLogger(__name__).warning(
+                "table recovery: %s[%d] handed over up to offset %d, applied up to %s after "
+                "%.0f s; taking it as read",
+                tp.topic,
+                tp.partition,
+                handed,
+                applied,
+                RECOVERY_APPLY_TIMEOUT_SECONDS,
+            )
         position: int | None = await self._consumer.position(tp)
         return position
 

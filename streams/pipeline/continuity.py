@@ -133,12 +133,23 @@ class LinkedMessage(ConsumerMessage):
         self.link: Link | None = None
 
 
-def live_epoch(consumer: Any, tp: Any) -> int | None:
-    """The epoch of ``tp``'s position in an aiokafka consumer now; None if not assigned."""
+def _live_state(consumer: Any, tp: Any) -> Any:
     subscription = consumer._subscription.subscription
     assignment = None if subscription is None else subscription.assignment
-    state = None if assignment is None else assignment.state_value(tp)
+    return None if assignment is None else assignment.state_value(tp)
+
+
+def live_epoch(consumer: Any, tp: Any) -> int | None:
+    """The epoch of ``tp``'s position in an aiokafka consumer now; None if not assigned."""
+    state = _live_state(consumer, tp)
     return None if state is None else epoch_of(state)
+
+
+def last_handed_over(consumer: Any, tp: Any) -> int | None:
+    """The offset of the last record of ``tp`` an aiokafka consumer handed over in the
+    position's epoch now; None if none was (or ``tp`` is not assigned)."""
+    state = _live_state(consumer, tp)
+    return None if state is None else getattr(state, "_buzzwire_last", None)
 
 
 def link_of(message: Any) -> Link | None:

@@ -26,6 +26,7 @@ from streams.pipeline.app import app, health, metrics, settings
 from streams.pipeline.continuity import Continuity, Sorted, live_epoch
 from streams.pipeline.membership import Membership, StaleBatch
 from streams.pipeline.ratelimited_log import RateLimitedLog
+from streams.pipeline.seeks import ignore_read_offsets
 from streams.pipeline.topics import (
     by_brand_topic,
     deadletter_topic,
@@ -152,6 +153,7 @@ TRANSACTIONAL_INPUTS = frozenset(
 )
 if settings.transactions:
     leave_offsets_to_transactions(set(TRANSACTIONAL_INPUTS))
+ignore_read_offsets(TRANSACTIONAL_INPUTS)
 
 
 async def _app_send(
@@ -509,9 +511,10 @@ async def each_batch(
     continuity = _continuity.setdefault(agent, Continuity())
     async for fetched in batches(stream):
         batch = continuity.sort(_current(fetched, agent), _live_epoch)
-        await _read_gaps_again(batch, agent)
+        _count_dropped(batch, agent)
         events = batch.kept
         if not events:
+            await _read_gaps_again(batch, agent)
             continue
         delay = 0.5
         while True:
@@ -542,6 +545,9 @@ async def each_batch(
                 delay = min(2 * delay, MAX_RETRY_SECONDS)
                 continue
             continuity.done(batch)
+            # only now: a batch that is not done leaves the agent's place where it was, and
+            # the next records show the same gap, from there
+            await _read_gaps_again(batch, agent)
             health.agent_started(agent)
             yield result
             break
@@ -552,9 +558,7 @@ async def each_batch(
 _continuity: dict[str, Continuity] = {}
 
 
-async def _read_gaps_again(batch: Sorted, agent: str) -> None:
-    """Seek each partition with records that never reached the agent back to after its last
-    record: they are read again before any offset past them is committed."""
+def _count_dropped(batch: Sorted, agent: str) -> None:
     if batch.superseded:
         metrics.superseded_records.inc(batch.superseded)
     for gap in batch.gaps:
@@ -570,10 +574,19 @@ async def _read_gaps_again(batch: Sorted, agent: str) -> None:
             gap.offset,
             gap.seek_to,
         )
-        try:
-            await app.consumer.seek(gap.tp, gap.seek_to)
-        except Exception as exc:  # no longer assigned: the rebalance reads it again
-            log.warning("agent %s: could not seek %s (%s)", agent, gap.tp, exc)
+
+
+async def _read_gaps_again(batch: Sorted, agent: str) -> None:
+    """Seek each partition with records that never reached the agent back to the record after
+    its last one, once the batch is done: they are read again before any offset past them is
+    committed. In the consumer's thread, as Faust's own seeks (``seek_wait``): aiokafka's
+    state is that thread's."""
+    if not batch.gaps:
+        return
+    try:
+        await app.consumer.seek_wait({gap.tp: gap.seek_to for gap in batch.gaps})
+    except Exception as exc:  # no longer assigned: the rebalance reads them again
+        log.warning("agent %s: could not seek %s (%s)", agent, [g.tp for g in batch.gaps], exc)
 
 
 def _current(events: Sequence[EventT], agent: str) -> Sequence[EventT]:

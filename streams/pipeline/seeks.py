@@ -12,7 +12,8 @@ the two ways found for that (``tests/integration/test_restarts.py`` and
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 from streams.pipeline.continuity import link_of, live_epoch
@@ -64,6 +65,46 @@ def drop_records_fetched_before_a_seek(on_dropped: Callable[[int], None]) -> Non
             yield tp, message
 
     Consumer.getmany = checked_getmany  # type: ignore[method-assign]
+
+
+class _ReadOffsets(defaultdict[Any, Any]):
+    """Faust's read offsets, but none for the partitions of ``topics``: its reader drops no
+    record of theirs as read already."""
+
+    def __init__(self, topics: frozenset[str], offsets: Mapping[Any, Any]) -> None:
+        super().__init__(lambda: None, offsets)
+        self.topics = topics
+
+    def __getitem__(self, tp: Any) -> Any:
+        if tp.topic in self.topics:
+            return None
+        return super().__getitem__(tp)
+
+
+def ignore_read_offsets(topics: frozenset[str]) -> None:
+    """Faust's reader hands every record of ``topics`` over, none dropped as read already.
+
+    Why: Faust keeps a read offset per partition, set after each record is handed over, and
+    drops a record below it, to keep records fetched before a seek from coming twice. The
+    records' epochs do that exactly (``drop_records_fetched_before_a_seek``), and the read
+    offset does it wrongly after a seek: set for a record the reader was handing over when
+    the seek came, it drops the records the seek fetches again (path 1 of
+    docs/delivery-guarantees.md), and an agent that reads a gap again (``streams.pipeline
+    .continuity``) could go on finding it, seek after seek, while its stream's buffer is full.
+    Only the agents' inputs (``topics``), whose offsets only their transactions commit: for
+    the other topics Faust's commits rely on what its read offsets note of holes in a
+    partition (transaction markers).
+    """
+    from faust.transport.consumer import Consumer
+
+    drain = original(Consumer, "_drain_messages")
+
+    async def draining(self: Any, fetcher: Any) -> None:
+        if not isinstance(self._read_offset, _ReadOffsets):
+            self._read_offset = _ReadOffsets(topics, self._read_offset)
+        await drain(self, fetcher)
+
+    Consumer._drain_messages = draining  # type: ignore[method-assign]
 
 
 def keep_paused_partitions_paused() -> None:

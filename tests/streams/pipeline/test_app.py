@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+from collections import Counter
 from types import SimpleNamespace
 from typing import Any
 
@@ -56,24 +57,37 @@ def test_a_worker_discovers_its_agents_and_loads_neither_the_web_app_nor_the_sto
     assert "Autodiscovery importing module" not in done.stderr
 
 
-class _Consumer:
+CHANGELOG = TP("brand-windows-changelog", 3)
+
+
+class _FetchedToTheEnd:
+    """Faust's consumer after it fetched a changelog partition to its end (offset 10): its
+    aiokafka consumer handed records up to offset 10 over, on their way to the recovery."""
+
+    def __init__(self) -> None:
+        state = SimpleNamespace(_buzzwire_epoch=1, _buzzwire_last=10)
+        assignment = SimpleNamespace(state_value={CHANGELOG: state}.get)
+        subscription = SimpleNamespace(subscription=SimpleNamespace(assignment=assignment))
+        self._thread = SimpleNamespace(_consumer=SimpleNamespace(_subscription=subscription))
+
     async def position(self, tp: object) -> int:
-        return 42
+        return 11
 
 
-async def test_the_recovery_trusts_the_consumers_position_only_after_two_idle_timeouts() -> None:
-    """Faust's recovery takes a changelog partition as read once the position passed its end,
-    when its reader has timed out twice; counted from before the recovery, that test passed
-    41 ms into one, before the records fetched were applied (they never were)."""
-    from streams.pipeline.app import RECOVERY_SETTLE_SECONDS, _RecoveryConsumer
+async def test_the_recovery_trusts_the_position_once_the_records_handed_over_reached_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from streams.pipeline import app as app_mod
 
-    recovery = SimpleNamespace(_recovery_started_at=None)
-    seen = _RecoveryConsumer(_Consumer(), recovery)
-    assert await seen.position("tp") == -1  # no recovery running
-    recovery._recovery_started_at = time.monotonic() - 0.041
-    assert await seen.position("tp") == -1
-    recovery._recovery_started_at = time.monotonic() - RECOVERY_SETTLE_SECONDS - 0.1
-    assert await seen.position("tp") == 42
+    recovery = SimpleNamespace(_recovery_started_at=time.monotonic(), active_offsets=Counter())
+    seen = app_mod._RecoveryConsumer(_FetchedToTheEnd(), recovery)
+    recovery.active_offsets[CHANGELOG] = 4
+    assert await seen.position(CHANGELOG) == -1  # 5-10 on their way
+    recovery.active_offsets[CHANGELOG] = 10
+    assert await seen.position(CHANGELOG) == 11
+    recovery.active_offsets[CHANGELOG] = 4  # records that never arrive stall nothing for good
+    monkeypatch.setattr(app_mod, "RECOVERY_APPLY_TIMEOUT_SECONDS", 0.0)
+    assert await seen.position(CHANGELOG) == 11
 
 
 def test_the_recovery_sees_the_apps_consumer_through_the_gate() -> None:
@@ -89,65 +103,68 @@ def test_the_recovery_sees_the_apps_consumer_through_the_gate() -> None:
         del app.consumer._buzzwire_probe
 
 
-class _FetchedToTheEnd:
-    """A consumer that fetched a changelog partition to its end (the records on their way)."""
+class _Reader:
+    """Faust's own changelog reader (``Recovery._slurp_changelogs``), its waits scaled from
+    5 s to 250 ms, idle for a while; then a recovery of ``CHANGELOG`` starts, whose records
+    (offsets 5-10) were fetched and none applied yet."""
 
-    async def position(self, tp: object) -> int:
-        return 11
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, gated: bool) -> None:
+        from faust.tables import recovery as recovery_mod
 
+        from streams.pipeline import app as app_mod
 
-async def _recovery_ends_within(
-    monkeypatch: pytest.MonkeyPatch, gated: bool, seconds: float
-) -> bool:
-    """Faust's own changelog reader (``Recovery._slurp_changelogs``, its waits scaled from 5 s
-    to 50 ms): idle for a while, then a recovery of a partition whose records (offsets 5-10)
-    were fetched and none applied. Whether the recovery ends within ``seconds``."""
-    from faust.tables import recovery as recovery_mod
+        wait_for = asyncio.wait_for
 
-    from streams.pipeline import app as app_mod
+        async def scaled(aw: Any, timeout: float) -> Any:
+            return await wait_for(aw, timeout=timeout / 20)
 
-    wait_for = asyncio.wait_for
+        monkeypatch.setattr(recovery_mod.asyncio, "wait_for", scaled)
+        fake_app = SimpleNamespace(
+            conf=SimpleNamespace(stream_recovery_delay=0), in_transaction=True, in_recovery=False
+        )
+        self.recovery = recovery_mod.Recovery(
+            fake_app, tables=SimpleNamespace(changelog_queue=asyncio.Queue())
+        )
+        consumer = _FetchedToTheEnd()
+        fake_app.consumer = (
+            app_mod._RecoveryConsumer(consumer, self.recovery) if gated else consumer
+        )
+        self.slurp = recovery_mod.Recovery._slurp_changelogs.fun
 
-    async def scaled(aw: Any, timeout: float) -> Any:
-        return await wait_for(aw, timeout=timeout / 100)
+    async def __aenter__(self) -> _Reader:
+        self.task = asyncio.ensure_future(self.slurp(self.recovery))
+        await asyncio.sleep(0.6)  # no recovery: the reader times out again and again
+        self.recovery.active_tps = {CHANGELOG}
+        self.recovery.active_highwaters[CHANGELOG] = 10
+        self.recovery.active_offsets[CHANGELOG] = 4
+        self.recovery._set_recovery_started()
+        return self
 
-    monkeypatch.setattr(recovery_mod.asyncio, "wait_for", scaled)
-    monkeypatch.setattr(app_mod, "RECOVERY_SETTLE_SECONDS", 1.0)
-    fake_app = SimpleNamespace(
-        conf=SimpleNamespace(stream_recovery_delay=0), in_transaction=True, in_recovery=False
-    )
-    recovery = recovery_mod.Recovery(
-        fake_app, tables=SimpleNamespace(changelog_queue=asyncio.Queue())
-    )
-    fake_app.consumer = (
-        app_mod._RecoveryConsumer(_FetchedToTheEnd(), recovery) if gated else _FetchedToTheEnd()
-    )
-    reader = asyncio.ensure_future(recovery_mod.Recovery._slurp_changelogs.fun(recovery))
-    try:
-        await asyncio.sleep(0.2)  # no recovery: the reader times out again and again
-        tp = TP("brand-windows-changelog", 3)
-        recovery.active_tps = {tp}
-        recovery.active_highwaters[tp] = 10
-        recovery.active_offsets[tp] = 4
-        recovery._set_recovery_started()
-        await asyncio.sleep(seconds)
-        return not recovery.in_recovery  # what ending it sets (its signal is cleared at once)
-    finally:
-        reader.cancel()
+    def ended(self) -> bool:
+        return not self.recovery.in_recovery  # what ending sets (its signal is cleared at once)
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await reader
+            await self.task
 
 
-async def test_faust_ends_a_recovery_before_its_fetched_records_are_applied(
+async def test_faust_ends_a_recovery_at_its_first_wait_before_its_records_are_applied(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Why the gate: Faust's reader counts its idle timeouts from before the recovery, so the
-    first one in it ends the recovery, nothing applied."""
-    assert await _recovery_ends_within(monkeypatch, gated=False, seconds=0.15)
+    """Why the gate: Faust's reader counts its idle waits from before the recovery, so the
+    first wait in it (within 250 ms) ends the recovery; counted from its start, two (500 ms)."""
+    async with _Reader(monkeypatch, gated=False) as reader:
+        await asyncio.sleep(0.4)
+        assert reader.ended()
 
 
-async def test_through_the_gate_a_recovery_ends_only_after_its_settle_time(
+async def test_through_the_gate_a_recovery_ends_once_its_records_are_applied(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert not await _recovery_ends_within(monkeypatch, gated=True, seconds=0.15)
-    assert await _recovery_ends_within(monkeypatch, gated=True, seconds=1.3)
+    async with _Reader(monkeypatch, gated=True) as reader:
+        await asyncio.sleep(0.8)
+        assert not reader.ended()
+        reader.recovery.active_offsets[CHANGELOG] = 10  # the reader applied them
+        await asyncio.sleep(0.8)
+        assert reader.ended()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections import defaultdict
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from aiokafka.structs import ConsumerRecord
 from faust.types import TP
+from mode.utils.locks import Event
 
 from streams.pipeline.app import app, metrics
 from streams.pipeline.continuity import Link
@@ -110,3 +113,39 @@ def test_a_full_stream_buffer_that_drains_resumes_its_unpaused_partition(
     assert tp not in consumer._get_active_partitions()
     consumer.on_buffer_drop(tp)
     assert tp in consumer._get_active_partitions()
+
+
+async def test_faust_drops_no_record_of_an_agents_input_as_read_already(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Faust's own reader (``_drain_messages``) with read offsets ahead of the records (as a
+    record handed over when a seek came leaves them): the agents' inputs get every record,
+    other topics keep Faust's behaviour."""
+    from streams.pipeline.producer import TRANSACTIONAL_INPUTS
+
+    consumer: Any = app.consumer
+    agents_input = TP(sorted(TRANSACTIONAL_INPUTS)[0], 0)
+    other = TP("buzzwire-test-other", 0)
+    fetcher = SimpleNamespace(_stopped=asyncio.Event())
+    records = [(tp, o) for o in (50, 51) for tp in (agents_input, other)]
+
+    async def getmany(timeout: float) -> Any:
+        for tp, offset in records:
+            yield tp, SimpleNamespace(offset=offset, topic=tp.topic, key=b"k", value=b"v")
+        fetcher._stopped.set()
+
+    handed: list[tuple[str, int]] = []
+
+    async def callback(message: Any) -> None:
+        handed.append((message.topic, message.offset))
+
+    monkeypatch.setattr(consumer, "getmany", getmany)
+    monkeypatch.setattr(consumer, "callback", callback)
+    monkeypatch.setattr(consumer, "_read_offset", defaultdict(lambda: None))
+    monkeypatch.setattr(consumer, "_loop", asyncio.get_running_loop())  # this test's loop
+    for name in ("suspend_flow", "_stopped", "_crashed"):
+        monkeypatch.setattr(consumer, name, Event())
+    consumer._read_offset[agents_input] = 100
+    consumer._read_offset[other] = 100
+    await asyncio.wait_for(consumer._drain_messages(fetcher), timeout=10)
+    assert handed == [(agents_input.topic, 50), (agents_input.topic, 51)]
