@@ -118,7 +118,10 @@ class _Reader:
         async def scaled(aw: Any, timeout: float) -> Any:
             return await wait_for(aw, timeout=timeout / 20)
 
-        monkeypatch.setattr(recovery_mod.asyncio, "wait_for", scaled)
+        # the recovery module's asyncio only, not everyone's
+        monkeypatch.setattr(
+            recovery_mod, "asyncio", SimpleNamespace(**{**vars(asyncio), "wait_for": scaled})
+        )
         fake_app = SimpleNamespace(
             conf=SimpleNamespace(stream_recovery_delay=0), in_transaction=True, in_recovery=False
         )
