@@ -19,7 +19,7 @@ from faust.sensors.prometheus import setup_prometheus_sensors
 from prometheus_client import CollectorRegistry
 
 from streams.config import Settings, get_settings
-from streams.pipeline.continuity import last_handed_over, link_records
+from streams.pipeline.continuity import kafka_consumer, last_handed_over, link_records
 from streams.pipeline.health import Health
 from streams.pipeline.metrics import Metrics
 from streams.pipeline.ratelimited_log import RateLimitFilter
@@ -199,7 +199,7 @@ class _RecoveryConsumer:
         setattr(self._consumer, name, value)
 
     async def position(self, tp: Any) -> int | None:
-        kafka = getattr(getattr(self._consumer, "_thread", None), "_consumer", None)
+        kafka = kafka_consumer(self._consumer)
         handed = None if kafka is None else last_handed_over(kafka, tp)
         applied = self._recovery.active_offsets.get(tp)
         if handed is not None and (applied is None or applied < handed):

@@ -92,12 +92,8 @@ def link_records() -> None:
 
     async def linked_fetched_records(self: Any, *args: Any, **kwargs: Any) -> Any:
         drained = await fetched_records(self, *args, **kwargs)
-        subscription = self._subscriptions.subscription
-        assignment = None if subscription is None else subscription.assignment
-        if assignment is None:
-            return drained
         for tp, records in drained.items():
-            state = assignment.state_value(tp)
+            state = _state_of(self._subscriptions, tp)
             if state is None or not records:
                 continue
             epoch = epoch_of(state)
@@ -133,22 +129,29 @@ class LinkedMessage(ConsumerMessage):
         self.link: Link | None = None
 
 
-def _live_state(consumer: Any, tp: Any) -> Any:
-    subscription = consumer._subscription.subscription
+def kafka_consumer(faust_consumer: Any) -> Any:
+    """The aiokafka consumer behind a worker's Faust consumer; None before it started (or
+    under Faust's test context)."""
+    return getattr(getattr(faust_consumer, "_thread", None), "_consumer", None)
+
+
+def _state_of(subscriptions: Any, tp: Any) -> Any:
+    """``tp``'s position state in aiokafka's ``SubscriptionState``; None if not assigned."""
+    subscription = subscriptions.subscription
     assignment = None if subscription is None else subscription.assignment
     return None if assignment is None else assignment.state_value(tp)
 
 
 def live_epoch(consumer: Any, tp: Any) -> int | None:
     """The epoch of ``tp``'s position in an aiokafka consumer now; None if not assigned."""
-    state = _live_state(consumer, tp)
+    state = _state_of(consumer._subscription, tp)
     return None if state is None else epoch_of(state)
 
 
 def last_handed_over(consumer: Any, tp: Any) -> int | None:
     """The offset of the last record of ``tp`` an aiokafka consumer handed over in the
     position's epoch now; None if none was (or ``tp`` is not assigned)."""
-    state = _live_state(consumer, tp)
+    state = _state_of(consumer._subscription, tp)
     return None if state is None else getattr(state, "_buzzwire_last", None)
 
 
@@ -191,8 +194,8 @@ class Continuity:
         """Split a batch into the events the agent may take and the rest.
 
         ``live_epoch(tp)`` is the partition's epoch now (None: no longer assigned). Nothing
-        changes here: once the batch is done (committed, or dropped as stale), the caller
-        moves the agent on with :meth:`done`.
+        changes here: once the batch is processed and committed, the caller moves the agent
+        on with :meth:`done` (a batch dropped as stale leaves it where it was).
         """
         kept: list[Any] = []
         superseded = 0

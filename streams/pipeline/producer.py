@@ -23,7 +23,7 @@ from mode.types.signals import BaseSignalT
 
 from streams.mentions.logic import Reason, deadletter_record
 from streams.pipeline.app import app, health, metrics, settings
-from streams.pipeline.continuity import Continuity, Sorted, live_epoch
+from streams.pipeline.continuity import Continuity, Sorted, kafka_consumer, live_epoch
 from streams.pipeline.membership import Membership, StaleBatch
 from streams.pipeline.ratelimited_log import RateLimitedLog
 from streams.pipeline.seeks import ignore_read_offsets
@@ -101,20 +101,15 @@ async def _joined(sender: Any, /, *args: Any, signal: BaseSignalT[Any], **kwargs
     membership.confirmed()
 
 
-def _kafka_consumer() -> Any:
-    """The worker's aiokafka consumer; None before it started (or under Faust's test context)."""
-    return getattr(getattr(app.consumer, "_thread", None), "_consumer", None)
-
-
 def group_generation() -> int | None:
     """The consumer group's generation as the worker's consumer knows it now (aiokafka sets
     -1 once it learns that the worker was evicted); None without a started consumer."""
-    coordinator = getattr(_kafka_consumer(), "_coordinator", None)
+    coordinator = getattr(kafka_consumer(app.consumer), "_coordinator", None)
     return None if coordinator is None else int(coordinator.generation)
 
 
 def _live_epoch(tp: Any) -> int | None:
-    consumer = _kafka_consumer()
+    consumer = kafka_consumer(app.consumer)
     return None if consumer is None else live_epoch(consumer, tp)
 
 

@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
-from streams.pipeline.continuity import link_of, live_epoch
+from streams.pipeline.continuity import kafka_consumer, link_of, live_epoch
 from streams.pipeline.patching import original
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def drop_records_fetched_before_a_seek(on_dropped: Callable[[int], None]) -> Non
 
     async def checked_getmany(self: Any, timeout: float) -> AsyncIterator[Any]:
         logged: set[Any] = set()
-        consumer = getattr(getattr(self, "_thread", None), "_consumer", None)
+        consumer = kafka_consumer(self)
         async for tp, message in getmany(self, timeout):
             link = link_of(message)
             if link is not None and live_epoch(consumer, tp) != link.epoch:
