@@ -22,6 +22,7 @@ from streams.config import Settings, get_settings
 from streams.pipeline.continuity import kafka_consumer, last_handed_over, link_records
 from streams.pipeline.health import Health
 from streams.pipeline.metrics import Metrics
+from streams.pipeline.patching import original
 from streams.pipeline.ratelimited_log import RateLimitFilter
 from streams.pipeline.seeks import (
     drop_records_fetched_before_a_seek,
@@ -126,15 +127,14 @@ def set_fetch_max_wait(seconds: float) -> None:
     from faust.transport.drivers import aiokafka as driver
 
     thread = driver.AIOKafkaConsumerThread
-    original = getattr(thread, "_buzzwire_original", thread._create_worker_consumer)
+    create_consumer = original(thread, "_create_worker_consumer")
 
     def create(self: Any, transport: Any) -> Any:
-        consumer = original(self, transport)
+        consumer = create_consumer(self, transport)
         consumer._fetch_max_wait_ms = max(1, int(seconds * 1000))
         consumer._isolation_level = "read_committed"  # read by start(), which builds the fetcher
         return consumer
 
-    thread._buzzwire_original = original  # type: ignore[attr-defined]
     thread._create_worker_consumer = create  # type: ignore[method-assign]
 
 

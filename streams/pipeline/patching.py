@@ -1,5 +1,5 @@
-"""Keeping a library's method aside when the worker patches it (``streams.pipeline.seeks``,
-``streams.pipeline.continuity``)."""
+"""Keeping a library's method aside when the worker patches it (every patch of the worker:
+``streams.pipeline.app``, ``.producer``, ``.seeks``, ``.continuity``)."""
 
 from __future__ import annotations
 

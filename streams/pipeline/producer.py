@@ -25,6 +25,7 @@ from streams.mentions.logic import Reason, deadletter_record
 from streams.pipeline.app import app, health, metrics, settings
 from streams.pipeline.continuity import Continuity, Sorted, kafka_consumer, live_epoch
 from streams.pipeline.membership import Membership, StaleBatch
+from streams.pipeline.patching import original
 from streams.pipeline.ratelimited_log import RateLimitedLog
 from streams.pipeline.seeks import ignore_read_offsets
 from streams.pipeline.topics import (
@@ -78,13 +79,10 @@ def track_heartbeats(tracked: Membership) -> None:
     keeps the time of the last one to itself)."""
     from aiokafka.consumer.group_coordinator import GroupCoordinator
 
-    original = getattr(GroupCoordinator, "_buzzwire_original_heartbeat", None)
-    if original is None:
-        original = GroupCoordinator._do_heartbeat
-        GroupCoordinator._buzzwire_original_heartbeat = original
+    heartbeat = original(GroupCoordinator, "_do_heartbeat")
 
     async def do_heartbeat(self: Any) -> bool:
-        ok = bool(await original(self))
+        ok = bool(await heartbeat(self))
         if ok:
             tracked.confirmed()
         return ok
@@ -128,7 +126,7 @@ def leave_offsets_to_transactions(topics: set[str]) -> None:
     """
     from faust.transport.consumer import Consumer
 
-    original = getattr(Consumer, "_buzzwire_original_commit", Consumer._commit_offsets)
+    commit = original(Consumer, "_commit_offsets")
 
     async def commit_offsets(
         self: Any, offsets: Mapping[Any, int], start_new_transaction: bool = True
@@ -136,9 +134,8 @@ def leave_offsets_to_transactions(topics: set[str]) -> None:
         kept = {tp: offset for tp, offset in offsets.items() if tp.topic not in topics}
         if not kept:
             return False
-        return bool(await original(self, kept, start_new_transaction))
+        return bool(await commit(self, kept, start_new_transaction))
 
-    Consumer._buzzwire_original_commit = original  # type: ignore[attr-defined]
     Consumer._commit_offsets = commit_offsets  # type: ignore[method-assign]
 
 

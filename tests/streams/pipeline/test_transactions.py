@@ -226,7 +226,7 @@ async def test_faust_never_commits_what_the_transactions_commit() -> None:
     from faust.transport.consumer import Consumer
     from faust.types import TP
 
-    real = Consumer._buzzwire_original_commit  # type: ignore[attr-defined]
+    real = Consumer._buzzwire_original__commit_offsets  # type: ignore[attr-defined]
     calls: list[dict[Any, int]] = []
 
     async def original(self: Any, offsets: Any, start_new_transaction: bool = True) -> bool:
@@ -238,7 +238,7 @@ async def test_faust_never_commits_what_the_transactions_commit() -> None:
     assert (
         raw in producer_mod.TRANSACTIONAL_INPUTS and alerts not in producer_mod.TRANSACTIONAL_INPUTS
     )
-    Consumer._buzzwire_original_commit = original  # type: ignore[attr-defined]
+    Consumer._buzzwire_original__commit_offsets = original  # type: ignore[attr-defined]
     try:
         producer_mod.leave_offsets_to_transactions(set(producer_mod.TRANSACTIONAL_INPUTS))
         consumer = object()
@@ -246,7 +246,7 @@ async def test_faust_never_commits_what_the_transactions_commit() -> None:
         assert await Consumer._commit_offsets(consumer, {TP(raw, 0): 5, TP(alerts, 1): 3})
         assert calls == [{TP(alerts, 1): 3}]
     finally:
-        Consumer._buzzwire_original_commit = real  # type: ignore[attr-defined]
+        Consumer._buzzwire_original__commit_offsets = real  # type: ignore[attr-defined]
         producer_mod.leave_offsets_to_transactions(set(producer_mod.TRANSACTIONAL_INPUTS))
 
 
