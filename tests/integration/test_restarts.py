@@ -509,6 +509,16 @@ _LOG_MARKS = (
 )
 
 
+def _log_marks(logs: Path) -> list[str]:
+    """Per worker log, how often each of ``_LOG_MARKS`` appears."""
+    out = []
+    for log in sorted(logs.glob("worker-*.log")):
+        text = log.read_text(errors="replace")
+        marks = ", ".join(f"{m!r} x{text.count(m)}" for m in _LOG_MARKS)
+        out.append(f"{log.name}: {marks}")
+    return out
+
+
 def _cluster_diagnosis(
     pairs: Counter[tuple[str, str]],
     clusters: Counter[tuple[str, str]],
@@ -550,10 +560,7 @@ def _cluster_diagnosis(
                 f"{saved.offset}, minute {minute} counted {counted} of {truth[(brand, minute)]}, "
                 f"written (committed or not) at {in_log.get((mention, brand), [])}"
             )
-    for log in sorted(logs.glob("worker-*.log")):
-        text = log.read_text(errors="replace")
-        marks = ", ".join(f"{m!r} x{text.count(m)}" for m in _LOG_MARKS)
-        lines.append(f"{log.name}: {marks}")
+    lines += _log_marks(logs)
     return "cluster records differ from the brand events:\n" + "\n".join(lines)
 
 
@@ -604,10 +611,7 @@ def _insight_diagnosis(
     final = BrandState.from_json(state.get(brand))
     counted_final = {s: t.mentions for s, t in final.crisis.windows.open.items()}
     lines.append(f"final windows {counted_final} vs truth {dict(truth)}")
-    for log in sorted(logs.glob("worker-*.log")):
-        text = log.read_text(errors="replace")
-        marks = ", ".join(f"{m!r} x{text.count(m)}" for m in _LOG_MARKS)
-        lines.append(f"{log.name}: {marks}")
+    lines += _log_marks(logs)
     return "cluster records differ from the brand's insight state:\n" + "\n".join(lines)
 
 
