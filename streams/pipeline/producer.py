@@ -13,11 +13,14 @@ from typing import Any, TypeVar, cast
 
 import faust
 from aiokafka.errors import (
+    CommitFailedError,
     CorruptRecordException,
+    IllegalStateError,
     MessageSizeTooLargeError,
     RecordListTooLargeError,
     RecordTooLargeError,
 )
+from aiokafka.structs import OffsetAndMetadata
 from faust.types import EventT, StreamT
 from mode.types.signals import BaseSignalT
 
@@ -115,14 +118,18 @@ def _generation_of(events: Sequence[EventT]) -> int | None:
     return events[0].message.generation_id if events else None
 
 
-def leave_offsets_to_transactions(topics: set[str]) -> None:
-    """Faust's consumer never commits offsets of ``topics``: their agents commit them in their
-    batches' transactions.
+def leave_offsets_to_agents(topics: set[str]) -> None:
+    """Faust's consumer never commits offsets of ``topics``: their agents commit them, once a
+    batch's outputs and table writes are acknowledged (in the batch's transaction, or right
+    after it with ``BUZZWIRE_TRANSACTIONS=false``: ``BatchProducer.flush``).
 
     Faust commits what was *acked*, and it acks more than what was processed: a worker whose
     drain ran out of time at SIGTERM committed the messages still queued for its agents, never
-    processed (measured: 71 of 1,000 mentions lost in three stops). Left to the transactions,
-    an input offset moves only with the outputs and the state of what was before it.
+    processed (measured: 71 of 1,000 mentions lost in three stops); the records an agent drops
+    as stale or read again (``streams.pipeline.continuity``) are acked too. And it commits only
+    up to the first hole of more than one offset in what was acked, which an aborted
+    transaction of the input leaves: it would never commit that partition again. Left to the
+    agents, an input offset moves only with the outputs and the state of what was before it.
     """
     from faust.transport.consumer import Consumer
 
@@ -139,13 +146,34 @@ def leave_offsets_to_transactions(topics: set[str]) -> None:
     Consumer._commit_offsets = commit_offsets  # type: ignore[method-assign]
 
 
-#: The inputs of the agents that commit in transactions.
-TRANSACTIONAL_INPUTS = frozenset(
+#: The inputs of the agents that commit their offsets themselves, by batch.
+AGENT_INPUTS = frozenset(
     t.get_topic_name() for t in (raw_topic, rekeyed_topic, by_brand_topic, sets_topic)
 )
-if settings.transactions:
-    leave_offsets_to_transactions(set(TRANSACTIONAL_INPUTS))
-ignore_read_offsets(TRANSACTIONAL_INPUTS)
+leave_offsets_to_agents(set(AGENT_INPUTS))
+ignore_read_offsets(AGENT_INPUTS)
+
+
+async def commit_inputs(events: Sequence[EventT]) -> None:
+    """At least once (``BUZZWIRE_TRANSACTIONS=false``): commit the input offsets after
+    ``events``, whose outputs are acknowledged, once the table writes are too (the app's
+    producer sends them).
+
+    A plain offset commit carries the group's generation, so the broker refuses it from a
+    worker the group has moved on from: the batch is then stale (``StaleBatch``), and its
+    partitions' new owner reads it again. Nothing to commit under Faust's test context.
+    """
+    consumer = kafka_consumer(app.consumer)
+    offsets = offsets_after(events)
+    if consumer is None or not offsets:
+        return
+    await app.producer.flush()
+    try:
+        await app.consumer._thread.call_thread(  # type: ignore[attr-defined]
+            consumer.commit, {tp: OffsetAndMetadata(o, "") for tp, o in offsets.items()}
+        )
+    except (CommitFailedError, IllegalStateError) as exc:
+        raise StaleBatch(f"the group refused the batch's offsets ({exc})") from exc
 
 
 async def _app_send(
@@ -188,7 +216,9 @@ class BatchProducer:
     or none of them. Without a name (the leader's clock ticks, alert dead letters), under a test
     transport (``using_transport``) or with ``BUZZWIRE_TRANSACTIONS=false``, records go straight
     to the app's producer and the table writes are made after the records are acknowledged (at
-    least once: a crash in between re-sends the outputs when the batch is read again).
+    least once: a crash in between re-sends the outputs when the batch is read again); then an
+    agent's producer commits the input offsets after the events given to ``flush``
+    (``commit_inputs``).
 
     A record the broker or the client refuses for good (too large, corrupt) never fails the
     batch: the input message it came from is dead-lettered instead (``output_rejected``; in a
@@ -229,6 +259,8 @@ class BatchProducer:
             await self._flush_direct()
             for table, key, value in self.writes.values():
                 table[key] = value
+            if self.agent is not None and _transport is None:
+                await commit_inputs(events)
         self.records.clear()
         self.writes.clear()
 

@@ -91,7 +91,7 @@ def ignore_read_offsets(topics: frozenset[str]) -> None:
     the seek came, it drops the records the seek fetches again (path 1 of
     docs/delivery-guarantees.md), and an agent that reads a gap again (``streams.pipeline
     .continuity``) could go on finding it, seek after seek, while its stream's buffer is full.
-    Only the agents' inputs (``topics``), whose offsets only their transactions commit: for
+    Only the agents' inputs (``topics``), whose offsets only the agents commit (by batch): for
     the other topics Faust's commits rely on what its read offsets note of holes in a
     partition (transaction markers).
     """

@@ -775,3 +775,69 @@ def test_at_least_once_mode_loses_nothing_through_kills_and_stops(
         f"repeated), {len(events)} brand event records ({len(events) - len(pairs)} repeated) "
         "each counted once in the windows"
     )
+
+
+async def _produce_with_an_aborted_transaction(
+    settings: Settings, committed: list[bytes], aborted: list[bytes], after: list[bytes]
+) -> None:
+    """``committed`` in a transaction, ``aborted`` in one that is aborted, then ``after``
+    without a transaction, to ``mentions.raw``, each keyed by its mention id."""
+    topic = settings.topic("mentions.raw")
+
+    def key(value: bytes) -> bytes:
+        return str(orjson.loads(value)["id"]).encode()
+
+    producer = AIOKafkaProducer(
+        bootstrap_servers=settings.bootstrap_servers,
+        transactional_id=f"{settings.app_id}-source",
+    )
+    await producer.start()
+    try:
+        for values, commit in ((committed, True), (aborted, False)):
+            await producer.begin_transaction()
+            for value in values:
+                await producer.send(topic, value, key=key(value))
+            if commit:
+                await producer.commit_transaction()
+            else:
+                await producer.abort_transaction()
+    finally:
+        await producer.stop()
+    await _produce_steadily(settings.bootstrap_servers, topic, after, rate=1000.0)
+
+
+def test_at_least_once_mode_reads_past_an_aborted_transaction_of_its_input(
+    kafka_broker: Any, tmp_path: Path
+) -> None:
+    """``BUZZWIRE_TRANSACTIONS=false``, with a source that writes ``mentions.raw`` in
+    transactions, one of them aborted (or an input left so by an earlier run with
+    transactions): the aborted records are a hole in the partitions' offsets. The worker
+    commits its input past it, and outputs every committed mention and none of the aborted."""
+    settings = pipeline_settings(kafka_broker, tmp_path, "aborted")
+    env = {**_exact_env(settings), "BUZZWIRE_TRANSACTIONS": "false"}
+    start = (time.time() - 900) // 60 * 60 + 10
+    mentions = list(
+        generate(300, start_ts=start, step_seconds=0.5, id_prefix="x" + settings.app_id)
+    )
+    values = [orjson.dumps(m.value) for m in mentions]
+    committed, aborted, after = values[:100], values[100:200], values[200:]
+    with _Workers(settings, env, tmp_path) as workers:
+        worker = workers.start()
+        asyncio.run(_produce_with_an_aborted_transaction(settings, committed, aborted, after))
+        wait_committed(
+            settings,
+            [settings.topic("mentions.raw")],
+            120,
+            "the worker did not commit its input past the aborted transaction",
+        )
+        enriched = settings.topic("mentions.enriched")
+        out = asyncio.run(
+            read_topics(
+                settings.bootstrap_servers, [enriched], lambda got: _ids(got[enriched]) >= 200, 60
+            )
+        )
+        assert worker.stop() == 0
+    ids = Counter(orjson.loads(r.value)["id"] for r in out[enriched])
+    want = {orjson.loads(v)["id"] for v in committed + after}
+    assert set(ids) == want
+    assert max(ids.values()) == 1

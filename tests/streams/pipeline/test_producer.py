@@ -345,3 +345,85 @@ async def test_a_gap_is_read_again_from_where_the_agent_was_when_its_batch_is_no
     out = [n async for n in producer_mod.each_batch(object(), process, agent="died")]  # type: ignore[arg-type]
     assert log[2:] == [("seek", 0, 2), [2, 3, 4, 5, 6, 7]]
     assert out == [6]
+
+
+class _AtLeastOnce:
+    """A worker with ``BUZZWIRE_TRANSACTIONS=false``: what the batch sends, writes and commits,
+    in order, through the app's producer and a Kafka consumer that ``refuse`` makes refuse
+    commits."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, refuse: BaseException | None = None):
+        from streams.pipeline import producer as producer_mod
+
+        self.log: list[Any] = []
+        self.refuse = refuse
+        monkeypatch.setattr(
+            producer_mod,
+            "settings",
+            producer_mod.settings.model_copy(update={"transactions": False}),
+        )
+        monkeypatch.setattr(producer_mod, "kafka_consumer", lambda consumer: self)
+        monkeypatch.setattr(producer_mod.app.producer, "send", self.send)
+        monkeypatch.setattr(producer_mod.app.producer, "flush", self.flush)
+        monkeypatch.setattr(producer_mod.app.consumer, "_thread", self, raising=False)
+
+    async def send(self, topic: str, key: Any, value: bytes, *args: Any) -> Any:
+        self.log.append(("send", value))
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        fut.set_result(None)
+        return fut
+
+    async def flush(self) -> None:
+        self.log.append("flush")
+
+    async def call_thread(self, fun: Any, *args: Any) -> Any:
+        return await fun(*args)  # the consumer's thread: here, the test's loop
+
+    async def commit(self, offsets: dict[Any, Any]) -> None:
+        if self.refuse is not None:
+            raise self.refuse
+        self.log.append(("commit", {(tp.partition, meta.offset) for tp, meta in offsets.items()}))
+
+
+class _Table:
+    def __init__(self, log: list[Any]) -> None:
+        self.log = log
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self.log.append(("set", key, value))
+
+
+async def test_at_least_once_a_batch_commits_its_input_once_its_outputs_and_state_are_sent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without transactions the agent commits its input offsets itself, after the batch's
+    outputs are acknowledged and its table writes flushed: never Faust, which commits what it
+    acked (messages never processed among them)."""
+    worker = _AtLeastOnce(monkeypatch)
+    out = BatchProducer("ingest")
+    await out.send(topics.enriched_topic, b"k", b"enriched")
+    out.set(_Table(worker.log), "seen", 1)  # type: ignore[arg-type]
+    await out.flush([event(7, b"a"), event(8, b"b")])
+    assert worker.log == [("send", b"enriched"), ("set", "seen", 1), "flush", ("commit", {(2, 9)})]
+    # the leader's clock ticks and other producers without an agent commit nothing
+    worker.log.clear()
+    ticks = BatchProducer()
+    await ticks.send(topics.enriched_topic, b"k", b"tick")
+    await ticks.flush([event(9, b"c")])
+    assert worker.log == [("send", b"tick")]
+
+
+async def test_at_least_once_a_commit_the_group_refuses_makes_the_batch_stale(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The broker refuses the offsets of a worker the group moved on from (a plain commit
+    carries the generation): the batch is stale, and the partitions' new owner reads it."""
+    from aiokafka.errors import CommitFailedError
+
+    from streams.pipeline.membership import StaleBatch
+
+    _AtLeastOnce(monkeypatch, refuse=CommitFailedError("the group has already rebalanced"))
+    out = BatchProducer("ingest")
+    await out.send(topics.enriched_topic, b"k", b"enriched")
+    with pytest.raises(StaleBatch, match="refused the batch's offsets"):
+        await out.flush([event(7, b"a")])

@@ -121,10 +121,10 @@ async def test_faust_drops_no_record_of_an_agents_input_as_read_already(
     """Faust's own reader (``_drain_messages``) with read offsets ahead of the records (as a
     record handed over when a seek came leaves them): the agents' inputs get every record,
     other topics keep Faust's behaviour."""
-    from streams.pipeline.producer import TRANSACTIONAL_INPUTS
+    from streams.pipeline.producer import AGENT_INPUTS
 
     consumer: Any = app.consumer
-    agents_input = TP(sorted(TRANSACTIONAL_INPUTS)[0], 0)
+    agents_input = TP(sorted(AGENT_INPUTS)[0], 0)
     other = TP("buzzwire-test-other", 0)
     fetcher = SimpleNamespace(_stopped=asyncio.Event())
     records = [(tp, o) for o in (50, 51) for tp in (agents_input, other)]

@@ -220,9 +220,10 @@ def test_table_recovery_sees_the_changelogs_as_transactional() -> None:
     assert app.in_transaction is False  # Faust's own exactly_once stays off
 
 
-async def test_faust_never_commits_what_the_transactions_commit() -> None:
+async def test_faust_never_commits_what_the_agents_commit() -> None:
     """Faust commits what it acked, and it acks messages it never handed to an agent when a
-    worker stops: those offsets are the transactions' alone."""
+    worker stops: those offsets are the agents' alone (their transactions', or their own
+    commits at least once)."""
     from faust.transport.consumer import Consumer
     from faust.types import TP
 
@@ -235,19 +236,17 @@ async def test_faust_never_commits_what_the_transactions_commit() -> None:
 
     raw = topics.raw_topic.get_topic_name()
     alerts = topics.alerts_topic.get_topic_name()
-    assert (
-        raw in producer_mod.TRANSACTIONAL_INPUTS and alerts not in producer_mod.TRANSACTIONAL_INPUTS
-    )
+    assert raw in producer_mod.AGENT_INPUTS and alerts not in producer_mod.AGENT_INPUTS
     Consumer._buzzwire_original__commit_offsets = original  # type: ignore[attr-defined]
     try:
-        producer_mod.leave_offsets_to_transactions(set(producer_mod.TRANSACTIONAL_INPUTS))
+        producer_mod.leave_offsets_to_agents(set(producer_mod.AGENT_INPUTS))
         consumer = object()
         assert await Consumer._commit_offsets(consumer, {TP(raw, 0): 5}) is False
         assert await Consumer._commit_offsets(consumer, {TP(raw, 0): 5, TP(alerts, 1): 3})
         assert calls == [{TP(alerts, 1): 3}]
     finally:
         Consumer._buzzwire_original__commit_offsets = real  # type: ignore[attr-defined]
-        producer_mod.leave_offsets_to_transactions(set(producer_mod.TRANSACTIONAL_INPUTS))
+        producer_mod.leave_offsets_to_agents(set(producer_mod.AGENT_INPUTS))
 
 
 def _in_generation(offset: int, generation: int) -> Any:
