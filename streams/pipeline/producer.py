@@ -21,7 +21,7 @@ from aiokafka.errors import (
     RecordTooLargeError,
 )
 from aiokafka.structs import OffsetAndMetadata
-from faust.types import EventT, StreamT
+from faust.types import TP, EventT, StreamT
 from mode.types.signals import BaseSignalT
 
 from streams.mentions.logic import Reason, deadletter_record
@@ -154,10 +154,14 @@ leave_offsets_to_agents(set(AGENT_INPUTS))
 ignore_read_offsets(AGENT_INPUTS)
 
 
+#: Longest wait for an at-least-once batch's offset commit: aiokafka retries a commit while the
+#: group's coordinator is away, and the batch is tried again after this (counted, /ready fails).
+COMMIT_TIMEOUT_SECONDS = 30.0
+
+
 async def commit_inputs(events: Sequence[EventT]) -> None:
     """At least once (``BUZZWIRE_TRANSACTIONS=false``): commit the input offsets after
-    ``events``, whose outputs are acknowledged, once the table writes are too (the app's
-    producer sends them).
+    ``events``, whose outputs and table writes the broker has acknowledged.
 
     A plain offset commit carries the group's generation, so the broker refuses it from a
     worker the group has moved on from: the batch is then stale (``StaleBatch``), and its
@@ -167,13 +171,27 @@ async def commit_inputs(events: Sequence[EventT]) -> None:
     offsets = offsets_after(events)
     if consumer is None or not offsets:
         return
-    await app.producer.flush()
+    thread = app.consumer._thread  # type: ignore[attr-defined]
     try:
-        await app.consumer._thread.call_thread(  # type: ignore[attr-defined]
-            consumer.commit, {tp: OffsetAndMetadata(o, "") for tp, o in offsets.items()}
+        await asyncio.wait_for(
+            thread.call_thread(
+                consumer.commit, {tp: OffsetAndMetadata(o, "") for tp, o in offsets.items()}
+            ),
+            timeout=COMMIT_TIMEOUT_SECONDS,
         )
     except (CommitFailedError, IllegalStateError) as exc:
         raise StaleBatch(f"the group refused the batch's offsets ({exc})") from exc
+    _note_committed(offsets)
+
+
+def _note_committed(offsets: Mapping[Any, int]) -> None:
+    """Tell Faust's consumer that these partitions' offsets were committed: its livelock
+    monitor logs a partition with no commit for a while as stuck, and it sees only its own."""
+    thread = getattr(app.consumer, "_thread", None)
+    committed_at = getattr(thread, "tp_last_committed_at", None)
+    if committed_at is not None:
+        now = time.monotonic()
+        committed_at.update({TP(tp.topic, tp.partition): now for tp in offsets})
 
 
 async def _app_send(
@@ -255,14 +273,32 @@ class BatchProducer:
         offsets after ``events`` when the producer has an agent; see the class docstring)."""
         if self.agent is not None and _transport is None and settings.transactions:
             await self._flush_in_transaction(self.agent, events)
+        elif self.agent is not None and _transport is None:
+            await self._flush_at_least_once(events)
         else:
             await self._flush_direct()
             for table, key, value in self.writes.values():
                 table[key] = value
-            if self.agent is not None and _transport is None:
-                await commit_inputs(events)
         self.records.clear()
         self.writes.clear()
+
+    async def _flush_at_least_once(self, events: Sequence[EventT]) -> None:
+        """An agent's batch without transactions: its outputs, then (the group has not moved
+        on) its table writes as changelog records, each acknowledged, then its input offsets.
+        A crash in between sends the outputs again when the batch is read again, never loses
+        them or their state."""
+        await self._flush_direct()
+        if events and group_generation() is not None:
+            await membership.check(
+                _generation_of(events),
+                group_generation,
+                max_wait=settings.consumer_session_timeout_seconds,
+            )
+        # each write acknowledged, not left to Faust's buffer: a failure raises (tried again)
+        await _refused([(await _app_send(*record), None) for record in self._changelog_records()])
+        for table, key, value in self.writes.values():
+            table.data[key] = value  # what the changelog now holds
+        await commit_inputs(events)
 
     async def _flush_direct(self) -> None:
         send = _transport or _app_send
@@ -311,17 +347,8 @@ class BatchProducer:
                 return await producer.send(topic, value, key=key, partition=partition)
 
             pending, rejected = await _send_all(send, self.records)
-            for table, key, value in self.writes.values():
-                changelog = table.changelog_topic
-                key_bytes, _ = changelog.prepare_key(key, table.key_serializer)
-                value_bytes, _ = changelog.prepare_value(value, table.value_serializer)
-                fut = await producer.send(
-                    changelog.get_topic_name(),
-                    value_bytes,
-                    key=key_bytes,
-                    partition=table.partition_for_key(key),
-                )
-                pending.append((fut, None))
+            for record in self._changelog_records():
+                pending.append((await send(*record), None))
             if offsets and not rejected:
                 await producer.send_offsets_to_transaction(offsets, app.conf.id)
             rejected += await _refused(pending)
@@ -343,6 +370,7 @@ class BatchProducer:
                 return rejected
             await producer.commit_transaction()
             metrics.transactions.labels("committed").inc()
+            _note_committed(offsets)
             return []
         except BaseException:
             metrics.transactions.labels("aborted").inc()
@@ -352,6 +380,15 @@ class BatchProducer:
                 await asyncio.wait_for(producer.abort_transaction(), timeout=5.0)
             await transactions.discard(agent)
             raise
+
+    def _changelog_records(self) -> Iterator[tuple[str, bytes | None, bytes, int | None]]:
+        """The queued table writes as their changelog records: (topic, key, value, partition),
+        as Faust's table would send them."""
+        for table, key, value in self.writes.values():
+            changelog = table.changelog_topic
+            key_bytes, _ = changelog.prepare_key(key, table.key_serializer)
+            value_bytes, _ = changelog.prepare_value(value, table.value_serializer)
+            yield changelog.get_topic_name(), key_bytes, value_bytes, table.partition_for_key(key)
 
     def _replace_rejected(
         self, rejected: list[tuple[_Output, BaseException]], *, final: bool

@@ -9,7 +9,12 @@ from typing import Any
 
 import orjson
 import pytest
-from aiokafka.errors import KafkaTimeoutError, MessageSizeTooLargeError
+from aiokafka.errors import (
+    CommitFailedError,
+    IllegalStateError,
+    KafkaTimeoutError,
+    MessageSizeTooLargeError,
+)
 from faust.exceptions import ProducerSendError
 from faust.types import TP, Message
 
@@ -348,33 +353,43 @@ async def test_a_gap_is_read_again_from_where_the_agent_was_when_its_batch_is_no
 
 
 class _AtLeastOnce:
-    """A worker with ``BUZZWIRE_TRANSACTIONS=false``: what the batch sends, writes and commits,
-    in order, through the app's producer and a Kafka consumer that ``refuse`` makes refuse
-    commits."""
+    """A worker with ``BUZZWIRE_TRANSACTIONS=false``, in generation 7 of its group: what a batch
+    sends, checks, writes and commits, in order, through the app's producer and a Kafka
+    consumer (``refuse``: the commit fails so; ``fail``: a record to this topic is refused)."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, refuse: BaseException | None = None):
+    def __init__(
+        self,
+        monkeypatch: pytest.MonkeyPatch,
+        refuse: BaseException | None = None,
+        fail: str | None = None,
+    ) -> None:
         from streams.pipeline import producer as producer_mod
 
         self.log: list[Any] = []
-        self.refuse = refuse
+        self.refuse, self.fail = refuse, fail
+        self.tp_last_committed_at: dict[Any, float] = {}
         monkeypatch.setattr(
             producer_mod,
             "settings",
             producer_mod.settings.model_copy(update={"transactions": False}),
         )
         monkeypatch.setattr(producer_mod, "kafka_consumer", lambda consumer: self)
+        monkeypatch.setattr(producer_mod, "group_generation", lambda: 7)
+        monkeypatch.setattr(producer_mod.membership, "check", self.check)
         monkeypatch.setattr(producer_mod.app.producer, "send", self.send)
-        monkeypatch.setattr(producer_mod.app.producer, "flush", self.flush)
         monkeypatch.setattr(producer_mod.app.consumer, "_thread", self, raising=False)
 
-    async def send(self, topic: str, key: Any, value: bytes, *args: Any) -> Any:
-        self.log.append(("send", value))
-        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        fut.set_result(None)
-        return fut
+    async def check(self, generation: Any, current: Any, max_wait: float) -> None:
+        self.log.append(("check", generation, current()))
 
-    async def flush(self) -> None:
-        self.log.append("flush")
+    async def send(self, topic: str, key: Any, value: bytes, partition: Any, *args: Any) -> Any:
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if topic == self.fail:
+            fut.set_exception(KafkaTimeoutError())
+        else:
+            self.log.append(("send", topic, value))
+            fut.set_result(None)
+        return fut
 
     async def call_thread(self, fun: Any, *args: Any) -> Any:
         return await fun(*args)  # the consumer's thread: here, the test's loop
@@ -385,45 +400,105 @@ class _AtLeastOnce:
         self.log.append(("commit", {(tp.partition, meta.offset) for tp, meta in offsets.items()}))
 
 
-class _Table:
+class _Changelog:
+    def get_topic_name(self) -> str:
+        return "seen-ids-changelog"
+
+    def prepare_key(self, key: Any, serializer: Any) -> tuple[bytes, None]:
+        return str(key).encode(), None
+
+    def prepare_value(self, value: Any, serializer: Any) -> tuple[bytes, None]:
+        return str(value).encode(), None
+
+
+class _Data(dict[Any, Any]):
+    """A table's local data, logging its writes."""
+
     def __init__(self, log: list[Any]) -> None:
+        super().__init__()
         self.log = log
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        self.log.append(("set", key, value))
+        self.log.append(("local", key, value))
+        super().__setitem__(key, value)
+
+
+class _Table:
+    """What a batch's table writes use of a Faust table."""
+
+    changelog_topic = _Changelog()
+    key_serializer = value_serializer = None
+
+    def __init__(self, log: list[Any]) -> None:
+        self.data = _Data(log)
+
+    def partition_for_key(self, key: Any) -> int:
+        return 2
+
+
+def _in_generation_7(offset: int) -> Any:
+    e = event(offset, b"a")
+    e.message.generation_id = 7
+    return e
 
 
 async def test_at_least_once_a_batch_commits_its_input_once_its_outputs_and_state_are_sent(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Without transactions the agent commits its input offsets itself, after the batch's
-    outputs are acknowledged and its table writes flushed: never Faust, which commits what it
-    acked (messages never processed among them)."""
+    """Without transactions the agent commits its input offsets itself: after the batch's
+    outputs and its table writes (each a changelog record) are acknowledged, and after the
+    group is seen not to have moved on; never Faust, which commits what it acked (messages
+    never processed among them)."""
     worker = _AtLeastOnce(monkeypatch)
     out = BatchProducer("ingest")
+    enriched = topics.enriched_topic.get_topic_name()
     await out.send(topics.enriched_topic, b"k", b"enriched")
-    out.set(_Table(worker.log), "seen", 1)  # type: ignore[arg-type]
-    await out.flush([event(7, b"a"), event(8, b"b")])
-    assert worker.log == [("send", b"enriched"), ("set", "seen", 1), "flush", ("commit", {(2, 9)})]
+    out.set(_Table(worker.log), "m1", 1)  # type: ignore[arg-type]
+    await out.flush([_in_generation_7(7), _in_generation_7(8)])
+    assert worker.log == [
+        ("send", enriched, b"enriched"),
+        ("check", 7, 7),
+        ("send", "seen-ids-changelog", b"1"),
+        ("local", "m1", 1),
+        ("commit", {(2, 9)}),
+    ]
+    assert set(worker.tp_last_committed_at) == {TP(topics.raw_topic.get_topic_name(), 2)}
     # the leader's clock ticks and other producers without an agent commit nothing
     worker.log.clear()
     ticks = BatchProducer()
     await ticks.send(topics.enriched_topic, b"k", b"tick")
     await ticks.flush([event(9, b"c")])
-    assert worker.log == [("send", b"tick")]
+    assert worker.log == [("send", enriched, b"tick")]
 
 
-async def test_at_least_once_a_commit_the_group_refuses_makes_the_batch_stale(
+async def test_at_least_once_a_state_write_that_fails_commits_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The broker refuses the offsets of a worker the group moved on from (a plain commit
-    carries the generation): the batch is stale, and the partitions' new owner reads it."""
-    from aiokafka.errors import CommitFailedError
+    """A changelog record the broker does not acknowledge fails the batch (tried again):
+    neither the local state nor the input offsets move."""
+    worker = _AtLeastOnce(monkeypatch, fail="seen-ids-changelog")
+    out = BatchProducer("ingest")
+    await out.send(topics.enriched_topic, b"k", b"enriched")
+    out.set(_Table(worker.log), "m1", 1)  # type: ignore[arg-type]
+    with pytest.raises(KafkaTimeoutError):
+        await out.flush([_in_generation_7(7)])
+    assert [entry[0] for entry in worker.log] == ["send", "check"]
 
+
+@pytest.mark.parametrize(
+    "refusal",
+    [CommitFailedError("the group has already rebalanced"), IllegalStateError("not assigned")],
+)
+async def test_at_least_once_a_commit_the_group_refuses_makes_the_batch_stale(
+    monkeypatch: pytest.MonkeyPatch, refusal: Exception
+) -> None:
+    """The broker refuses the offsets of a worker the group moved on from (a plain commit
+    carries the generation), and the consumer those of a partition it no longer has: the
+    batch is stale, and the partitions' new owner reads it."""
     from streams.pipeline.membership import StaleBatch
 
-    _AtLeastOnce(monkeypatch, refuse=CommitFailedError("the group has already rebalanced"))
+    _AtLeastOnce(monkeypatch, refuse=refusal)
     out = BatchProducer("ingest")
     await out.send(topics.enriched_topic, b"k", b"enriched")
     with pytest.raises(StaleBatch, match="refused the batch's offsets"):
-        await out.flush([event(7, b"a")])
+        await out.flush([_in_generation_7(7)])
