@@ -736,7 +736,7 @@ def test_at_least_once_mode_loses_nothing_through_kills_and_stops(
     settings = pipeline_settings(kafka_broker, tmp_path, "atleastonce")
     env = {**_exact_env(settings), "BUZZWIRE_TRANSACTIONS": "false"}
     mentions, producer = _traffic(settings, "a", CRASH_RATE)
-    ends = [WorkerProcess.kill, WorkerProcess.stop] * 2
+    ends: list[Callable[[WorkerProcess], object]] = [WorkerProcess.kill, WorkerProcess.stop] * 2
     stops = iter(ends)
     with _Workers(settings, env, tmp_path) as workers:
         worker = workers.cycle(
