@@ -118,6 +118,18 @@ def _generation_of(events: Sequence[EventT]) -> int | None:
     return events[0].message.generation_id if events else None
 
 
+async def _still_in_group(events: Sequence[EventT]) -> None:
+    """Return once the group is known not to have moved on since ``events`` were fetched;
+    raise ``StaleBatch`` if it has (``streams.pipeline.membership``). Before a batch's state
+    and offsets are committed, in either mode; nothing to check without a group."""
+    if events and group_generation() is not None:
+        await membership.check(
+            _generation_of(events),
+            group_generation,
+            max_wait=settings.consumer_session_timeout_seconds,
+        )
+
+
 def leave_offsets_to_agents(topics: set[str]) -> None:
     """Faust's consumer never commits offsets of ``topics``: their agents commit them, once a
     batch's outputs and table writes are acknowledged (in the batch's transaction, or right
@@ -234,9 +246,10 @@ class BatchProducer:
     or none of them. Without a name (the leader's clock ticks, alert dead letters), under a test
     transport (``using_transport``) or with ``BUZZWIRE_TRANSACTIONS=false``, records go straight
     to the app's producer and the table writes are made after the records are acknowledged (at
-    least once: a crash in between re-sends the outputs when the batch is read again); then an
-    agent's producer commits the input offsets after the events given to ``flush``
-    (``commit_inputs``).
+    least once: a crash in between re-sends the outputs when the batch is read again). An
+    agent's producer then checks that its group has not moved on, sends the table writes as
+    changelog records and waits for them, and commits the input offsets after the events given
+    to ``flush`` (``_flush_at_least_once``, ``commit_inputs``).
 
     A record the broker or the client refuses for good (too large, corrupt) never fails the
     batch: the input message it came from is dead-lettered instead (``output_rejected``; in a
@@ -288,12 +301,7 @@ class BatchProducer:
         A crash in between sends the outputs again when the batch is read again, never loses
         them or their state."""
         await self._flush_direct()
-        if events and group_generation() is not None:
-            await membership.check(
-                _generation_of(events),
-                group_generation,
-                max_wait=settings.consumer_session_timeout_seconds,
-            )
+        await _still_in_group(events)
         # each write acknowledged, not left to Faust's buffer: a failure raises (tried again)
         await _refused([(await _app_send(*record), None) for record in self._changelog_records()])
         for table, key, value in self.writes.values():
@@ -352,14 +360,8 @@ class BatchProducer:
             if offsets and not rejected:
                 await producer.send_offsets_to_transaction(offsets, app.conf.id)
             rejected += await _refused(pending)
-            if not rejected and events and group_generation() is not None:
-                # the group has not moved on since the events were fetched (else StaleBatch:
-                # aborted below, and the batch is dropped)
-                await membership.check(
-                    _generation_of(events),
-                    group_generation,
-                    max_wait=settings.consumer_session_timeout_seconds,
-                )
+            if not rejected:
+                await _still_in_group(events)  # else StaleBatch: aborted below, and dropped
             if rejected:
                 # a refused record leaves the producer's sequence numbers behind: abort, and
                 # the next attempt starts a new producer
